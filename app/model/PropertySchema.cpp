@@ -1,0 +1,322 @@
+#include "PropertySchema.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QRegularExpression>
+
+namespace Loadstar {
+
+namespace {
+
+PropertySpec integer(const char *key, const char *label, const char *group, int def, qint64 min,
+                     qint64 max, const char *help)
+{
+    return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
+            PropertyType::Integer, def, min, max, {}, QString::fromUtf8(help)};
+}
+
+PropertySpec duration(const char *key, const char *label, const char *group, int defMs,
+                      const char *help)
+{
+    return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
+            PropertyType::Duration, defMs, 1, 24 * 3600 * 1000, {}, QString::fromUtf8(help)};
+}
+
+PropertySpec boolean(const char *key, const char *label, const char *group, bool def,
+                     const char *help)
+{
+    return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
+            PropertyType::Boolean, def, 0, 0, {}, QString::fromUtf8(help)};
+}
+
+PropertySpec choice(const char *key, const char *label, const char *group, const char *def,
+                    QStringList choices, const char *help)
+{
+    return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
+            PropertyType::Choice, QString::fromLatin1(def), 0, 0, std::move(choices),
+            QString::fromUtf8(help)};
+}
+
+PropertySpec typed(PropertyType type, const char *key, const char *label, const char *group,
+                   const char *def, const char *help)
+{
+    const qint64 max = type == PropertyType::Port ? 65535 : 0;
+    const qint64 min = type == PropertyType::Port ? 1 : 0;
+    QVariant value = type == PropertyType::Port ? QVariant(QByteArray(def).toInt())
+                                                : QVariant(QString::fromUtf8(def));
+    return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group), type,
+            value, min, max, {}, QString::fromUtf8(help)};
+}
+
+QStringList latin1List(std::initializer_list<const char *> items)
+{
+    QStringList list;
+    for (const char *item : items)
+        list.append(QString::fromLatin1(item));
+    return list;
+}
+
+// Where a server is and how the load balancer treats it (HAProxy's server
+// line: addr:port weight backup maxconn).
+void appendServerProperties(QList<PropertySpec> &specs, int defaultPort)
+{
+    specs.append(typed(PropertyType::Address, "address", "Address", "Network", "127.0.0.1",
+                       "IP address or host name the server listens on"));
+    specs.append(typed(PropertyType::Port, "port", "Port", "Network",
+                       QByteArray::number(defaultPort).constData(), "TCP port the server listens on"));
+    specs.append(integer("weight", "Weight", "Balancing", 1, 0, 256,
+                         "Share of traffic relative to the other servers (HAProxy: weight, 0–256)"));
+    specs.append(boolean("backup", "Backup", "Balancing", false,
+                         "Takes traffic only when no active server is UP (HAProxy: backup)"));
+    specs.append(integer("maxconn", "Max connections", "Balancing", 0, 0, 1000000,
+                         "Connections at once before requests queue; 0 means no limit"));
+}
+
+// HAProxy's health-check settings, with HAProxy's defaults.
+void appendCheckProperties(QList<PropertySpec> &specs, QStringList checkTypes, const char *defaultCheck)
+{
+    specs.append(choice("check", "Health check", "Health check", defaultCheck, std::move(checkTypes),
+                        "How the server's health is probed"));
+    specs.append(duration("inter", "Interval (inter)", "Health check", 2000,
+                          "Time between two checks of an UP server"));
+    specs.append(duration("fastinter", "Fast interval (fastinter)", "Health check", 2000,
+                          "Time between checks while the state is changing"));
+    specs.append(duration("downinter", "Down interval (downinter)", "Health check", 2000,
+                          "Time between checks of a DOWN server"));
+    specs.append(integer("rise", "Rise", "Health check", 2, 1, 100,
+                         "Consecutive successful checks before a server is UP"));
+    specs.append(integer("fall", "Fall", "Health check", 3, 1, 100,
+                         "Consecutive failed checks before a server is DOWN"));
+    specs.append(duration("check_timeout", "Check timeout", "Health check", 2000,
+                          "Time a check may take before it fails (L4TOUT/L7TOUT)"));
+}
+
+QHash<NodeKind, QList<PropertySpec>> buildSchema()
+{
+    QHash<NodeKind, QList<PropertySpec>> schema;
+
+    auto &client = schema[NodeKind::Client];
+    client.append(integer("rate", "Request rate (req/s)", "Traffic", 20, 0, 1000000,
+                          "Requests per second the client sends while running; 0 sends none"));
+    client.append(integer("concurrency", "Concurrency", "Traffic", 4, 1, 10000,
+                          "Connections the client keeps open at once"));
+    client.append(typed(PropertyType::HttpPath, "path", "Request path", "Traffic", "/",
+                        "Path the client requests"));
+
+    auto &lb = schema[NodeKind::LoadBalancer];
+    lb.append(typed(PropertyType::Address, "address", "Listen address", "Network", "127.0.0.1",
+                    "Address the frontend binds to"));
+    lb.append(typed(PropertyType::Port, "port", "Listen port", "Network", "8080",
+                    "Port the frontend binds to"));
+    lb.append(choice("mode", "Mode", "Balancing", "http", latin1List({"http", "tcp"}),
+                     "http balances each request; tcp balances whole connections"));
+    lb.append(choice("balance", "Balance", "Balancing", "roundrobin",
+                     latin1List({"roundrobin", "static-rr", "leastconn", "source", "first", "random"}),
+                     "How servers are chosen (HAProxy: balance)"));
+    lb.append(boolean("allbackups", "All backups", "Balancing", false,
+                      "When no active server is UP, spread traffic over every backup instead of the first"));
+    lb.append(integer("maxconn", "Max connections", "Balancing", 0, 0, 1000000,
+                      "Connections the frontend accepts at once; 0 means no limit"));
+    lb.append(integer("retries", "Retries", "Balancing", 3, 0, 100,
+                      "Connection attempts to a server before giving up (HAProxy: retries)"));
+    lb.append(boolean("redispatch", "Redispatch", "Balancing", false,
+                      "Retry on another server when a connection fails (HAProxy: option redispatch)"));
+    lb.append(duration("timeout_connect", "Connect timeout", "Timeouts", 5000,
+                       "Time to establish a connection to a server"));
+    lb.append(duration("timeout_client", "Client timeout", "Timeouts", 50000,
+                       "Inactivity allowed on the client side"));
+    lb.append(duration("timeout_server", "Server timeout", "Timeouts", 50000,
+                       "Inactivity allowed on the server side"));
+    lb.append(duration("timeout_queue", "Queue timeout", "Timeouts", 5000,
+                       "Time a request may wait for a free server slot"));
+
+    const QStringList httpChecks = latin1List({"none", "tcp", "http"});
+    for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {
+        auto &server = schema[kind];
+        appendServerProperties(server, kind == NodeKind::WebServer ? 8081 : 9001);
+        server.append(boolean("embedded", "Demo backend", "Network", true,
+                              "Loadstar runs a real HTTP server here while the document runs"));
+        appendCheckProperties(server, httpChecks, "http");
+        server.append(typed(PropertyType::HttpPath, "check_path", "Check path", "Health check",
+                            "/", "Path requested by an http check"));
+        server.append(typed(PropertyType::StatusRange, "check_status", "Expected status",
+                            "Health check", "200-399",
+                            "Status or range an http check expects (HAProxy: http-check expect)"));
+    }
+
+    auto &db = schema[NodeKind::Database];
+    appendServerProperties(db, 3306);
+    db.append(choice("engine", "Engine", "Database", "mariadb", latin1List({"mariadb", "postgresql"}),
+                     "MariaDB/MySQL or PostgreSQL"));
+    db.append(choice("role", "Role", "Database", "primary", latin1List({"primary", "replica"}),
+                     "A primary takes writes; a replica serves reads and follows its primary"));
+    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql"}), "tcp");
+
+    auto &firewall = schema[NodeKind::Firewall];
+    firewall.append(typed(PropertyType::CidrList, "allow", "Allow", "Rules", "0.0.0.0/0, ::/0",
+                          "Source networks allowed through, comma separated"));
+    firewall.append(typed(PropertyType::CidrList, "deny", "Deny", "Rules", "",
+                          "Source networks refused even when allowed, comma separated"));
+    firewall.append(integer("rate_limit", "Rate limit (conn/s)", "Rules", 0, 0, 1000000,
+                            "New connections per second per source; 0 means no limit"));
+
+    auto &monitor = schema[NodeKind::Monitor];
+    monitor.append(duration("inter", "Interval (inter)", "Monitoring", 2000,
+                            "Time between two looks at each watched node"));
+
+    return schema;
+}
+
+const QHash<NodeKind, QList<PropertySpec>> &schema()
+{
+    static const auto table = buildSchema();
+    return table;
+}
+
+bool isAllDigits(const QString &text)
+{
+    if (text.isEmpty())
+        return false;
+    for (QChar c : text) {
+        if (!c.isDigit())
+            return false;
+    }
+    return true;
+}
+
+QString quoted(const QString &text)
+{
+    return QStringLiteral("“%1”").arg(text);
+}
+
+} // namespace
+
+bool isValidHostOrAddress(const QString &text)
+{
+    if (text.isEmpty() || text.size() > 253)
+        return false;
+    QHostAddress address;
+    if (address.setAddress(text))
+        return true;
+    // A host name (RFC 1123). An all-numeric last label means the user meant
+    // an IPv4 address, and it did not parse, so "300.1.1.1" is refused.
+    static const QRegularExpression label(QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"));
+    const QStringList labels = text.split(QLatin1Char('.'));
+    if (isAllDigits(labels.last()))
+        return false;
+    for (const QString &part : labels) {
+        if (!label.match(part).hasMatch())
+            return false;
+    }
+    return true;
+}
+
+namespace PropertySchema {
+
+const QList<PropertySpec> &forKind(NodeKind kind)
+{
+    return schema().find(kind).value();
+}
+
+const PropertySpec *find(NodeKind kind, const QString &key)
+{
+    for (const PropertySpec &spec : forKind(kind)) {
+        if (spec.key == key)
+            return &spec;
+    }
+    return nullptr;
+}
+
+Converted convert(const PropertySpec &spec, const QVariant &value)
+{
+    auto fail = [](QString message) { return Converted{{}, std::move(message)}; };
+    const QString text = value.toString().trimmed();
+
+    switch (spec.type) {
+    case PropertyType::Integer:
+    case PropertyType::Port:
+    case PropertyType::Duration: {
+        qint64 number = 0;
+        bool ok = false;
+        if (value.typeId() == QMetaType::Double) {
+            const double d = value.toDouble();
+            ok = d == static_cast<double>(static_cast<qint64>(d));
+            number = static_cast<qint64>(d);
+        } else if (value.typeId() == QMetaType::Bool) {
+            ok = false;
+        } else {
+            number = text.toLongLong(&ok);
+        }
+        if (!ok)
+            return fail(QStringLiteral("%1 is not a whole number").arg(quoted(value.toString())));
+        if (number < spec.minimum || number > spec.maximum) {
+            return fail(QStringLiteral("%1 is out of range (%2–%3)")
+                            .arg(number).arg(spec.minimum).arg(spec.maximum));
+        }
+        return {QVariant(static_cast<int>(number)), {}};
+    }
+    case PropertyType::Boolean: {
+        if (value.typeId() == QMetaType::Bool)
+            return {value.toBool(), {}};
+        static const QStringList yes = latin1List({"true", "yes", "on", "1"});
+        static const QStringList no = latin1List({"false", "no", "off", "0"});
+        if (yes.contains(text.toLower()))
+            return {true, {}};
+        if (no.contains(text.toLower()))
+            return {false, {}};
+        return fail(QStringLiteral("%1 is not yes or no").arg(quoted(value.toString())));
+    }
+    case PropertyType::Text:
+        return {value.toString(), {}};
+    case PropertyType::Choice:
+        if (spec.choices.contains(text))
+            return {text, {}};
+        return fail(QStringLiteral("%1 is not one of %2")
+                        .arg(quoted(value.toString()), spec.choices.join(QStringLiteral(", "))));
+    case PropertyType::Address:
+        if (isValidHostOrAddress(text))
+            return {text, {}};
+        return fail(QStringLiteral("%1 is not an IP address or host name").arg(quoted(value.toString())));
+    case PropertyType::HttpPath: {
+        static const QRegularExpression path(QStringLiteral("^/[\\x21-\\x7e]*$"));
+        if (path.match(text).hasMatch())
+            return {text, {}};
+        return fail(QStringLiteral("%1 is not a request path; it starts with “/” and has no spaces")
+                        .arg(quoted(value.toString())));
+    }
+    case PropertyType::StatusRange: {
+        static const QRegularExpression range(QStringLiteral("^([1-5][0-9][0-9])(?:-([1-5][0-9][0-9]))?$"));
+        const auto match = range.match(text);
+        if (match.hasMatch()) {
+            const int low = match.captured(1).toInt();
+            const int high = match.captured(2).isEmpty() ? low : match.captured(2).toInt();
+            if (low <= high)
+                return {text, {}};
+        }
+        return fail(QStringLiteral("%1 is not an HTTP status or range such as 200 or 200-399")
+                        .arg(quoted(value.toString())));
+    }
+    case PropertyType::CidrList: {
+        const QStringList parts = text.split(QRegularExpression(QStringLiteral("[,\\s]+")),
+                                             Qt::SkipEmptyParts);
+        for (const QString &part : parts) {
+            const auto subnet = QHostAddress::parseSubnet(part);
+            if (subnet.first.isNull())
+                return fail(QStringLiteral("%1 is not a network such as 10.0.0.0/8").arg(quoted(part)));
+        }
+        return {parts.join(QStringLiteral(", ")), {}};
+    }
+    }
+    return fail(QStringLiteral("unknown property type"));
+}
+
+QString displayValue(const PropertySpec &spec, const QVariant &value)
+{
+    if (spec.type == PropertyType::Boolean)
+        return value.toBool() ? QStringLiteral("yes") : QStringLiteral("no");
+    return value.toString();
+}
+
+} // namespace PropertySchema
+
+} // namespace Loadstar

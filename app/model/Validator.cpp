@@ -1,0 +1,311 @@
+#include "Validator.h"
+
+#include "PropertySchema.h"
+
+#include <QHash>
+#include <QMap>
+#include <QRegularExpression>
+#include <QSet>
+
+namespace Loadstar {
+
+namespace {
+
+QString q(const QString &text)
+{
+    return QStringLiteral("“%1”").arg(text);
+}
+
+QString displayName(const Node &node)
+{
+    return node.name.isEmpty() ? QStringLiteral("an unnamed %1 (id %2)").arg(nodeKindName(node.kind)).arg(node.id)
+                               : node.name;
+}
+
+class Checker
+{
+public:
+    explicit Checker(const Topology &topology)
+        : m_topology(topology)
+    {}
+
+    QList<Problem> run()
+    {
+        checkNames();
+        for (const Node &node : m_topology.nodes())
+            checkProperties(node);
+        checkListeners();
+        for (const Link &link : m_topology.links())
+            checkLink(link);
+        checkDuplicateLinks();
+        for (const Node &node : m_topology.nodes()) {
+            if (node.kind == NodeKind::LoadBalancer)
+                checkLoadBalancer(node);
+            if (isServerKind(node.kind))
+                checkBackup(node);
+            if (node.kind == NodeKind::Database)
+                checkReplicationSources(node);
+        }
+        return m_problems;
+    }
+
+private:
+    void add(const char *code, QString message, QList<NodeId> nodes, QList<LinkId> links = {})
+    {
+        m_problems.append({QString::fromLatin1(code), std::move(message), std::move(nodes), std::move(links)});
+    }
+
+    void checkNames()
+    {
+        static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9_.:-]+$"));
+        QMap<QString, QList<NodeId>> byName;
+        for (const Node &node : m_topology.nodes()) {
+            if (node.name.trimmed().isEmpty()) {
+                add("empty-name", QStringLiteral("%1 has no name: give it one").arg(displayName(node)), {node.id});
+                continue;
+            }
+            if (!allowed.match(node.name).hasMatch()) {
+                add("bad-name",
+                    QStringLiteral("%1: a name may only contain letters, digits, “-”, “_”, “.” and “:”")
+                        .arg(q(node.name)),
+                    {node.id});
+            }
+            byName[node.name].append(node.id);
+        }
+        for (auto it = byName.cbegin(); it != byName.cend(); ++it) {
+            if (it.value().size() > 1) {
+                add("duplicate-name",
+                    QStringLiteral("%1 nodes are named %2: names must be unique, rename all but one")
+                        .arg(it.value().size()).arg(q(it.key())),
+                    it.value());
+            }
+        }
+    }
+
+    void checkProperties(const Node &node)
+    {
+        for (auto it = node.properties.cbegin(); it != node.properties.cend(); ++it) {
+            const PropertySpec *spec = PropertySchema::find(node.kind, it.key());
+            if (!spec) {
+                add("unknown-property",
+                    QStringLiteral("%1: a %2 has no property %3")
+                        .arg(displayName(node), nodeKindName(node.kind), q(it.key())),
+                    {node.id});
+                continue;
+            }
+            const auto converted = PropertySchema::convert(*spec, it.value());
+            if (!converted.error.isEmpty()) {
+                add(spec->type == PropertyType::Address ? "bad-address"
+                    : spec->type == PropertyType::Port  ? "bad-port"
+                                                        : "bad-property",
+                    QStringLiteral("%1: %2 %3").arg(displayName(node), spec->label.toLower(), converted.error),
+                    {node.id});
+            }
+        }
+    }
+
+    // Two things that bind the same address and port cannot both run.
+    void checkListeners()
+    {
+        QMap<QString, QList<const Node *>> byEndpoint;
+        for (const Node &node : m_topology.nodes()) {
+            const bool binds = node.kind == NodeKind::LoadBalancer
+                               || (isServerKind(node.kind) && node.kind != NodeKind::Database
+                                   && node.boolProperty(QStringLiteral("embedded")));
+            if (binds && !node.endpoint().isEmpty())
+                byEndpoint[node.endpoint()].append(&node);
+        }
+        for (auto it = byEndpoint.cbegin(); it != byEndpoint.cend(); ++it) {
+            if (it.value().size() < 2)
+                continue;
+            QStringList names;
+            QList<NodeId> ids;
+            for (const Node *node : it.value()) {
+                names.append(displayName(*node));
+                ids.append(node->id);
+            }
+            add("port-conflict",
+                QStringLiteral("%1 all listen on %2: give each its own port")
+                    .arg(names.join(QStringLiteral(", ")), it.key()),
+                ids);
+        }
+    }
+
+    void checkLink(const Link &link)
+    {
+        const Node *from = m_topology.node(link.from);
+        const Node *to = m_topology.node(link.to);
+        if (!from || !to) {
+            add("dangling-link",
+                QStringLiteral("link %1 points to node %2, which does not exist: delete the link")
+                    .arg(link.id).arg(!from ? link.from : link.to),
+                {}, {link.id});
+            return;
+        }
+        const QString arrow = QStringLiteral("%1 → %2").arg(displayName(*from), displayName(*to));
+        if (link.from == link.to) {
+            add("self-link", QStringLiteral("%1: a node cannot send traffic to itself").arg(arrow),
+                {from->id}, {link.id});
+            return;
+        }
+        const LinkRule rule = linkKindFor(from->kind, to->kind);
+        if (!rule.kind) {
+            const char *code = link.kind == LinkKind::Replication ? "replication-not-databases"
+                                                                  : "link-not-allowed";
+            const QString reason = link.kind == LinkKind::Replication
+                                       ? QStringLiteral("a replication link must join two databases")
+                                       : rule.refusal;
+            add(code, QStringLiteral("%1: %2").arg(arrow, reason), {from->id, to->id},
+                {link.id});
+            return;
+        }
+        if (*rule.kind != link.kind) {
+            if (link.kind == LinkKind::Replication || *rule.kind == LinkKind::Replication) {
+                add("replication-not-databases",
+                    QStringLiteral("%1: a replication link must join two databases, and two databases are joined only by replication")
+                        .arg(arrow),
+                    {from->id, to->id}, {link.id});
+            } else {
+                add("wrong-link-kind",
+                    QStringLiteral("%1 is drawn as %2 but carries %3: redraw the link")
+                        .arg(arrow, linkKindName(link.kind), linkKindName(*rule.kind)),
+                    {from->id, to->id}, {link.id});
+            }
+            return;
+        }
+        if (link.kind == LinkKind::Replication)
+            checkReplicationLink(link, *from, *to, arrow);
+    }
+
+    void checkReplicationLink(const Link &link, const Node &from, const Node &to, const QString &arrow)
+    {
+        const QString role = QStringLiteral("role");
+        if (to.stringProperty(role) == QLatin1String("primary")) {
+            add("replication-into-primary",
+                QStringLiteral("%1: replication flows from a primary to a replica, but %2 is a primary: make it a replica or reverse the link")
+                    .arg(arrow, to.name),
+                {from.id, to.id}, {link.id});
+        }
+        const QString engine = QStringLiteral("engine");
+        if (from.stringProperty(engine) != to.stringProperty(engine)) {
+            add("replication-engines-differ",
+                QStringLiteral("%1: %2 runs %3 and %4 runs %5; replication needs the same engine on both")
+                    .arg(arrow, from.name, from.stringProperty(engine), to.name, to.stringProperty(engine)),
+                {from.id, to.id}, {link.id});
+        }
+    }
+
+    void checkDuplicateLinks()
+    {
+        QHash<QPair<NodeId, NodeId>, LinkId> seen;
+        for (const Link &link : m_topology.links()) {
+            const auto key = qMakePair(link.from, link.to);
+            if (!seen.contains(key)) {
+                seen.insert(key, link.id);
+                continue;
+            }
+            const Node *from = m_topology.node(link.from);
+            const Node *to = m_topology.node(link.to);
+            if (!from || !to)
+                continue;
+            add("duplicate-link",
+                QStringLiteral("%1 → %2 is drawn more than once: delete the extra link")
+                    .arg(displayName(*from), displayName(*to)),
+                {from->id, to->id}, {seen.value(key), link.id});
+        }
+    }
+
+    QList<const Node *> targetsOf(const Node &node) const
+    {
+        QList<const Node *> result;
+        for (const Link &link : m_topology.links()) {
+            if (link.from != node.id)
+                continue;
+            if (const Node *target = m_topology.node(link.to))
+                result.append(target);
+        }
+        return result;
+    }
+
+    void checkLoadBalancer(const Node &lb)
+    {
+        QList<const Node *> servers;
+        for (const Node *target : targetsOf(lb)) {
+            if (isServerKind(target->kind))
+                servers.append(target);
+        }
+        if (servers.isEmpty()) {
+            add("lb-without-servers",
+                QStringLiteral("%1 is a load balancer with no servers: link it to at least one web server, app server or database")
+                    .arg(displayName(lb)),
+                {lb.id});
+            return;
+        }
+        bool anyActive = false;
+        bool anyDatabase = false;
+        bool anyHttpServer = false;
+        for (const Node *server : servers) {
+            anyActive = anyActive || !server->boolProperty(QStringLiteral("backup"));
+            anyDatabase = anyDatabase || server->kind == NodeKind::Database;
+            anyHttpServer = anyHttpServer || server->kind != NodeKind::Database;
+        }
+        if (!anyActive) {
+            add("lb-only-backups",
+                QStringLiteral("%1 has only backup servers: clear “Backup” on at least one so it has an active server")
+                    .arg(displayName(lb)),
+                {lb.id});
+        }
+        if (anyDatabase && anyHttpServer) {
+            add("lb-mixed-servers",
+                QStringLiteral("%1 balances both databases and HTTP servers: use one load balancer for each")
+                    .arg(displayName(lb)),
+                {lb.id});
+        } else if (anyDatabase && lb.stringProperty(QStringLiteral("mode")) == QLatin1String("http")) {
+            add("lb-http-to-database",
+                QStringLiteral("%1 balances databases in http mode: set its mode to tcp").arg(displayName(lb)),
+                {lb.id});
+        }
+    }
+
+    void checkBackup(const Node &server)
+    {
+        if (!server.boolProperty(QStringLiteral("backup")))
+            return;
+        for (const Link &link : m_topology.links()) {
+            const Node *from = link.to == server.id ? m_topology.node(link.from) : nullptr;
+            if (from && from->kind == NodeKind::LoadBalancer)
+                return;
+        }
+        add("backup-without-lb",
+            QStringLiteral("%1 is a backup server, but no load balancer sends traffic to it: link a load balancer to it or clear “Backup”")
+                .arg(displayName(server)),
+            {server.id});
+    }
+
+    void checkReplicationSources(const Node &db)
+    {
+        QList<LinkId> sources;
+        for (const Link &link : m_topology.links()) {
+            if (link.to == db.id && link.kind == LinkKind::Replication && m_topology.node(link.from))
+                sources.append(link.id);
+        }
+        if (sources.size() > 1) {
+            add("replica-many-sources",
+                QStringLiteral("%1 replicates from %2 databases: a replica follows exactly one source")
+                    .arg(displayName(db)).arg(sources.size()),
+                {db.id}, sources);
+        }
+    }
+
+    const Topology &m_topology;
+    QList<Problem> m_problems;
+};
+
+} // namespace
+
+QList<Problem> validate(const Topology &topology)
+{
+    return Checker(topology).run();
+}
+
+} // namespace Loadstar
