@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QTextStream>
 
 #include <cstdio>
@@ -53,7 +54,8 @@ struct Verb
 // exists; the GUI's parse runs before there is one.
 QString helpText(const QCommandLineParser &parser, const QString &command)
 {
-    return parser.helpText().replace(QStringLiteral("<executable_name>"), command);
+    static const QRegularExpression usage(QStringLiteral("^Usage: \\S+"));
+    return parser.helpText().replace(usage, QStringLiteral("Usage: ") + command);
 }
 
 QString shown(const QString &path)
