@@ -40,6 +40,7 @@ Autosaver::Autosaver(Document *document, const QString &directory, int delayMs, 
     m_timer.setInterval(delayMs);
     connect(&m_timer, &QTimer::timeout, this, &Autosaver::saveNow);
     connect(document->undoStack(), &QUndoStack::indexChanged, this, &Autosaver::onChanged);
+    connect(document->undoStack(), &QUndoStack::cleanChanged, this, &Autosaver::onChanged);
     connect(document, &Document::topologyReset, this, &Autosaver::onChanged);
 }
 

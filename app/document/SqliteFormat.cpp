@@ -196,8 +196,11 @@ bool migrate(const Connection &connection, int fromVersion, QString *error)
            && connection.exec(QStringLiteral("COMMIT"), error);
 }
 
+// `error` gets SQLite's words when a query fails (a damaged file), and
+// `unknown` a whole sentence when the file holds kinds this build does not
+// know.
 std::optional<Topology> readTables(const Connection &connection, DocumentFile::Metadata *metadata,
-                                   QString *error)
+                                   QString *error, QString *unknown)
 {
     QSqlQuery query(connection.db());
     query.setForwardOnly(true);
@@ -220,8 +223,8 @@ std::optional<Topology> readTables(const Connection &connection, DocumentFile::M
         const QString kindId = query.value(1).toString();
         const auto kind = nodeKindFromId(kindId);
         if (!kind) {
-            *error = QStringLiteral("node %1 is of an unknown kind “%2”")
-                         .arg(query.value(0).toLongLong()).arg(kindId);
+            *unknown = QStringLiteral("node %1 is of an unknown kind “%2”")
+                           .arg(query.value(0).toLongLong()).arg(kindId);
             return std::nullopt;
         }
         Node node = Node::make(*kind, query.value(2).toString(),
@@ -252,8 +255,8 @@ std::optional<Topology> readTables(const Connection &connection, DocumentFile::M
         const QString kindId = query.value(1).toString();
         const auto kind = linkKindFromId(kindId);
         if (!kind) {
-            *error = QStringLiteral("link %1 is of an unknown kind “%2”")
-                         .arg(query.value(0).toLongLong()).arg(kindId);
+            *unknown = QStringLiteral("link %1 is of an unknown kind “%2”")
+                           .arg(query.value(0).toLongLong()).arg(kindId);
             return std::nullopt;
         }
         topology.addLink(Link{query.value(0).toUInt(), *kind, query.value(2).toUInt(),
@@ -282,7 +285,7 @@ bool writeTables(const Connection &connection, const Topology &topology,
     query.prepare(QStringLiteral("INSERT INTO document (key, value) VALUES (?, ?)"));
     for (auto it = metadata.cbegin(); it != metadata.cend(); ++it) {
         query.addBindValue(it.key());
-        query.addBindValue(it.value());
+        query.addBindValue(it.value().isNull() ? QStringLiteral("") : it.value()); // NOT NULL
         if (!run())
             return false;
     }
@@ -371,7 +374,8 @@ std::optional<Topology> read(const QString &path, QString *error, DocumentFile::
     QString sqlError;
     const auto check = connection.scalar(QStringLiteral("PRAGMA quick_check(1)"), &sqlError);
     if (!check || check->toString() != QLatin1String("ok")) {
-        *error = damaged.arg(shown(path), check ? check->toString() : sqlError);
+        const QString detail = check ? check->toString() : sqlError;
+        *error = damaged.arg(shown(path), detail.simplified());
         return std::nullopt;
     }
     const auto version = schemaVersion(connection, &sqlError);
@@ -392,8 +396,9 @@ std::optional<Topology> read(const QString &path, QString *error, DocumentFile::
     }
 
     std::optional<Topology> topology;
+    QString unknown;
     if (*version == kSchemaVersion) {
-        topology = readTables(connection, metadata, &sqlError);
+        topology = readTables(connection, metadata, &sqlError, &unknown);
     } else {
         // Migrate a copy: opening an old document never changes it on disk;
         // the next save writes the current version.
@@ -410,9 +415,11 @@ std::optional<Topology> read(const QString &path, QString *error, DocumentFile::
                          .arg(shown(path)).arg(*version).arg(upgraded.isOpen() ? sqlError : upgraded.openError());
             return std::nullopt;
         }
-        topology = readTables(upgraded, metadata, &sqlError);
+        topology = readTables(upgraded, metadata, &sqlError, &unknown);
     }
-    if (!topology)
+    if (!topology && !unknown.isEmpty())
+        *error = QStringLiteral("Cannot open %1: %2; it may come from a newer Loadstar.").arg(shown(path), unknown);
+    else if (!topology)
         *error = damaged.arg(shown(path), sqlError);
     return topology;
 }

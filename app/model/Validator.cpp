@@ -124,10 +124,11 @@ private:
                 names.append(displayName(*node));
                 ids.append(node->id);
             }
+            const QString who = names.size() == 2
+                                    ? QStringLiteral("%1 and %2 both").arg(names.first(), names.last())
+                                    : QStringLiteral("%1 and %2 all").arg(names.mid(0, names.size() - 1).join(QStringLiteral(", ")), names.last());
             add("port-conflict",
-                QStringLiteral("%1 all listen on %2: give each its own port")
-                    .arg(names.join(QStringLiteral(", ")), it.key()),
-                ids);
+                QStringLiteral("%1 listen on %2: give each its own port").arg(who, it.key()), ids);
         }
     }
 
@@ -149,28 +150,23 @@ private:
             return;
         }
         const LinkRule rule = linkKindFor(from->kind, to->kind);
+        const bool bothDatabases = from->kind == NodeKind::Database && to->kind == NodeKind::Database;
+        if (link.kind == LinkKind::Replication && !bothDatabases) {
+            add("replication-not-databases",
+                QStringLiteral("%1: a replication link must join two databases").arg(arrow),
+                {from->id, to->id}, {link.id});
+            return;
+        }
         if (!rule.kind) {
-            const char *code = link.kind == LinkKind::Replication ? "replication-not-databases"
-                                                                  : "link-not-allowed";
-            const QString reason = link.kind == LinkKind::Replication
-                                       ? QStringLiteral("a replication link must join two databases")
-                                       : rule.refusal;
-            add(code, QStringLiteral("%1: %2").arg(arrow, reason), {from->id, to->id},
+            add("link-not-allowed", QStringLiteral("%1: %2").arg(arrow, rule.refusal), {from->id, to->id},
                 {link.id});
             return;
         }
         if (*rule.kind != link.kind) {
-            if (link.kind == LinkKind::Replication || *rule.kind == LinkKind::Replication) {
-                add("replication-not-databases",
-                    QStringLiteral("%1: a replication link must join two databases, and two databases are joined only by replication")
-                        .arg(arrow),
-                    {from->id, to->id}, {link.id});
-            } else {
-                add("wrong-link-kind",
-                    QStringLiteral("%1 is drawn as %2 but carries %3: redraw the link")
-                        .arg(arrow, linkKindName(link.kind), linkKindName(*rule.kind)),
-                    {from->id, to->id}, {link.id});
-            }
+            add("wrong-link-kind",
+                QStringLiteral("%1 is drawn as %2 but carries %3: redraw the link")
+                    .arg(arrow, linkKindName(link.kind), linkKindName(*rule.kind)),
+                {from->id, to->id}, {link.id});
             return;
         }
         if (link.kind == LinkKind::Replication)
@@ -286,7 +282,10 @@ private:
     {
         QList<LinkId> sources;
         for (const Link &link : m_topology.links()) {
-            if (link.to == db.id && link.kind == LinkKind::Replication && m_topology.node(link.from))
+            const Node *source = link.to == db.id && link.kind == LinkKind::Replication
+                                     ? m_topology.node(link.from)
+                                     : nullptr;
+            if (source && source->kind == NodeKind::Database)
                 sources.append(link.id);
         }
         if (sources.size() > 1) {

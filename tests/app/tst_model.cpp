@@ -1,0 +1,205 @@
+#include "TestTopologies.h"
+
+#include "document/DefaultDocument.h"
+#include "engine/EngineConfig.h"
+#include "model/PropertySchema.h"
+
+#include <QtTest>
+
+using namespace Loadstar;
+
+class ModelTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void healthCheckDefaultsAreHaproxys()
+    {
+        // HAProxy's defaults: inter 2000, fastinter/downinter follow inter, rise 2, fall 3.
+        for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer, NodeKind::Database}) {
+            const Node node = Node::make(kind, QStringLiteral("s"));
+            QCOMPARE(node.intProperty(QStringLiteral("inter")), 2000);
+            QCOMPARE(node.intProperty(QStringLiteral("fastinter")), 2000);
+            QCOMPARE(node.intProperty(QStringLiteral("downinter")), 2000);
+            QCOMPARE(node.intProperty(QStringLiteral("rise")), 2);
+            QCOMPARE(node.intProperty(QStringLiteral("fall")), 3);
+            QCOMPARE(node.intProperty(QStringLiteral("weight")), 1);
+            QCOMPARE(node.boolProperty(QStringLiteral("backup")), false);
+        }
+        const Node lb = Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"));
+        QCOMPARE(lb.stringProperty(QStringLiteral("balance")), QStringLiteral("roundrobin"));
+        QCOMPARE(lb.intProperty(QStringLiteral("retries")), 3);
+    }
+
+    void everyKindHasEverySchemaProperty()
+    {
+        for (NodeKind kind : allNodeKinds()) {
+            const Node node = Node::make(kind, QStringLiteral("n"));
+            QCOMPARE(node.properties.size(), PropertySchema::forKind(kind).size());
+            for (const PropertySpec &spec : PropertySchema::forKind(kind)) {
+                QVERIFY2(node.properties.contains(spec.key), qPrintable(spec.key));
+                // Every default passes its own conversion unchanged.
+                const auto converted = PropertySchema::convert(spec, spec.defaultValue);
+                QVERIFY2(converted.error.isEmpty(), qPrintable(spec.key + converted.error));
+                QCOMPARE(converted.value, spec.defaultValue);
+            }
+        }
+    }
+
+    void kindIdsRoundTrip()
+    {
+        for (NodeKind kind : allNodeKinds())
+            QCOMPARE(nodeKindFromId(nodeKindId(kind)), kind);
+        for (LinkKind kind : allLinkKinds())
+            QCOMPARE(linkKindFromId(linkKindId(kind)), kind);
+        QVERIFY(!nodeKindFromId(QStringLiteral("toaster")));
+    }
+
+    void setPropertyConvertsAndRefuses_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QVariant>("value");
+        QTest::addColumn<QVariant>("stored");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("text digits") << "weight" << QVariant(QStringLiteral(" 12 ")) << QVariant(12) << QString();
+        QTest::newRow("json double") << "port" << QVariant(8088.0) << QVariant(8088) << QString();
+        QTest::newRow("not a number") << "weight" << QVariant(QStringLiteral("abc")) << QVariant(1)
+                                      << QStringLiteral("“abc” is not a whole number");
+        QTest::newRow("fraction") << "port" << QVariant(80.5) << QVariant(8081)
+                                  << QStringLiteral("“80.5” is not a whole number");
+        QTest::newRow("port range") << "port" << QVariant(70000) << QVariant(8081)
+                                    << QStringLiteral("70000 is out of range (1–65535)");
+        QTest::newRow("weight range") << "weight" << QVariant(257) << QVariant(1)
+                                      << QStringLiteral("257 is out of range (0–256)");
+        QTest::newRow("bool words") << "backup" << QVariant(QStringLiteral("yes")) << QVariant(true) << QString();
+        QTest::newRow("bool junk") << "backup" << QVariant(QStringLiteral("maybe")) << QVariant(false)
+                                   << QStringLiteral("“maybe” is not yes or no");
+        QTest::newRow("bad ip") << "address" << QVariant(QStringLiteral("300.1.1.1")) << QVariant(QStringLiteral("127.0.0.1"))
+                                << QStringLiteral("“300.1.1.1” is not an IP address or host name");
+        QTest::newRow("host name") << "address" << QVariant(QStringLiteral("web-01.example")) << QVariant(QStringLiteral("web-01.example")) << QString();
+        QTest::newRow("ipv6") << "address" << QVariant(QStringLiteral("::1")) << QVariant(QStringLiteral("::1")) << QString();
+        QTest::newRow("path") << "check_path" << QVariant(QStringLiteral("health")) << QVariant(QStringLiteral("/"))
+                              << QStringLiteral("“health” is not a request path; it starts with “/” and has no spaces");
+        QTest::newRow("status range") << "check_status" << QVariant(QStringLiteral("399-200")) << QVariant(QStringLiteral("200-399"))
+                                      << QStringLiteral("“399-200” is not an HTTP status or range such as 200 or 200-399");
+        QTest::newRow("choice") << "check" << QVariant(QStringLiteral("ping")) << QVariant(QStringLiteral("http"))
+                                << QStringLiteral("“ping” is not one of none, tcp, http");
+        QTest::newRow("unknown") << "colour" << QVariant(1) << QVariant()
+                                 << QStringLiteral("a web server has no property “colour”");
+    }
+
+    void setPropertyConvertsAndRefuses()
+    {
+        QFETCH(QString, key);
+        QFETCH(QVariant, value);
+        QFETCH(QVariant, stored);
+        QFETCH(QString, error);
+        Node node = Node::make(NodeKind::WebServer, QStringLiteral("web"));
+        QCOMPARE(node.setProperty(key, value), error);
+        QCOMPARE(node.properties.value(key), stored);
+    }
+
+    void firewallNetworksAreNormalised()
+    {
+        Node fw = Node::make(NodeKind::Firewall, QStringLiteral("fw"));
+        QCOMPARE(fw.setProperty(QStringLiteral("allow"), QStringLiteral("10.0.0.0/8,192.168.1.0/24")), QString());
+        QCOMPARE(fw.stringProperty(QStringLiteral("allow")), QStringLiteral("10.0.0.0/8, 192.168.1.0/24"));
+        QCOMPARE(fw.setProperty(QStringLiteral("deny"), QStringLiteral("10.0.0.0/33")),
+                 QStringLiteral("“10.0.0.0/33” is not a network such as 10.0.0.0/8"));
+    }
+
+    void linkKindFollowsNodeKinds_data()
+    {
+        QTest::addColumn<NodeKind>("from");
+        QTest::addColumn<NodeKind>("to");
+        QTest::addColumn<int>("kind"); // -1: refused
+        QTest::newRow("client→lb") << NodeKind::Client << NodeKind::LoadBalancer << int(LinkKind::Http);
+        QTest::newRow("lb→web") << NodeKind::LoadBalancer << NodeKind::WebServer << int(LinkKind::Http);
+        QTest::newRow("lb→db") << NodeKind::LoadBalancer << NodeKind::Database << int(LinkKind::Tcp);
+        QTest::newRow("web→db") << NodeKind::WebServer << NodeKind::Database << int(LinkKind::Tcp);
+        QTest::newRow("web→app") << NodeKind::WebServer << NodeKind::AppServer << int(LinkKind::Http);
+        QTest::newRow("db→db") << NodeKind::Database << NodeKind::Database << int(LinkKind::Replication);
+        QTest::newRow("client→fw") << NodeKind::Client << NodeKind::Firewall << int(LinkKind::Http);
+        QTest::newRow("monitor→web") << NodeKind::Monitor << NodeKind::WebServer << int(LinkKind::Tcp);
+        QTest::newRow("client→db") << NodeKind::Client << NodeKind::Database << -1;
+        QTest::newRow("web→client") << NodeKind::WebServer << NodeKind::Client << -1;
+        QTest::newRow("db→web") << NodeKind::Database << NodeKind::WebServer << -1;
+        QTest::newRow("lb→lb") << NodeKind::LoadBalancer << NodeKind::LoadBalancer << -1;
+        QTest::newRow("web→web") << NodeKind::WebServer << NodeKind::WebServer << -1;
+    }
+
+    void linkKindFollowsNodeKinds()
+    {
+        QFETCH(NodeKind, from);
+        QFETCH(NodeKind, to);
+        QFETCH(int, kind);
+        const LinkRule rule = linkKindFor(from, to);
+        if (kind < 0) {
+            QVERIFY(!rule.kind);
+            QVERIFY2(rule.refusal.size() > 10, "a refused link says why");
+        } else {
+            QCOMPARE(rule.kind, LinkKind(kind));
+            QVERIFY(rule.refusal.isEmpty());
+        }
+    }
+
+    void topologyKeepsIdsAndRemovesAttachedLinks()
+    {
+        Topology t = Test::everyKind();
+        const NodeId lb = t.nodeByName(QStringLiteral("lb"))->id;
+        const auto before = t.links().size();
+        const QList<Link> removed = t.removeNode(lb);
+        QCOMPARE(removed.size(), 4); // fw→lb, lb→web-01, lb→web-02, monitor→lb
+        QCOMPARE(t.links().size(), before - 4);
+        QVERIFY(!t.node(lb));
+        // Re-inserting with the old id keeps nodes ordered by id.
+        Node again = Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"));
+        again.id = lb;
+        t.addNode(again);
+        for (qsizetype i = 1; i < t.nodes().size(); ++i)
+            QVERIFY(t.nodes().at(i - 1).id < t.nodes().at(i).id);
+        QCOMPARE(t.node(lb)->name, QStringLiteral("lb"));
+        QCOMPARE(t.uniqueName(QStringLiteral("web")), QStringLiteral("web-03"));
+    }
+
+    void endpointFormatsIpv6()
+    {
+        Node db = Node::make(NodeKind::Database, QStringLiteral("db"));
+        db.setProperty(QStringLiteral("address"), QStringLiteral("::1"));
+        QCOMPARE(db.endpoint(), QStringLiteral("[::1]:3306"));
+        QCOMPARE(Node::make(NodeKind::Client, QStringLiteral("c")).endpoint(), QString());
+    }
+
+    void referenceDocumentCompilesToOneBalancedFrontend()
+    {
+        const Topology reference = referenceDocument();
+        const Engine::CompileResult result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.frontends.size(), 1);
+        const Engine::FrontendConfig &lb = result.config.frontends.first();
+        QCOMPARE(lb.name, QStringLiteral("lb"));
+        QCOMPARE(lb.port, quint16(8080));
+        QCOMPARE(lb.balance, QStringLiteral("roundrobin"));
+        QCOMPARE(lb.servers.size(), 2);
+        QCOMPARE(lb.servers.at(0).name, QStringLiteral("web-01"));
+        QCOMPARE(lb.servers.at(0).backup, false);
+        QCOMPARE(lb.servers.at(1).name, QStringLiteral("web-02"));
+        QCOMPARE(lb.servers.at(1).backup, true);
+        QCOMPARE(lb.servers.at(0).check.type, QStringLiteral("http"));
+        QCOMPARE(lb.servers.at(0).check.expectLow, 200);
+        QCOMPARE(lb.servers.at(0).check.expectHigh, 399);
+    }
+
+    void invalidTopologyDoesNotCompile()
+    {
+        Topology t;
+        t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lonely")));
+        const auto result = Engine::compile(t);
+        QVERIFY(result.config.frontends.isEmpty());
+        QCOMPARE(result.problems.size(), 1);
+        QCOMPARE(result.problems.first().code, QStringLiteral("lb-without-servers"));
+    }
+};
+
+QTEST_GUILESS_MAIN(ModelTest)
+#include "tst_model.moc"

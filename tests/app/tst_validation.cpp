@@ -1,0 +1,209 @@
+#include "TestTopologies.h"
+
+#include "document/DefaultDocument.h"
+#include "model/Validator.h"
+
+#include <QtTest>
+
+#include <functional>
+
+using namespace Loadstar;
+
+namespace {
+
+NodeId idOf(const Topology &t, const char *name)
+{
+    return t.nodeByName(QString::fromLatin1(name))->id;
+}
+
+void set(Topology &t, const char *name, const char *key, const QVariant &value)
+{
+    t.node(idOf(t, name))->properties.insert(QString::fromLatin1(key), value);
+}
+
+} // namespace
+
+using Mutation = std::function<void(Topology &)>;
+Q_DECLARE_METATYPE(Mutation)
+
+class ValidationTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void cleanDocumentsHaveNoProblems()
+    {
+        QCOMPARE(validate(referenceDocument()).size(), 0);
+        QCOMPARE(validate(Test::everyKind()).size(), 0);
+        QCOMPARE(validate(Test::generated(5, 20)).size(), 0);
+    }
+
+    // Every message, exactly as a user reads it, with the nodes it names.
+    void eachProblemIsReported_data()
+    {
+        QTest::addColumn<Mutation>("mutate");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<QStringList>("nodes");
+
+        QTest::newRow("duplicate name")
+            << Mutation([](Topology &t) { t.node(idOf(t, "web-02"))->name = QStringLiteral("web-01"); })
+            << "duplicate-name" << "2 nodes are named “web-01”: names must be unique, rename all but one"
+            << QStringList{"web-01", "web-01"};
+        QTest::newRow("empty name")
+            << Mutation([](Topology &t) { t.node(idOf(t, "monitor"))->name = QString(); })
+            << "empty-name" << "an unnamed monitor (id 9) has no name: give it one" << QStringList{""};
+        QTest::newRow("bad name")
+            << Mutation([](Topology &t) { t.node(idOf(t, "monitor"))->name = QStringLiteral("my monitor"); })
+            << "bad-name" << "“my monitor”: a name may only contain letters, digits, “-”, “_”, “.” and “:”"
+            << QStringList{"my monitor"};
+        QTest::newRow("bad address")
+            << Mutation([](Topology &t) { set(t, "web-01", "address", QStringLiteral("300.1.1.1")); })
+            << "bad-address" << "web-01: address “300.1.1.1” is not an IP address or host name"
+            << QStringList{"web-01"};
+        QTest::newRow("bad port")
+            << Mutation([](Topology &t) { set(t, "lb", "port", 0); })
+            << "bad-port" << "lb: listen port 0 is out of range (1–65535)" << QStringList{"lb"};
+        QTest::newRow("bad number")
+            << Mutation([](Topology &t) { set(t, "web-01", "rise", QStringLiteral("often")); })
+            << "bad-property" << "web-01: rise “often” is not a whole number" << QStringList{"web-01"};
+        QTest::newRow("bad balance")
+            << Mutation([](Topology &t) { set(t, "lb", "balance", QStringLiteral("roundrobbin")); })
+            << "bad-property"
+            << "lb: balance “roundrobbin” is not one of roundrobin, static-rr, leastconn, source, first, random"
+            << QStringList{"lb"};
+        QTest::newRow("unknown property")
+            << Mutation([](Topology &t) { set(t, "client", "colour", QStringLiteral("red")); })
+            << "unknown-property" << "client: a client has no property “colour”" << QStringList{"client"};
+        QTest::newRow("port conflict")
+            << Mutation([](Topology &t) { set(t, "web-01", "port", 9443); })
+            << "port-conflict" << "lb and web-01 both listen on 127.0.0.1:9443: give each its own port"
+            << QStringList{"lb", "web-01"};
+        QTest::newRow("dangling link")
+            << Mutation([](Topology &t) { t.addLink(Link{0, LinkKind::Http, idOf(t, "lb"), 99}); })
+            << "dangling-link" << "link 11 points to node 99, which does not exist: delete the link"
+            << QStringList{};
+        QTest::newRow("self link")
+            << Mutation([](Topology &t) { t.addLink(Link{0, LinkKind::Http, idOf(t, "lb"), idOf(t, "lb")}); })
+            << "self-link" << "lb → lb: a node cannot send traffic to itself" << QStringList{"lb"};
+        QTest::newRow("link not allowed")
+            << Mutation([](Topology &t) {
+                   t.addLink(Link{0, LinkKind::Http, idOf(t, "client"), idOf(t, "db-primary")});
+               })
+            << "link-not-allowed"
+            << "client → db-primary: clients reach a database through a web or app server"
+            << QStringList{"client", "db-primary"};
+        QTest::newRow("replication not databases")
+            << Mutation([](Topology &t) {
+                   t.addLink(Link{0, LinkKind::Replication, idOf(t, "web-01"), idOf(t, "db-replica")});
+               })
+            << "replication-not-databases"
+            << "web-01 → db-replica: a replication link must join two databases"
+            << QStringList{"web-01", "db-replica"};
+        QTest::newRow("databases joined by tcp")
+            << Mutation([](Topology &t) {
+                   t.addLink(Link{0, LinkKind::Tcp, idOf(t, "db-replica"), idOf(t, "db-primary")});
+               })
+            << "wrong-link-kind" << "db-replica → db-primary is drawn as TCP traffic but carries replication: redraw the link"
+            << QStringList{"db-replica", "db-primary"};
+        QTest::newRow("wrong link kind")
+            << Mutation([](Topology &t) {
+                   t.addLink(Link{0, LinkKind::Tcp, idOf(t, "client"), idOf(t, "lb")});
+               })
+            << "wrong-link-kind" << "client → lb is drawn as TCP traffic but carries HTTP traffic: redraw the link"
+            << QStringList{"client", "lb"};
+        QTest::newRow("replication into primary")
+            << Mutation([](Topology &t) { set(t, "db-replica", "role", QStringLiteral("primary")); })
+            << "replication-into-primary"
+            << "db-primary → db-replica: replication flows from a primary to a replica, but db-replica is a primary: make it a replica or reverse the link"
+            << QStringList{"db-primary", "db-replica"};
+        QTest::newRow("replication engines differ")
+            << Mutation([](Topology &t) { set(t, "db-replica", "engine", QStringLiteral("mariadb")); })
+            << "replication-engines-differ"
+            << "db-primary → db-replica: db-primary runs postgresql and db-replica runs mariadb; replication needs the same engine on both"
+            << QStringList{"db-primary", "db-replica"};
+        QTest::newRow("duplicate link")
+            << Mutation([](Topology &t) { t.connect(idOf(t, "lb"), idOf(t, "web-01")); })
+            << "duplicate-link" << "lb → web-01 is drawn more than once: delete the extra link"
+            << QStringList{"lb", "web-01"};
+        QTest::newRow("lb without servers")
+            << Mutation([](Topology &t) {
+                   t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb-2")));
+                   set(t, "lb-2", "port", 9999);
+               })
+            << "lb-without-servers"
+            << "lb-2 is a load balancer with no servers: link it to at least one web server, app server or database"
+            << QStringList{"lb-2"};
+        QTest::newRow("lb with only backups")
+            << Mutation([](Topology &t) { set(t, "web-01", "backup", true); })
+            << "lb-only-backups"
+            << "lb has only backup servers: clear “Backup” on at least one so it has an active server"
+            << QStringList{"lb"};
+        QTest::newRow("lb mixing databases and web servers")
+            << Mutation([](Topology &t) { t.connect(idOf(t, "lb"), idOf(t, "db-primary")); })
+            << "lb-mixed-servers" << "lb balances both databases and HTTP servers: use one load balancer for each"
+            << QStringList{"lb"};
+        QTest::newRow("lb balancing databases in http mode")
+            << Mutation([](Topology &t) {
+                   Node dbLb = Node::make(NodeKind::LoadBalancer, QStringLiteral("db-lb"));
+                   dbLb.setProperty(QStringLiteral("port"), 3300);
+                   const NodeId lb = t.addNode(dbLb);
+                   t.connect(lb, idOf(t, "db-primary"));
+               })
+            << "lb-http-to-database" << "db-lb balances databases in http mode: set its mode to tcp"
+            << QStringList{"db-lb"};
+        QTest::newRow("backup without lb")
+            << Mutation([](Topology &t) {
+                   Node spare = Node::make(NodeKind::AppServer, QStringLiteral("app-spare"));
+                   spare.setProperty(QStringLiteral("backup"), true);
+                   spare.setProperty(QStringLiteral("port"), 9002);
+                   t.addNode(spare);
+               })
+            << "backup-without-lb"
+            << "app-spare is a backup server, but no load balancer sends traffic to it: link a load balancer to it or clear “Backup”"
+            << QStringList{"app-spare"};
+        QTest::newRow("replica with two sources")
+            << Mutation([](Topology &t) {
+                   Node other = Node::make(NodeKind::Database, QStringLiteral("db-other"));
+                   other.setProperty(QStringLiteral("engine"), QStringLiteral("postgresql"));
+                   other.setProperty(QStringLiteral("port"), 5434);
+                   t.connect(t.addNode(other), idOf(t, "db-replica"));
+               })
+            << "replica-many-sources" << "db-replica replicates from 2 databases: a replica follows exactly one source"
+            << QStringList{"db-replica"};
+    }
+
+    void eachProblemIsReported()
+    {
+        QFETCH(Mutation, mutate);
+        QFETCH(QString, code);
+        QFETCH(QString, message);
+        QFETCH(QStringList, nodes);
+
+        Topology t = Test::everyKind();
+        mutate(t);
+        const QList<Problem> problems = validate(t);
+        QStringList messages;
+        for (const Problem &p : problems)
+            messages.append(p.code + QLatin1String(": ") + p.message);
+        QVERIFY2(problems.size() == 1, qPrintable(messages.join(QLatin1Char('\n'))));
+        QCOMPARE(problems.first().code, code);
+        QCOMPARE(problems.first().message, message);
+        QStringList names;
+        for (NodeId id : problems.first().nodes)
+            names.append(t.node(id) ? t.node(id)->name : QString());
+        QCOMPARE(names, nodes);
+    }
+
+    void everyProblemIsReportedNotJustTheFirst()
+    {
+        Topology t = Test::everyKind();
+        set(t, "lb", "port", 0);
+        set(t, "web-01", "address", QStringLiteral("bad address"));
+        t.node(idOf(t, "web-02"))->name = QStringLiteral("web-01");
+        QCOMPARE(validate(t).size(), 3);
+    }
+};
+
+QTEST_GUILESS_MAIN(ValidationTest)
+#include "tst_validation.moc"
