@@ -10,4 +10,14 @@ namespace Loadstar {
 // opens when started without a file.
 Topology referenceDocument();
 
+// What File → New from Template offers.
+struct DocumentTemplate
+{
+    QString id;          // "reference", "hardened"
+    QString name;        // shown in the menu
+    QString description; // one line, shown as the menu's tooltip
+    Topology topology;
+};
+QList<DocumentTemplate> documentTemplates();
+
 } // namespace Loadstar

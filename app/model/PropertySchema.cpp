@@ -108,6 +108,13 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                     "Address the frontend binds to"));
     lb.append(typed(PropertyType::Port, "port", "Listen port", "Network", "8080",
                     "Port the frontend binds to"));
+    lb.append(typed(PropertyType::OptionalAddress, "virtual_address", "Virtual address", "Network", "",
+                    "Address shared with a second load balancer through VRRP (keepalived); empty for none"));
+    lb.append(boolean("tls", "TLS", "TLS", false, "Terminate TLS (HTTPS) on the listener"));
+    lb.append(typed(PropertyType::FilePath, "tls_certificate", "Certificate", "TLS", "",
+                    "PEM certificate file for TLS"));
+    lb.append(typed(PropertyType::FilePath, "tls_key", "Private key", "TLS", "",
+                    "PEM private key file for TLS"));
     lb.append(choice("mode", "Mode", "Balancing", "http", latin1List({"http", "tcp"}),
                      "http balances each request; tcp balances whole connections"));
     lb.append(choice("balance", "Balance", "Balancing", "roundrobin",
@@ -268,11 +275,19 @@ Converted convert(const PropertySpec &spec, const QVariant &value)
     }
     case PropertyType::Text:
         return {value.toString(), {}};
+    case PropertyType::FilePath:
+        if (text.contains(QChar::Null))
+            return fail(QStringLiteral("%1 is not a file name").arg(quoted(value.toString())));
+        return {text, {}};
     case PropertyType::Choice:
         if (spec.choices.contains(text))
             return {text, {}};
         return fail(QStringLiteral("%1 is not one of %2")
                         .arg(quoted(value.toString()), spec.choices.join(QStringLiteral(", "))));
+    case PropertyType::OptionalAddress:
+        if (text.isEmpty())
+            return {text, {}};
+        [[fallthrough]];
     case PropertyType::Address:
         if (isValidHostOrAddress(text))
             return {text, {}};

@@ -17,11 +17,13 @@ enum class PropertyType {
     Text,
     Choice,   // one of `choices`
     Address,  // IPv4/IPv6 literal or host name
+    OptionalAddress, // an Address, or empty for none
     Port,     // 1..65535
     Duration, // milliseconds within [minimum, maximum]
     HttpPath, // "/health"
     StatusRange, // "200" or "200-399"
     CidrList, // "10.0.0.0/8, 192.168.1.0/24", may be empty
+    FilePath, // a file on this machine, may be empty
 };
 
 // One property a kind of node has: its stable key (written into documents),

@@ -95,7 +95,9 @@ private:
             }
             const auto converted = PropertySchema::convert(*spec, it.value());
             if (!converted.error.isEmpty()) {
-                add(spec->type == PropertyType::Address ? "bad-address"
+                const bool address = spec->type == PropertyType::Address
+                                     || spec->type == PropertyType::OptionalAddress;
+                add(address ? "bad-address"
                     : spec->type == PropertyType::Port  ? "bad-port"
                                                         : "bad-property",
                     QStringLiteral("%1: %2 %3").arg(displayName(node), spec->label.toLower(), converted.error),

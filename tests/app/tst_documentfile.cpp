@@ -4,6 +4,7 @@
 #include "document/DocumentFile.h"
 #include "document/JsonFormat.h"
 #include "document/SqliteFormat.h"
+#include "model/Validator.h"
 
 #include <QProcess>
 #include <QSqlDatabase>
@@ -140,6 +141,31 @@ private slots:
         QFile shipped(QStringLiteral(":/documents/reference.json"));
         QVERIFY(shipped.open(QIODevice::ReadOnly));
         QCOMPARE(shipped.readAll(), JsonFormat::write(t));
+    }
+
+    void templatesAreValidAndCanonical()
+    {
+        const QList<DocumentTemplate> templates = documentTemplates();
+        QCOMPARE(templates.size(), 2);
+        for (const DocumentTemplate &t : templates) {
+            QVERIFY2(validate(t.topology).isEmpty(), qPrintable(t.id));
+            QFile shipped(QStringLiteral(":/documents/%1.json").arg(t.id));
+            QVERIFY(shipped.open(QIODevice::ReadOnly));
+            QCOMPARE(shipped.readAll(), JsonFormat::write(t.topology));
+        }
+        // The hardened design fixes what the reference design lacks.
+        const Topology &hardened = templates.at(1).topology;
+        int balancers = 0;
+        for (const Node &node : hardened.nodes()) {
+            if (node.kind == NodeKind::LoadBalancer) {
+                ++balancers;
+                QVERIFY(node.boolProperty(QStringLiteral("tls")));
+                QCOMPARE(node.stringProperty(QStringLiteral("virtual_address")), QStringLiteral("127.0.0.10"));
+            }
+        }
+        QCOMPARE(balancers, 2);
+        QVERIFY(hardened.nodeByName(QStringLiteral("firewall")));
+        QVERIFY(hardened.nodeByName(QStringLiteral("monitor")));
     }
 
     void migratesVersionOneFiles()
