@@ -1,0 +1,271 @@
+#include "MainWindow.h"
+
+#include "Icons.h"
+#include "RecentFiles.h"
+#include "UserPrompts.h"
+#include "diagram/DiagramScene.h"
+#include "diagram/DiagramView.h"
+#include "document/Document.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QMenuBar>
+#include <QScreen>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QUndoGroup>
+
+namespace Loadstar::Ui {
+
+namespace {
+
+const QString kGeometryKey = QStringLiteral("window/geometry");
+const QString kStateKey = QStringLiteral("window/state");
+constexpr QSize DefaultSize{1280, 800};
+
+} // namespace
+
+MainWindow::MainWindow(Options options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_ownPrompts(options.prompts ? nullptr : std::make_unique<DialogPrompts>())
+    , m_controller(new DocumentController(options.prompts ? options.prompts : m_ownPrompts.get(),
+                                          this, options.document, this))
+    , m_undoGroup(new QUndoGroup(this))
+    , m_scene(new DiagramScene(this))
+    , m_view(new DiagramView(m_scene, this))
+{
+    setObjectName(QStringLiteral("MainWindow"));
+    setCentralWidget(m_view);
+    createActions();
+    createMenus();
+    createToolBar();
+    createStatusBar();
+
+    connect(m_controller, &DocumentController::documentChanged, this, &MainWindow::documentChanged);
+    connect(m_controller, &DocumentController::statusMessage, this,
+            [this](const QString &message, int timeoutMs) {
+                if (message.isEmpty())
+                    statusBar()->clearMessage();
+                else
+                    statusBar()->showMessage(message, timeoutMs);
+            });
+    connect(m_controller->recentFiles(), &RecentFiles::fileTriggered, m_controller,
+            &DocumentController::openRecent);
+    connect(m_scene, &DiagramScene::contentsChanged, this, &MainWindow::updateSummary);
+    documentChanged(m_controller->document());
+    restoreLayout();
+}
+
+MainWindow::~MainWindow() = default;
+
+Document *MainWindow::document() const
+{
+    return m_controller->document();
+}
+
+void MainWindow::start(const QString &file)
+{
+    m_controller->start(file);
+}
+
+void MainWindow::createActions()
+{
+    auto make = [this](const QString &objectName, const QString &text, const QString &iconName,
+                       const QKeySequence &shortcut) {
+        auto *action = new QAction(text, this);
+        action->setObjectName(objectName);
+        if (!iconName.isEmpty())
+            action->setIcon(Icons::actionIcon(iconName));
+        if (!shortcut.isEmpty()) {
+            action->setShortcut(shortcut);
+            action->setToolTip(QStringLiteral("%1 (%2)").arg(
+                QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("…")),
+                shortcut.toString(QKeySequence::NativeText)));
+        }
+        return action;
+    };
+
+    m_actions.newDocument = make(QStringLiteral("actionNew"), tr("&New"),
+                                 QStringLiteral("document-new"), QKeySequence::New);
+    m_actions.newDocument->setStatusTip(tr("Start again from the reference design"));
+    m_actions.open = make(QStringLiteral("actionOpen"), tr("&Open…"),
+                          QStringLiteral("document-open"), QKeySequence::Open);
+    m_actions.open->setIconText(tr("Open"));
+    m_actions.save = make(QStringLiteral("actionSave"), tr("&Save"),
+                          QStringLiteral("document-save"), QKeySequence::Save);
+    m_actions.saveAs = make(QStringLiteral("actionSaveAs"), tr("Save &As…"), QString(),
+                            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    m_actions.quit = make(QStringLiteral("actionQuit"), tr("&Quit"), QString(),
+                          QKeySequence(Qt::CTRL | Qt::Key_Q));
+    m_actions.quit->setMenuRole(QAction::QuitRole);
+    connect(m_actions.newDocument, &QAction::triggered, m_controller, &DocumentController::newDocument);
+    connect(m_actions.open, &QAction::triggered, m_controller, &DocumentController::open);
+    connect(m_actions.save, &QAction::triggered, m_controller, &DocumentController::save);
+    connect(m_actions.saveAs, &QAction::triggered, m_controller, &DocumentController::saveAs);
+    connect(m_actions.quit, &QAction::triggered, this, &QWidget::close);
+
+    // Undo and redo follow whichever document is current.
+    m_actions.undo = m_undoGroup->createUndoAction(this, tr("&Undo"));
+    m_actions.undo->setObjectName(QStringLiteral("actionUndo"));
+    m_actions.undo->setShortcut(QKeySequence::Undo);
+    m_actions.undo->setIcon(Icons::actionIcon(QStringLiteral("edit-undo")));
+    m_actions.undo->setIconText(tr("Undo"));
+    m_actions.redo = m_undoGroup->createRedoAction(this, tr("&Redo"));
+    m_actions.redo->setObjectName(QStringLiteral("actionRedo"));
+    m_actions.redo->setShortcut(QKeySequence::Redo);
+    m_actions.redo->setIcon(Icons::actionIcon(QStringLiteral("edit-redo")));
+    m_actions.redo->setIconText(tr("Redo"));
+
+    // Ctrl+0 fits and Ctrl+1 shows actual size, as in most drawing tools.
+    m_actions.zoomToFit = make(QStringLiteral("actionZoomToFit"), tr("Zoom to &Fit"),
+                               QStringLiteral("zoom-fit-best"), QKeySequence(Qt::CTRL | Qt::Key_0));
+    m_actions.zoomToFit->setIconText(tr("Fit"));
+    m_actions.zoomIn = make(QStringLiteral("actionZoomIn"), tr("Zoom &In"),
+                            QStringLiteral("zoom-in"), QKeySequence::ZoomIn);
+    m_actions.zoomOut = make(QStringLiteral("actionZoomOut"), tr("Zoom &Out"),
+                             QStringLiteral("zoom-out"), QKeySequence::ZoomOut);
+    m_actions.actualSize = make(QStringLiteral("actionActualSize"), tr("&Actual Size (100 %)"),
+                                QStringLiteral("zoom-original"), QKeySequence(Qt::CTRL | Qt::Key_1));
+    connect(m_actions.zoomToFit, &QAction::triggered, m_view, &DiagramView::zoomToFit);
+    connect(m_actions.zoomIn, &QAction::triggered, m_view, &DiagramView::zoomIn);
+    connect(m_actions.zoomOut, &QAction::triggered, m_view, &DiagramView::zoomOut);
+    connect(m_actions.actualSize, &QAction::triggered, m_view, &DiagramView::resetZoom);
+
+    // Saving is pointless while a read or write is under way.
+    connect(m_controller, &DocumentController::busyChanged, this, [this](bool busy) {
+        m_actions.save->setEnabled(!busy);
+        m_actions.saveAs->setEnabled(!busy);
+    });
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_actions.newDocument);
+    file->addAction(m_actions.open);
+    QMenu *recent = file->addMenu(tr("Open &Recent"));
+    recent->setObjectName(QStringLiteral("menuOpenRecent"));
+    m_controller->recentFiles()->attachMenu(recent);
+    file->addSeparator();
+    file->addAction(m_actions.save);
+    file->addAction(m_actions.saveAs);
+    file->addSeparator();
+    file->addAction(m_actions.quit);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_actions.undo);
+    edit->addAction(m_actions.redo);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_actions.zoomToFit);
+    view->addAction(m_actions.actualSize);
+    view->addSeparator();
+    view->addAction(m_actions.zoomIn);
+    view->addAction(m_actions.zoomOut);
+}
+
+void MainWindow::createToolBar()
+{
+    QToolBar *toolBar = addToolBar(tr("Main"));
+    toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    toolBar->setMovable(false);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(20, 20));
+    toolBar->addAction(m_actions.newDocument);
+    toolBar->addAction(m_actions.open);
+    toolBar->addAction(m_actions.save);
+    toolBar->addSeparator();
+    toolBar->addAction(m_actions.undo);
+    toolBar->addAction(m_actions.redo);
+    toolBar->addSeparator();
+    toolBar->addAction(m_actions.zoomToFit);
+}
+
+void MainWindow::createStatusBar()
+{
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("documentSummary"));
+    m_zoomLabel = new QLabel(this);
+    m_zoomLabel->setObjectName(QStringLiteral("zoomLabel"));
+    m_zoomLabel->setMinimumWidth(m_zoomLabel->fontMetrics().horizontalAdvance(QStringLiteral("1000 %")));
+    m_zoomLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    statusBar()->addPermanentWidget(m_summary);
+    statusBar()->addPermanentWidget(m_zoomLabel);
+    connect(m_view, &DiagramView::zoomChanged, this, [this](qreal zoom) {
+        m_zoomLabel->setText(QStringLiteral("%1 %").arg(qRound(zoom * 100)));
+    });
+    m_zoomLabel->setText(QStringLiteral("100 %"));
+}
+
+void MainWindow::documentChanged(Document *document)
+{
+    m_undoGroup->addStack(document->undoStack());
+    m_undoGroup->setActiveStack(document->undoStack());
+    m_scene->setDocument(document);
+    connect(document, &Document::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(document, &Document::filePathChanged, this, [this] {
+        updateTitle();
+        updateSummary();
+    });
+    updateTitle();
+    updateSummary();
+    m_view->zoomToFit();
+}
+
+void MainWindow::updateTitle()
+{
+    setWindowTitle(tr("%1[*] — Loadstar").arg(document()->displayName()));
+    setWindowModified(document()->isModified());
+}
+
+void MainWindow::updateSummary()
+{
+    // Removal signals come before the removal: count once the edit is done.
+    QTimer::singleShot(0, this, [this] {
+        const Topology &topology = document()->topology();
+        const auto nodes = topology.nodes().size();
+        const auto links = topology.links().size();
+        const QString nodeText = nodes == 1 ? tr("1 node") : tr("%1 nodes").arg(nodes);
+        const QString linkText = links == 1 ? tr("1 link") : tr("%1 links").arg(links);
+        m_summary->setText(tr("%1 · %2, %3").arg(document()->displayName(), nodeText, linkText));
+    });
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
+        QSize size = DefaultSize;
+        if (const QScreen *screen = QGuiApplication::primaryScreen())
+            size = size.boundedTo(screen->availableSize() * 0.92);
+        resize(size);
+    }
+    restoreState(settings.value(kStateKey).toByteArray());
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_closeApproved || (!document()->isModified() && !m_controller->isBusy())) {
+        saveLayout();
+        event->accept();
+        return;
+    }
+    event->ignore();
+    m_controller->whenSafeToDiscard(tr("closing"), [this] {
+        m_closeApproved = true;
+        // Outside the close event being handled now.
+        QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection);
+    });
+}
+
+} // namespace Loadstar::Ui

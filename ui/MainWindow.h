@@ -1,0 +1,88 @@
+#pragma once
+
+#include "DocumentController.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QLabel;
+class QUndoGroup;
+
+namespace Loadstar {
+class Document;
+}
+
+namespace Loadstar::Ui {
+
+class DiagramScene;
+class DiagramView;
+class UserPrompts;
+
+struct MainWindowOptions
+{
+    // Questions and errors; null uses message boxes and file dialogs.
+    UserPrompts *prompts = nullptr;
+    DocumentController::Options document;
+};
+
+// The main window: wires the document controller, the diagram and the
+// menus, toolbar and status bar together. The logic lives in those parts.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    using Options = MainWindowOptions;
+
+    explicit MainWindow(Options options = Options(), QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Offers recovery copies, then opens `file` or the reference design.
+    void start(const QString &file);
+
+    DocumentController *controller() const { return m_controller; }
+    Document *document() const;
+    DiagramScene *scene() const { return m_scene; }
+    DiagramView *view() const { return m_view; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    void createStatusBar();
+    void documentChanged(Document *document);
+    void updateTitle();
+    void updateSummary();
+    void restoreLayout();
+    void saveLayout();
+
+    std::unique_ptr<UserPrompts> m_ownPrompts;
+    DocumentController *m_controller;
+    QUndoGroup *m_undoGroup;
+    DiagramScene *m_scene;
+    DiagramView *m_view;
+    QLabel *m_summary;
+    QLabel *m_zoomLabel;
+    bool m_closeApproved = false;
+
+    struct Actions
+    {
+        QAction *newDocument = nullptr;
+        QAction *open = nullptr;
+        QAction *save = nullptr;
+        QAction *saveAs = nullptr;
+        QAction *quit = nullptr;
+        QAction *undo = nullptr;
+        QAction *redo = nullptr;
+        QAction *zoomToFit = nullptr;
+        QAction *zoomIn = nullptr;
+        QAction *zoomOut = nullptr;
+        QAction *actualSize = nullptr;
+    } m_actions;
+};
+
+} // namespace Loadstar::Ui

@@ -1,0 +1,84 @@
+#include "UserPrompts.h"
+
+#include <QCoreApplication>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QPushButton>
+
+namespace Loadstar::Ui {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Loadstar::Ui::UserPrompts", text);
+}
+
+QString jsonFilter()
+{
+    return tr("JSON (*.json)");
+}
+
+} // namespace
+
+QString documentFileFilter()
+{
+    return tr("Loadstar documents (*.loadstar)") + QStringLiteral(";;") + jsonFilter();
+}
+
+void DialogPrompts::showError(QWidget *parent, const QString &title, const QString &message)
+{
+    QMessageBox box(QMessageBox::Warning, title, message, QMessageBox::Ok, parent);
+    box.setWindowModality(Qt::WindowModal);
+    box.exec();
+}
+
+UnsavedChoice DialogPrompts::askToSaveChanges(QWidget *parent, const QString &question)
+{
+    QMessageBox box(QMessageBox::Warning, tr("Unsaved changes"), question,
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, parent);
+    box.setInformativeText(tr("Your changes will be lost if you don’t save them."));
+    box.setDefaultButton(QMessageBox::Save);
+    box.setWindowModality(Qt::WindowModal);
+    switch (box.exec()) {
+    case QMessageBox::Save:
+        return UnsavedChoice::Save;
+    case QMessageBox::Discard:
+        return UnsavedChoice::Discard;
+    default:
+        return UnsavedChoice::Cancel;
+    }
+}
+
+bool DialogPrompts::askToRecover(QWidget *parent, const QString &question)
+{
+    QMessageBox box(QMessageBox::Question, tr("Recover unsaved changes"), question,
+                    QMessageBox::NoButton, parent);
+    QPushButton *recover = box.addButton(tr("Recover"), QMessageBox::AcceptRole);
+    box.addButton(tr("Discard"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(recover);
+    box.exec();
+    return box.clickedButton() == recover;
+}
+
+QString DialogPrompts::askOpenPath(QWidget *parent, const QString &directory)
+{
+    return QFileDialog::getOpenFileName(parent, tr("Open Document"), directory,
+                                        documentFileFilter());
+}
+
+QString DialogPrompts::askSavePath(QWidget *parent, const QString &suggestedPath)
+{
+    QString selectedFilter = QFileInfo(suggestedPath).suffix() == QLatin1String("json")
+                                 ? jsonFilter()
+                                 : QString();
+    QString path = QFileDialog::getSaveFileName(parent, tr("Save As"), suggestedPath,
+                                                documentFileFilter(), &selectedFilter);
+    if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+        path += selectedFilter == jsonFilter() ? QStringLiteral(".json")
+                                               : QStringLiteral(".loadstar");
+    return path;
+}
+
+} // namespace Loadstar::Ui

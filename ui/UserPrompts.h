@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QString>
+
+class QWidget;
+
+namespace Loadstar::Ui {
+
+enum class UnsavedChoice { Save, Discard, Cancel };
+
+// Every question the window asks and every error it reports goes through
+// here. The application uses DialogPrompts (message boxes and file dialogs);
+// tests hand the window a scripted implementation, so they never hang on a
+// modal dialog and can check what the user would have been told.
+class UserPrompts
+{
+public:
+    virtual ~UserPrompts() = default;
+
+    virtual void showError(QWidget *parent, const QString &title, const QString &message) = 0;
+    // "Save changes to “x” before closing?"
+    virtual UnsavedChoice askToSaveChanges(QWidget *parent, const QString &question) = 0;
+    // Recover (true) or discard (false) a recovery copy.
+    virtual bool askToRecover(QWidget *parent, const QString &question) = 0;
+    // A file to open / to save to; empty when the user cancels.
+    virtual QString askOpenPath(QWidget *parent, const QString &directory) = 0;
+    virtual QString askSavePath(QWidget *parent, const QString &suggestedPath) = 0;
+};
+
+// The real thing: QMessageBox and QFileDialog.
+class DialogPrompts final : public UserPrompts
+{
+public:
+    void showError(QWidget *parent, const QString &title, const QString &message) override;
+    UnsavedChoice askToSaveChanges(QWidget *parent, const QString &question) override;
+    bool askToRecover(QWidget *parent, const QString &question) override;
+    QString askOpenPath(QWidget *parent, const QString &directory) override;
+    QString askSavePath(QWidget *parent, const QString &suggestedPath) override;
+};
+
+// "Loadstar documents (*.loadstar);;JSON (*.json)"
+QString documentFileFilter();
+
+} // namespace Loadstar::Ui

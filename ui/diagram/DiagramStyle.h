@@ -1,0 +1,59 @@
+#pragma once
+
+#include "model/Kinds.h"
+
+#include <QColor>
+#include <QFont>
+#include <QPalette>
+#include <QSizeF>
+
+namespace Loadstar::Ui {
+
+// Geometry and colours of the diagram, in one place so cards, links and the
+// canvas agree. Sizes are in scene units (1 unit = 1 pixel at 100 %). Colours
+// derive from the widget palette, so the diagram follows light and dark themes.
+namespace DiagramStyle {
+
+inline constexpr QSizeF CardSize{220.0, 64.0};
+inline constexpr qreal CardRadius = 10.0;
+inline constexpr qreal CardPadding = 12.0;
+inline constexpr qreal IconTileSize = 36.0;
+inline constexpr qreal IconSize = 24.0;
+inline constexpr qreal GridSpacing = 25.0;
+// Distance between two links joining the same pair of nodes.
+inline constexpr qreal ParallelLinkSpacing = 14.0;
+// Below this zoom, cards are drawn without text or icon (fast overview).
+inline constexpr qreal SimplifiedBelowZoom = 0.35;
+
+struct Colors
+{
+    bool dark = false;
+    QColor canvas;
+    QColor grid;
+    QColor card;
+    QColor cardBorder;
+    QColor text;
+    QColor mutedText;
+    QColor httpLink;
+    QColor tcpLink;
+    QColor replicationLink;
+    QColor backup; // HAProxy's stats page shows backup servers in blue
+
+    static Colors fromPalette(const QPalette &palette);
+};
+
+// The colour that marks a kind of node (its icon and icon tile).
+QColor accent(NodeKind kind, bool dark);
+
+// Fonts with pixel sizes, so text scales with the zoom like the cards do.
+QFont nameFont();
+QFont detailFont();
+QFont badgeFont();
+QFont linkLabelFont();
+
+// `a` blended towards `b` by `amount` (0 = a, 1 = b).
+QColor mix(const QColor &a, const QColor &b, qreal amount);
+
+} // namespace DiagramStyle
+
+} // namespace Loadstar::Ui

@@ -1,0 +1,218 @@
+#include "LinkItem.h"
+
+#include "DiagramScene.h"
+#include "DiagramStyle.h"
+#include "NodeItem.h"
+
+#include <QCoreApplication>
+#include <QFontMetricsF>
+#include <QPainter>
+#include <QPainterPathStroker>
+
+#include <cmath>
+#include <limits>
+
+namespace Loadstar::Ui {
+
+namespace {
+
+using namespace DiagramStyle;
+
+constexpr qreal ArrowLength = 10.0;
+constexpr qreal ArrowHalfWidth = 4.5;
+constexpr qreal EdgeGap = 3.0; // between a card's edge and the line's ends
+
+// Where the ray from the centre of `rect` towards `direction` (a unit vector)
+// leaves the rectangle grown by `margin`.
+QPointF exitPoint(const QRectF &rect, QPointF from, QPointF direction, qreal margin)
+{
+    const qreal halfWidth = rect.width() / 2 + margin;
+    const qreal halfHeight = rect.height() / 2 + margin;
+    const QPointF offset = from - rect.center(); // from may be shifted sideways
+    qreal t = std::numeric_limits<qreal>::max();
+    if (std::abs(direction.x()) > 1e-9) {
+        const qreal edge = direction.x() > 0 ? halfWidth : -halfWidth;
+        t = std::min(t, (edge - offset.x()) / direction.x());
+    }
+    if (std::abs(direction.y()) > 1e-9) {
+        const qreal edge = direction.y() > 0 ? halfHeight : -halfHeight;
+        t = std::min(t, (edge - offset.y()) / direction.y());
+    }
+    return from + direction * std::max<qreal>(t, 0.0);
+}
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Loadstar::Ui::LinkItem", text);
+}
+
+} // namespace
+
+LinkItem::LinkItem(const Link &link, NodeItem *from, NodeItem *to)
+    : m_link(link)
+    , m_from(from)
+    , m_to(to)
+{
+    setZValue(0.0); // below cards
+    setToolTip(tr("%1 from %2 to %3")
+                   .arg(linkKindName(link.kind), from->displayName(), to->displayName()));
+    updateGeometry();
+}
+
+void LinkItem::setParallelOffset(qreal offset)
+{
+    if (qFuzzyCompare(m_offset + 1.0, offset + 1.0))
+        return;
+    m_offset = offset;
+    updateGeometry();
+}
+
+QString LinkItem::label() const
+{
+    return m_link.kind == LinkKind::Replication ? tr("replication") : QString();
+}
+
+bool LinkItem::isDashed() const
+{
+    return m_link.kind == LinkKind::Replication;
+}
+
+void LinkItem::updateGeometry()
+{
+    prepareGeometryChange();
+    setToolTip(tr("%1 from %2 to %3")
+                   .arg(linkKindName(m_link.kind), m_from->displayName(), m_to->displayName()));
+    const QRectF fromRect = m_from->sceneCardRect();
+    const QRectF toRect = m_to->sceneCardRect();
+    const QLineF centres(fromRect.center(), toRect.center());
+    m_line = QLineF();
+    m_bounds = QRectF();
+    if (centres.length() < 1.0 || fromRect.intersects(toRect))
+        return;
+
+    const QPointF direction = (centres.p2() - centres.p1()) / centres.length();
+    // The side a link is shifted to depends on the pair, not on the
+    // direction, so A→B and B→A with offsets +d and −d end up apart.
+    QPointF normal(-direction.y(), direction.x());
+    if (m_link.from > m_link.to)
+        normal = -normal;
+    const QPointF shift = normal * m_offset;
+
+    const QPointF start = exitPoint(fromRect, centres.p1() + shift, direction, EdgeGap);
+    const QPointF end = exitPoint(toRect, centres.p2() + shift, -direction, EdgeGap);
+    if (QLineF(start, end).length() < ArrowLength || QPointF::dotProduct(end - start, direction) <= 0)
+        return;
+    m_line = QLineF(start, end);
+
+    const qreal margin = ArrowHalfWidth + 2.0;
+    m_bounds = QRectF(start, end).normalized().adjusted(-margin, -margin, margin, margin);
+    if (!label().isEmpty())
+        m_bounds |= labelRect().adjusted(-1, -1, 1, 1);
+    update();
+}
+
+QRectF LinkItem::labelRect() const
+{
+    const QFontMetricsF metrics(linkLabelFont());
+    const QSizeF size(metrics.horizontalAdvance(label()) + 8.0, metrics.height() + 2.0);
+    // Beside the line's middle: below a flat line, left of a steep one.
+    const QPointF middle = m_line.center();
+    const QLineF unit = m_line.unitVector();
+    const QPointF along(unit.dx(), unit.dy());
+    QPointF side(-along.y(), along.x());
+    if (std::abs(along.x()) >= std::abs(along.y())) {
+        if (side.y() < 0)
+            side = -side;
+    } else if (side.x() > 0) {
+        side = -side;
+    }
+    // Far enough sideways that the box clears the line.
+    const qreal clearance = 3.0
+                            + std::abs(side.x()) * size.width() / 2
+                            + std::abs(side.y()) * size.height() / 2;
+    const QPointF centre = middle + side * clearance;
+    return QRectF(centre.x() - size.width() / 2, centre.y() - size.height() / 2, size.width(),
+                  size.height());
+}
+
+QRectF LinkItem::boundingRect() const
+{
+    return m_bounds;
+}
+
+QPainterPath LinkItem::shape() const
+{
+    QPainterPath path;
+    if (m_line.isNull())
+        return path;
+    path.moveTo(m_line.p1());
+    path.lineTo(m_line.p2());
+    QPainterPathStroker stroker;
+    stroker.setWidth(8.0); // easy to point at
+    return stroker.createStroke(path);
+}
+
+void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
+{
+    if (m_line.isNull())
+        return;
+    const auto *diagram = qobject_cast<const DiagramScene *>(scene());
+    const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
+
+    QColor color;
+    qreal width = 1.0;
+    switch (m_link.kind) {
+    case LinkKind::Http:
+        color = colors.httpLink;
+        width = 1.8;
+        break;
+    case LinkKind::Tcp:
+        color = colors.tcpLink;
+        width = 1.2;
+        break;
+    case LinkKind::Replication:
+        color = colors.replicationLink;
+        width = 1.5;
+        break;
+    }
+
+    const QLineF unit = m_line.unitVector();
+    const QPointF along(unit.dx(), unit.dy());
+    const QPointF normal(-along.y(), along.x());
+    const QPointF tip = m_line.p2();
+    const QPointF base = tip - along * ArrowLength;
+
+    QPen pen(color, width, Qt::SolidLine, Qt::FlatCap, Qt::MiterJoin);
+    if (isDashed())
+        pen.setDashPattern({5.0, 3.0});
+    painter->setPen(pen);
+    painter->setBrush(Qt::NoBrush);
+    // The line stops inside the arrowhead, so no line end pokes out of its tip.
+    painter->drawLine(QLineF(m_line.p1(), base + along * 2.0));
+
+    const QPolygonF arrow{tip, base + normal * ArrowHalfWidth, base - normal * ArrowHalfWidth};
+    if (m_link.kind == LinkKind::Tcp) {
+        // An open chevron: TCP reads quieter than HTTP even without colour.
+        painter->setPen(QPen(color, width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter->drawPolyline(QPolygonF{arrow[1], tip, arrow[2]});
+    } else {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(color);
+        painter->drawPolygon(arrow);
+    }
+
+    const QString text = label();
+    if (!text.isEmpty()) {
+        const QRectF box = labelRect();
+        painter->setPen(Qt::NoPen);
+        QColor background = colors.canvas;
+        background.setAlphaF(0.85f);
+        painter->setBrush(background);
+        painter->drawRoundedRect(box, 3.0, 3.0);
+        painter->setPen(color);
+        painter->setFont(linkLabelFont());
+        painter->drawText(box, Qt::AlignCenter, text);
+    }
+}
+
+} // namespace Loadstar::Ui
