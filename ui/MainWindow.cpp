@@ -59,7 +59,13 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     restoreLayout();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The document goes first, while the window that observes it still exists.
+    m_scene->setDocument(nullptr);
+    disconnect(document(), nullptr, this, nullptr);
+    delete m_controller;
+}
 
 Document *MainWindow::document() const
 {
@@ -202,6 +208,9 @@ void MainWindow::createStatusBar()
 
 void MainWindow::documentChanged(Document *document)
 {
+    if (m_document)
+        disconnect(m_document, nullptr, this, nullptr);
+    m_document = document;
     m_undoGroup->addStack(document->undoStack());
     m_undoGroup->setActiveStack(document->undoStack());
     m_scene->setDocument(document);

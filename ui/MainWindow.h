@@ -1,17 +1,15 @@
 #pragma once
 
 #include "DocumentController.h"
+#include "document/Document.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <memory>
 
 class QLabel;
 class QUndoGroup;
-
-namespace Loadstar {
-class Document;
-}
 
 namespace Loadstar::Ui {
 
@@ -67,6 +65,7 @@ private:
     DiagramView *m_view;
     QLabel *m_summary;
     QLabel *m_zoomLabel;
+    QPointer<Document> m_document; // the one whose signals this window follows
     bool m_closeApproved = false;
 
     struct Actions

@@ -165,16 +165,12 @@ void DiagramScene::spreadParallelLinks(NodeId a, NodeId b)
     }
     std::sort(between.begin(), between.end(),
               [](const LinkItem *x, const LinkItem *y) { return x->linkId() < y->linkId(); });
-    // Lay them out side by side, centred on the line between the two cards.
-    // An offset is measured along the pair's normal, so links running B→A
-    // are flipped to keep every link on its own track.
-    const qreal middle = (between.size() - 1) / 2.0;
-    const NodeId low = std::min(a, b);
-    for (qsizetype i = 0; i < between.size(); ++i) {
-        LinkItem *link = between.at(i);
-        const qreal offset = (qreal(i) - middle) * DiagramStyle::ParallelLinkSpacing;
-        link->setParallelOffset(link->link().from == low ? offset : -offset);
-    }
+    // Side by side, centred on the line between the two cards. Offsets are
+    // measured along the pair's normal (see LinkItem), whatever each link's
+    // direction, so every link keeps a track of its own.
+    const qreal middle = qreal(between.size() - 1) / 2.0;
+    for (qsizetype i = 0; i < between.size(); ++i)
+        between.at(i)->setParallelOffset((qreal(i) - middle) * DiagramStyle::ParallelLinkSpacing);
 }
 
 bool DiagramScene::event(QEvent *event)

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "ui/UserPrompts.h"
+
+#include <QList>
+#include <QStringList>
+
+// Answers the window's questions from a script and records what the user
+// would have been shown, so tests never block on a modal dialog.
+class ScriptedPrompts final : public Loadstar::Ui::UserPrompts
+{
+public:
+    QStringList errors;    // messages of error boxes
+    QStringList questions; // unsaved-changes and recovery questions asked
+    QList<Loadstar::Ui::UnsavedChoice> unsavedAnswers;
+    QList<bool> recoverAnswers;
+    QStringList openPaths;
+    QStringList savePaths;
+
+    void showError(QWidget *, const QString &, const QString &message) override
+    {
+        errors.append(message);
+    }
+    Loadstar::Ui::UnsavedChoice askToSaveChanges(QWidget *, const QString &question) override
+    {
+        questions.append(question);
+        return unsavedAnswers.isEmpty() ? Loadstar::Ui::UnsavedChoice::Cancel
+                                        : unsavedAnswers.takeFirst();
+    }
+    bool askToRecover(QWidget *, const QString &question) override
+    {
+        questions.append(question);
+        return !recoverAnswers.isEmpty() && recoverAnswers.takeFirst();
+    }
+    QString askOpenPath(QWidget *, const QString &) override
+    {
+        return openPaths.isEmpty() ? QString() : openPaths.takeFirst();
+    }
+    QString askSavePath(QWidget *, const QString &) override
+    {
+        return savePaths.isEmpty() ? QString() : savePaths.takeFirst();
+    }
+};
