@@ -163,11 +163,11 @@ void DocumentController::openPath(const QString &path, OpenOrigin origin)
                           .arg(name, QDir::toNativeSeparators(QFileInfo(path).absolutePath())));
             return;
         }
-        showError(tr("Could not open document"), result.error);
         // Started on a file that cannot be read: show the reference design
-        // rather than an empty window.
+        // rather than an empty window, behind the message.
         if (origin == OpenOrigin::Startup)
             showReference();
+        showError(tr("Could not open document"), result.error);
     });
 }
 

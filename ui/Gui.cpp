@@ -1,10 +1,9 @@
 #include "Gui.h"
 
+#include "Icons.h"
 #include "MainWindow.h"
 
 #include <QApplication>
-#include <QFile>
-#include <QIcon>
 
 #include <cstdio>
 #include <cstring>
@@ -12,8 +11,6 @@
 namespace Loadstar::Ui {
 
 namespace {
-
-const char kAppIcon[] = ":/icons/org.loadstar.Loadstar.svg";
 
 // Qt aborts with a long message when it finds no display; say it plainly
 // instead, and point at the verbs that need none.
@@ -50,8 +47,7 @@ int runGui(int &argc, char **argv, const QString &file)
     QApplication app(argc, argv);
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Loadstar"));
     QGuiApplication::setDesktopFileName(QStringLiteral(LOADSTAR_APP_ID));
-    if (QFile::exists(QString::fromLatin1(kAppIcon)))
-        QApplication::setWindowIcon(QIcon(QString::fromLatin1(kAppIcon)));
+    QApplication::setWindowIcon(Icons::applicationIcon());
 
     MainWindow window;
     window.show();

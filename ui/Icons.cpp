@@ -79,4 +79,10 @@ QIcon actionIcon(const QString &themeName)
     return icon;
 }
 
+QIcon applicationIcon()
+{
+    const QString path = QStringLiteral(":/icons/%1.svg").arg(QStringLiteral(LOADSTAR_APP_ID));
+    return QFile::exists(path) ? QIcon(path) : QIcon();
+}
+
 } // namespace Loadstar::Ui::Icons

@@ -29,6 +29,9 @@ QPixmap tintedPixmap(const QString &svgPath, int pixelSize, const QColor &color)
 // palette's button text colour.
 QIcon actionIcon(const QString &themeName);
 
+// Loadstar's own icon (":/icons/org.loadstar.Loadstar.svg"), for windows.
+QIcon applicationIcon();
+
 } // namespace Icons
 
 } // namespace Loadstar::Ui

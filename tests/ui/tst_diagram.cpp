@@ -224,6 +224,13 @@ private slots:
         }
     }
 
+    void theApplicationHasItsIcon()
+    {
+        const QIcon icon = Icons::applicationIcon();
+        QVERIFY(!icon.isNull());
+        QVERIFY(!icon.pixmap(64, 64).isNull());
+    }
+
     void textIsReadableInLightAndDarkPalettes()
     {
         QPalette dark;
