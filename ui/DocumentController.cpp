@@ -66,7 +66,9 @@ void DocumentController::start(const QString &file)
     taskStarted();
     runInBackground(
         &m_io, this,
-        [directory = m_options.autosaveDirectory] { return Autosaver::pendingRecoveries(directory); },
+        [directory = m_options.autosaveDirectory] {
+            return Autosaver::pendingRecoveries(directory);
+        },
         [this, file](QList<RecoveryFile> files) {
             taskFinished();
             offerRecoveries(std::move(files), file);
@@ -83,8 +85,9 @@ void DocumentController::offerRecoveries(QList<RecoveryFile> files, const QStrin
         const QString time = when.date() == QDate::currentDate()
                                  ? QLocale().toString(when.time(), QLocale::ShortFormat)
                                  : QLocale().toString(when, QLocale::ShortFormat);
-        const QString question = tr("Loadstar closed unexpectedly. Recover unsaved changes to “%1” from %2?")
-                                     .arg(name, time);
+        const QString question
+            = tr("Loadstar closed unexpectedly. Recover unsaved changes to “%1” from %2?")
+                  .arg(name, time);
         if (m_prompts->askToRecover(m_window, question)) {
             recover(recovery, file);
             return; // any older copies are offered again next time
@@ -261,8 +264,8 @@ void DocumentController::whenSafeToDiscard(const QString &reason, std::function<
         proceed();
         return;
     }
-    const QString question = tr("Save changes to “%1” before %2?")
-                                 .arg(m_document->displayName(), reason);
+    const QString question
+        = tr("Save changes to “%1” before %2?").arg(m_document->displayName(), reason);
     switch (m_prompts->askToSaveChanges(m_window, question)) {
     case UnsavedChoice::Cancel:
         return;

@@ -107,7 +107,8 @@ void MainWindow::createActions()
     m_actions.quit = make(QStringLiteral("actionQuit"), tr("&Quit"), QString(),
                           QKeySequence(Qt::CTRL | Qt::Key_Q));
     m_actions.quit->setMenuRole(QAction::QuitRole);
-    connect(m_actions.newDocument, &QAction::triggered, m_controller, &DocumentController::newDocument);
+    connect(m_actions.newDocument, &QAction::triggered, m_controller,
+            &DocumentController::newDocument);
     connect(m_actions.open, &QAction::triggered, m_controller, &DocumentController::open);
     connect(m_actions.save, &QAction::triggered, m_controller, &DocumentController::save);
     connect(m_actions.saveAs, &QAction::triggered, m_controller, &DocumentController::saveAs);
@@ -133,8 +134,9 @@ void MainWindow::createActions()
                             QStringLiteral("zoom-in"), QKeySequence::ZoomIn);
     m_actions.zoomOut = make(QStringLiteral("actionZoomOut"), tr("Zoom &Out"),
                              QStringLiteral("zoom-out"), QKeySequence::ZoomOut);
-    m_actions.actualSize = make(QStringLiteral("actionActualSize"), tr("&Actual Size (100 %)"),
-                                QStringLiteral("zoom-original"), QKeySequence(Qt::CTRL | Qt::Key_1));
+    m_actions.actualSize
+        = make(QStringLiteral("actionActualSize"), tr("&Actual Size (100 %)"),
+               QStringLiteral("zoom-original"), QKeySequence(Qt::CTRL | Qt::Key_1));
     connect(m_actions.zoomToFit, &QAction::triggered, m_view, &DiagramView::zoomToFit);
     connect(m_actions.zoomIn, &QAction::triggered, m_view, &DiagramView::zoomIn);
     connect(m_actions.zoomOut, &QAction::triggered, m_view, &DiagramView::zoomOut);
@@ -196,7 +198,8 @@ void MainWindow::createStatusBar()
     m_summary->setObjectName(QStringLiteral("documentSummary"));
     m_zoomLabel = new QLabel(this);
     m_zoomLabel->setObjectName(QStringLiteral("zoomLabel"));
-    m_zoomLabel->setMinimumWidth(m_zoomLabel->fontMetrics().horizontalAdvance(QStringLiteral("1000 %")));
+    m_zoomLabel->setMinimumWidth(
+        m_zoomLabel->fontMetrics().horizontalAdvance(QStringLiteral("1000 %")));
     m_zoomLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     statusBar()->addPermanentWidget(m_summary);
     statusBar()->addPermanentWidget(m_zoomLabel);

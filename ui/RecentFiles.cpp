@@ -22,7 +22,8 @@ QString normalized(const QString &path)
 RecentFiles::RecentFiles(QObject *parent)
     : QObject(parent)
     , m_files(QSettings().value(kSettingsKey).toStringList().mid(0, MaximumCount))
-{}
+{
+}
 
 void RecentFiles::add(const QString &path)
 {

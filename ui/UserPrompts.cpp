@@ -70,9 +70,8 @@ QString DialogPrompts::askOpenPath(QWidget *parent, const QString &directory)
 
 QString DialogPrompts::askSavePath(QWidget *parent, const QString &suggestedPath)
 {
-    QString selectedFilter = QFileInfo(suggestedPath).suffix() == QLatin1String("json")
-                                 ? jsonFilter()
-                                 : QString();
+    QString selectedFilter
+        = QFileInfo(suggestedPath).suffix() == QLatin1String("json") ? jsonFilter() : QString();
     QString path = QFileDialog::getSaveFileName(parent, tr("Save As"), suggestedPath,
                                                 documentFileFilter(), &selectedFilter);
     if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())

@@ -75,7 +75,9 @@ private slots:
 
     void cardsShowNameAddressAndRole()
     {
-        const auto card = [this](const char *name) { return m_scene->nodeItemNamed(QLatin1String(name)); };
+        const auto card = [this](const char *name) {
+            return m_scene->nodeItemNamed(QLatin1String(name));
+        };
         QCOMPARE(card("web-01")->detailText(), QStringLiteral("127.0.0.1:8081"));
         QCOMPARE(card("web-01")->badgeText(), QString());
         QCOMPARE(card("web-02")->badgeText(), QStringLiteral("BACKUP"));
@@ -93,15 +95,16 @@ private slots:
             const QRectF from = link->fromItem()->sceneCardRect();
             const QRectF to = link->toItem()->sceneCardRect();
             QVERIFY(!link->line().isNull());
-            QVERIFY2(!from.contains(link->line().p1()) && distanceToEdge(from, link->line().p1()) < 6,
+            QVERIFY2(!from.contains(link->line().p1())
+                         && distanceToEdge(from, link->line().p1()) < 6,
                      "a link starts at the edge of its source card");
             QVERIFY2(!to.contains(link->line().p2()) && distanceToEdge(to, link->line().p2()) < 6,
                      "the arrowhead touches the edge of its target card");
             QVERIFY(link->zValue() < link->fromItem()->zValue());
         }
         // Traffic flows downwards in the reference design: client → lb.
-        LinkItem *clientToLb = linkBetween(*m_scene, *m_document, QStringLiteral("client"),
-                                           QStringLiteral("lb"));
+        LinkItem *clientToLb
+            = linkBetween(*m_scene, *m_document, QStringLiteral("client"), QStringLiteral("lb"));
         QVERIFY(clientToLb);
         QVERIFY(clientToLb->line().p2().y() > clientToLb->line().p1().y());
     }
@@ -113,7 +116,8 @@ private slots:
         QVERIFY(replication);
         QVERIFY(replication->isDashed());
         QCOMPARE(replication->label(), QStringLiteral("replication"));
-        LinkItem *http = linkBetween(*m_scene, *m_document, QStringLiteral("lb"), QStringLiteral("web-01"));
+        LinkItem *http
+            = linkBetween(*m_scene, *m_document, QStringLiteral("lb"), QStringLiteral("web-01"));
         QVERIFY(!http->isDashed());
         QVERIFY(http->label().isEmpty());
     }
@@ -125,7 +129,8 @@ private slots:
         const Link back{m_document->topology().nextLinkId(), LinkKind::Http, web, lb};
         m_document->undoStack()->push(new AddItemsCommand(m_document.get(), {}, {back}));
 
-        LinkItem *forward = linkBetween(*m_scene, *m_document, QStringLiteral("lb"), QStringLiteral("web-01"));
+        LinkItem *forward
+            = linkBetween(*m_scene, *m_document, QStringLiteral("lb"), QStringLiteral("web-01"));
         LinkItem *backward = m_scene->linkItem(back.id);
         QVERIFY(forward && backward);
         const qreal apart = QLineF(forward->line().center(), backward->line().center()).length();
@@ -141,7 +146,8 @@ private slots:
     {
         const NodeId web = idOf(*m_document, QStringLiteral("web-01"));
         NodeItem *card = m_scene->nodeItem(web);
-        m_document->undoStack()->push(new RenameNodeCommand(m_document.get(), web, QStringLiteral("web-east")));
+        m_document->undoStack()->push(
+            new RenameNodeCommand(m_document.get(), web, QStringLiteral("web-east")));
         QCOMPARE(card->displayName(), QStringLiteral("web-east"));
         QVERIFY(card->toolTip().contains(QStringLiteral("web-east")));
         m_document->undoStack()->undo();
@@ -152,11 +158,13 @@ private slots:
     {
         const NodeId web = idOf(*m_document, QStringLiteral("web-01"));
         NodeItem *card = m_scene->nodeItem(web);
-        LinkItem *incoming = linkBetween(*m_scene, *m_document, QStringLiteral("lb"), QStringLiteral("web-01"));
+        LinkItem *incoming
+            = linkBetween(*m_scene, *m_document, QStringLiteral("lb"), QStringLiteral("web-01"));
         const QPointF before = card->pos();
         const QPointF tipBefore = incoming->line().p2();
         const QPointF after = before + QPointF(-200, 50);
-        m_document->undoStack()->push(new MoveNodesCommand(m_document.get(), {{web, before}}, {{web, after}}));
+        m_document->undoStack()->push(
+            new MoveNodesCommand(m_document.get(), {{web, before}}, {{web, after}}));
         QCOMPARE(card->pos(), after);
         QVERIFY(QLineF(incoming->line().p2(), tipBefore).length() > 50);
         QVERIFY(distanceToEdge(card->sceneCardRect(), incoming->line().p2()) < 6);
@@ -182,11 +190,14 @@ private slots:
     {
         const NodeId web = idOf(*m_document, QStringLiteral("web-01"));
         const NodeId db = idOf(*m_document, QStringLiteral("db-primary"));
-        m_document->undoStack()->push(new SetPropertyCommand(m_document.get(), {web}, QStringLiteral("backup"), true));
+        m_document->undoStack()->push(
+            new SetPropertyCommand(m_document.get(), {web}, QStringLiteral("backup"), true));
         QCOMPARE(m_scene->nodeItem(web)->badgeText(), QStringLiteral("BACKUP"));
-        m_document->undoStack()->push(new SetPropertyCommand(m_document.get(), {db}, QStringLiteral("role"), QStringLiteral("replica")));
+        m_document->undoStack()->push(new SetPropertyCommand(
+            m_document.get(), {db}, QStringLiteral("role"), QStringLiteral("replica")));
         QCOMPARE(m_scene->nodeItem(db)->badgeText(), QStringLiteral("REPLICA"));
-        m_document->undoStack()->push(new SetPropertyCommand(m_document.get(), {web}, QStringLiteral("port"), 9090));
+        m_document->undoStack()->push(
+            new SetPropertyCommand(m_document.get(), {web}, QStringLiteral("port"), 9090));
         QCOMPARE(m_scene->nodeItem(web)->detailText(), QStringLiteral("127.0.0.1:9090"));
     }
 
@@ -196,7 +207,8 @@ private slots:
         node.id = m_document->topology().nextNodeId();
         m_document->undoStack()->push(new AddItemsCommand(m_document.get(), {node}, {}));
         QVERIFY(m_scene->nodeItemNamed(QStringLiteral("fw")));
-        QCOMPARE(m_scene->nodeItemNamed(QStringLiteral("fw"))->detailText(), QStringLiteral("firewall"));
+        QCOMPARE(m_scene->nodeItemNamed(QStringLiteral("fw"))->detailText(),
+                 QStringLiteral("firewall"));
         QVERIFY(m_scene->contentsRect().contains(QPointF(0, -150)));
     }
 
@@ -273,7 +285,8 @@ private slots:
         QCOMPARE(image.pixelColor(inCard), m_scene->colors().card);
         QVERIFY(image.pixelColor(onCanvas) != m_scene->colors().card);
         // The whole drawing is on screen.
-        QVERIFY(QRectF(image.rect()).contains(view.mapFromScene(m_scene->contentsRect()).boundingRect()));
+        QVERIFY(QRectF(image.rect())
+                    .contains(view.mapFromScene(m_scene->contentsRect()).boundingRect()));
     }
 
 private:

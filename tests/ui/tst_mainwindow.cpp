@@ -276,8 +276,9 @@ private slots:
         MainWindow &window = startWindow();
         QTRY_VERIFY(window.scene()->nodeItemNamed(QStringLiteral("web-east")));
         QCOMPARE(m_prompts.questions.size(), 1);
-        QVERIFY2(m_prompts.questions.first().startsWith(QStringLiteral(
-                     "Loadstar closed unexpectedly. Recover unsaved changes to “reference.loadstar” from ")),
+        QVERIFY2(m_prompts.questions.first().startsWith(
+                     QStringLiteral("Loadstar closed unexpectedly. Recover unsaved changes to "
+                                    "“reference.loadstar” from ")),
                  qPrintable(m_prompts.questions.first()));
         // Recovered, not saved: modified, and Save goes to the original file.
         QVERIFY(window.isWindowModified());
@@ -288,7 +289,8 @@ private slots:
 
     void discardingARecoveryDeletesIt()
     {
-        const QString leftOver = leaveRecoveryCopy(m_dir->filePath(QStringLiteral("reference.loadstar")));
+        const QString leftOver
+            = leaveRecoveryCopy(m_dir->filePath(QStringLiteral("reference.loadstar")));
         m_prompts.recoverAnswers << false;
         MainWindow &window = startWindow();
         QTRY_COMPARE(m_prompts.questions.size(), 1);
@@ -337,7 +339,9 @@ private:
         m_window->show();
         m_window->start(file);
         // The start-up scan for recovery copies runs in the background.
-        [&] { QTRY_VERIFY(!m_window->controller()->isBusy()); }();
+        [&] {
+            QTRY_VERIFY(!m_window->controller()->isBusy());
+        }();
         return *m_window;
     }
 
@@ -394,8 +398,11 @@ private:
         Autosaver autosaver(&document, directory, 0);
         QSignalSpy saved(&autosaver, &Autosaver::saved);
         const NodeId web = document.topology().nodeByName(QStringLiteral("web-01"))->id;
-        document.undoStack()->push(new RenameNodeCommand(&document, web, QStringLiteral("web-east")));
-        [&] { QTRY_COMPARE(saved.size(), 1); }();
+        document.undoStack()->push(
+            new RenameNodeCommand(&document, web, QStringLiteral("web-east")));
+        [&] {
+            QTRY_COMPARE(saved.size(), 1);
+        }();
         if (!QFile::copy(autosaver.recoveryPath(), leftOver))
             qFatal("cannot copy the recovery file");
         return leftOver;

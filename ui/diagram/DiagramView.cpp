@@ -104,8 +104,8 @@ void DiagramView::fitNow()
         emit zoomChanged(zoom());
         return;
     }
-    const qreal fit = std::min(available.width() / contents.width(),
-                               available.height() / contents.height());
+    const qreal fit
+        = std::min(available.width() / contents.width(), available.height() / contents.height());
     const qreal zoom = std::clamp(fit, MinimumZoom, MaximumFitZoom);
     setTransform(QTransform::fromScale(zoom, zoom));
     centerOn(contents.center());

@@ -100,7 +100,8 @@ void LinkItem::updateGeometry()
 
     const QPointF start = exitPoint(fromRect, centres.p1() + shift, direction, EdgeGap);
     const QPointF end = exitPoint(toRect, centres.p2() + shift, -direction, EdgeGap);
-    if (QLineF(start, end).length() < ArrowLength || QPointF::dotProduct(end - start, direction) <= 0)
+    if (QLineF(start, end).length() < ArrowLength
+        || QPointF::dotProduct(end - start, direction) <= 0)
         return;
     m_line = QLineF(start, end);
 
@@ -127,9 +128,8 @@ QRectF LinkItem::labelRect() const
         side = -side;
     }
     // Far enough sideways that the box clears the line.
-    const qreal clearance = 3.0
-                            + std::abs(side.x()) * size.width() / 2
-                            + std::abs(side.y()) * size.height() / 2;
+    const qreal clearance
+        = 3.0 + std::abs(side.x()) * size.width() / 2 + std::abs(side.y()) * size.height() / 2;
     const QPointF centre = middle + side * clearance;
     return QRectF(centre.x() - size.width() / 2, centre.y() - size.height() / 2, size.width(),
                   size.height());

@@ -30,7 +30,8 @@ constexpr qreal TextGap = 6.0;
 
 QRectF cardRect()
 {
-    return QRectF(-CardSize.width() / 2, -CardSize.height() / 2, CardSize.width(), CardSize.height());
+    return QRectF(-CardSize.width() / 2, -CardSize.height() / 2, CardSize.width(),
+                  CardSize.height());
 }
 
 QRectF iconTileRect()
@@ -104,7 +105,8 @@ void NodeItem::layoutText()
     m_badgeStyle = BadgeStyle::None;
     m_badgeIsBackup = false;
     if (m_node.kind == NodeKind::Database) {
-        const bool replica = m_node.stringProperty(QStringLiteral("role")) == QLatin1String("replica");
+        const bool replica
+            = m_node.stringProperty(QStringLiteral("role")) == QLatin1String("replica");
         m_badge = replica ? tr("REPLICA") : tr("PRIMARY");
         m_badgeStyle = replica ? BadgeStyle::Soft : BadgeStyle::Solid;
     } else if (isServerKind(m_node.kind) && m_node.boolProperty(QStringLiteral("backup"))) {
@@ -118,8 +120,8 @@ void NodeItem::layoutText()
         m_badgeWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_badge) + 2 * BadgePadding;
     const qreal nameWidth = nameRect().width() - (m_badgeWidth > 0 ? m_badgeWidth + TextGap : 0);
     m_elidedName = QFontMetricsF(nameFont()).elidedText(m_node.name, Qt::ElideRight, nameWidth);
-    m_elidedDetail = QFontMetricsF(detailFont()).elidedText(m_detail, Qt::ElideMiddle,
-                                                            detailRect().width());
+    m_elidedDetail
+        = QFontMetricsF(detailFont()).elidedText(m_detail, Qt::ElideMiddle, detailRect().width());
 
     QString tip = QStringLiteral("<b>%1</b><br>%2").arg(m_node.name.toHtmlEscaped(), kindName);
     if (!m_node.endpoint().isEmpty())
