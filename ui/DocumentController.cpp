@@ -109,7 +109,7 @@ void DocumentController::recover(const RecoveryFile &file, const QString &fallba
         }
         setDocument(std::make_unique<Document>(std::move(*result.topology), file.originalPath));
         // The recovered changes are not on disk yet: modified, until saved.
-        m_document->undoStack()->resetClean();
+        m_document->markModified();
         m_autosaver->saveNow();
         Autosaver::discard(file);
         emit statusMessage(tr("Recovered unsaved changes to %1").arg(m_document->displayName()),

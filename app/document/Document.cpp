@@ -17,6 +17,13 @@ Document::Document(Topology topology, const QString &filePath, QObject *parent)
             [this](bool clean) { emit modifiedChanged(!clean); });
 }
 
+Document::~Document()
+{
+    // The undo stack announces "clean" while it is destroyed; observers must
+    // not hear from a document that is half gone.
+    m_undoStack.disconnect(this);
+}
+
 void Document::setFilePath(const QString &path)
 {
     if (m_filePath == path)

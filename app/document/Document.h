@@ -19,6 +19,7 @@ class Document : public QObject
 public:
     explicit Document(QObject *parent = nullptr);
     Document(Topology topology, const QString &filePath, QObject *parent = nullptr);
+    ~Document() override;
 
     const Topology &topology() const { return m_topology; }
     QUndoStack *undoStack() { return &m_undoStack; }
@@ -32,6 +33,9 @@ public:
     // Marks the document saved at undo index `index` (the index it had when
     // the saved copy was taken). Edits made since keep it modified.
     void markSaved(int index);
+    // Marks content that is not on disk as modified although no edit made it
+    // so (a recovered autosave copy), until it is saved.
+    void markModified() { m_undoStack.resetClean(); }
 
     // Replaces the whole topology, clearing undo (used when loading).
     void resetTopology(Topology topology);

@@ -99,6 +99,9 @@ private slots:
         QVERIFY(!document.isModified());
         QCOMPARE(modified.last().first().toBool(), false);
         QCOMPARE(Document().displayName(), QStringLiteral("Untitled"));
+        document.markModified(); // a recovered copy: modified with no edit
+        QVERIFY(document.isModified());
+        QCOMPARE(modified.last().first().toBool(), true);
     }
 };
 
