@@ -34,80 +34,77 @@ constexpr LinkKindInfo kLinkKinds[] = {
     {LinkKind::Replication, "replication", "replication"},
 };
 
+// One lookup for both tables: by kind, or by id.
+template<typename Info, size_t N, typename Kind>
+const Info &infoOf(const Info (&table)[N], Kind kind)
+{
+    for (const Info &info : table) {
+        if (info.kind == kind)
+            return info;
+    }
+    Q_UNREACHABLE();
+    return table[0];
+}
+
+template<typename Info, size_t N>
+auto kindFromId(const Info (&table)[N], const QString &id) -> std::optional<decltype(table[0].kind)>
+{
+    for (const Info &info : table) {
+        if (id == QLatin1String(info.id))
+            return info.kind;
+    }
+    return std::nullopt;
+}
+
+template<typename Info, size_t N>
+auto allKinds(const Info (&table)[N])
+{
+    QList<decltype(table[0].kind)> kinds;
+    for (const Info &info : table)
+        kinds.append(info.kind);
+    return kinds;
+}
+
 } // namespace
 
 QList<NodeKind> allNodeKinds()
 {
-    QList<NodeKind> kinds;
-    for (const auto &info : kNodeKinds)
-        kinds.append(info.kind);
-    return kinds;
+    return allKinds(kNodeKinds);
 }
 
 QList<LinkKind> allLinkKinds()
 {
-    QList<LinkKind> kinds;
-    for (const auto &info : kLinkKinds)
-        kinds.append(info.kind);
-    return kinds;
+    return allKinds(kLinkKinds);
 }
 
 QString nodeKindId(NodeKind kind)
 {
-    for (const auto &info : kNodeKinds) {
-        if (info.kind == kind)
-            return QString::fromLatin1(info.id);
-    }
-    Q_UNREACHABLE();
-    return {};
+    return QString::fromLatin1(infoOf(kNodeKinds, kind).id);
 }
 
 QString nodeKindName(NodeKind kind)
 {
-    for (const auto &info : kNodeKinds) {
-        if (info.kind == kind)
-            return QString::fromLatin1(info.name);
-    }
-    Q_UNREACHABLE();
-    return {};
+    return QString::fromLatin1(infoOf(kNodeKinds, kind).name);
 }
 
 std::optional<NodeKind> nodeKindFromId(const QString &id)
 {
-    for (const auto &info : kNodeKinds) {
-        if (id == QLatin1String(info.id))
-            return info.kind;
-    }
-    return std::nullopt;
+    return kindFromId(kNodeKinds, id);
 }
 
 QString linkKindId(LinkKind kind)
 {
-    for (const auto &info : kLinkKinds) {
-        if (info.kind == kind)
-            return QString::fromLatin1(info.id);
-    }
-    Q_UNREACHABLE();
-    return {};
+    return QString::fromLatin1(infoOf(kLinkKinds, kind).id);
 }
 
 QString linkKindName(LinkKind kind)
 {
-    for (const auto &info : kLinkKinds) {
-        if (info.kind == kind)
-            return QString::fromLatin1(info.name);
-    }
-    Q_UNREACHABLE();
-    return {};
+    return QString::fromLatin1(infoOf(kLinkKinds, kind).name);
 }
 
 std::optional<LinkKind> linkKindFromId(const QString &id)
 {
-    for (const auto &info : kLinkKinds) {
-        if (id == QLatin1String(info.id))
-            return info.kind;
-    }
-    return std::nullopt;
+    return kindFromId(kLinkKinds, id);
 }
 
 bool isServerKind(NodeKind kind)
