@@ -270,7 +270,7 @@ void MainWindow::createDocks()
     // The canvas keeps most of the window; the bottom area stays under it.
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    resizeDocks({palette, properties}, {190, 320}, Qt::Horizontal);
+    resizeDocks({palette, properties}, {190, 340}, Qt::Horizontal);
     resizeDocks({history}, {130}, Qt::Vertical);
 
     m_panelsMenu = new QMenu(tr("&Panels"), this);

@@ -99,13 +99,18 @@ PalettePanel::PalettePanel(QWidget *parent)
         item->setSizeHint(QSize(0, ListIconSize + 10));
     }
     updateIcons();
-    m_list->setCurrentRow(0);
+    // Current (what Enter adds) without the highlight of a selection.
+    m_list->setCurrentRow(0, QItemSelectionModel::NoUpdate);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->setSpacing(6);
     layout->addWidget(m_search);
     layout->addWidget(m_list, 1);
+    auto *hint = new QLabel(tr("Drag onto the canvas, or double-click to add."), this);
+    hint->setWordWrap(true);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(hint);
 
     connect(m_search, &QLineEdit::textChanged, this, &PalettePanel::applyFilter);
     connect(m_list, &QListWidget::itemActivated, this, &PalettePanel::requestAdd);
@@ -140,9 +145,12 @@ void PalettePanel::applyFilter(const QString &text)
             firstVisible = item;
     }
     // Enter in the search field adds the entry that stays current.
+    // While searching, the highlighted match is what Enter adds.
     QListWidgetItem *current = m_list->currentItem();
     if (!current || current->isHidden())
-        m_list->setCurrentItem(firstVisible);
+        current = firstVisible;
+    m_list->setCurrentItem(current, text.isEmpty() ? QItemSelectionModel::Clear
+                                                   : QItemSelectionModel::ClearAndSelect);
 }
 
 void PalettePanel::requestAdd(QListWidgetItem *item)

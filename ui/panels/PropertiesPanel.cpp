@@ -159,7 +159,8 @@ PropertiesPanel::PropertiesPanel(QWidget *parent)
     summaryLayout->addWidget(hint);
     summaryLayout->addSpacing(8);
     summaryLayout->addWidget(m_problemsHeading);
-    summaryLayout->addWidget(m_problems, 1);
+    summaryLayout->addWidget(m_problems);
+    summaryLayout->addStretch();
     m_pages->addWidget(m_summaryPage);
 
     m_scroll->setObjectName(QStringLiteral("propertiesScroll"));
@@ -304,7 +305,7 @@ void PropertiesPanel::rebuild()
     m_form->setObjectName(QStringLiteral("propertiesForm"));
     auto *grid = new QGridLayout(m_form);
     grid->setContentsMargins(10, 10, 10, 10);
-    grid->setHorizontalSpacing(10);
+    grid->setHorizontalSpacing(8);
     grid->setVerticalSpacing(4);
     grid->setColumnStretch(1, 1);
     int row = 0;
@@ -325,7 +326,7 @@ void PropertiesPanel::rebuild()
         auto *heading = new QLabel(group, m_form);
         heading->setFont(headingFont);
         heading->setContentsMargins(0, 12, 0, 2);
-        grid->addWidget(heading, row++, 0, 1, 2);
+        grid->addWidget(heading, row++, 0, 1, 3);
         for (const PropertySpec &spec : specs) {
             if (spec.group == group)
                 buildField(grid, row, spec);
@@ -335,7 +336,7 @@ void PropertiesPanel::rebuild()
         auto *none = new QLabel(tr("These nodes have no properties in common."), m_form);
         none->setWordWrap(true);
         none->setForegroundRole(QPalette::PlaceholderText);
-        grid->addWidget(none, row++, 0, 1, 2);
+        grid->addWidget(none, row++, 0, 1, 3);
     }
     grid->setRowStretch(row, 1);
 
@@ -397,7 +398,7 @@ void PropertiesPanel::buildHeader(QGridLayout *grid, int &row, const QList<const
     texts->addWidget(title);
     texts->addWidget(subtitle);
     layout->addLayout(texts, 1);
-    grid->addWidget(header, row++, 0, 1, 2);
+    grid->addWidget(header, row++, 0, 1, 3);
 }
 
 void PropertiesPanel::buildNameRow(QGridLayout *grid, int &row, const Node &node)
@@ -415,7 +416,7 @@ void PropertiesPanel::buildNameRow(QGridLayout *grid, int &row, const Node &node
     m_nameMessage->hide();
     grid->addWidget(label, row, 0);
     grid->addWidget(m_nameEdit, row++, 1);
-    grid->addWidget(m_nameMessage, row++, 1);
+    grid->addWidget(m_nameMessage, row++, 0, 1, 3);
     connect(m_nameEdit, &QLineEdit::textEdited, this, &PropertiesPanel::nameTyped);
     connect(m_nameEdit, &QLineEdit::editingFinished, this, &PropertiesPanel::nameFinished);
 }
@@ -425,7 +426,7 @@ void PropertiesPanel::buildField(QGridLayout *grid, int &row, const PropertySpec
     m_fields.push_back(Field{});
     Field &field = m_fields.back();
     field.spec = spec;
-    QWidget *cell = createEditor(field);
+    QWidget *trailing = createEditor(field);
     field.editor->setObjectName(QStringLiteral("property:%1").arg(spec.key));
     field.editor->setToolTip(spec.help);
 
@@ -437,8 +438,11 @@ void PropertiesPanel::buildField(QGridLayout *grid, int &row, const PropertySpec
     field.message->setWordWrap(true);
     field.message->hide();
     grid->addWidget(label, row, 0);
-    grid->addWidget(cell, row++, 1);
-    grid->addWidget(field.message, row++, 1);
+    grid->addWidget(field.editor, row, 1);
+    if (trailing)
+        grid->addWidget(trailing, row, 2);
+    ++row;
+    grid->addWidget(field.message, row++, 0, 1, 3);
 }
 
 QWidget *PropertiesPanel::createEditor(Field &field)
@@ -465,15 +469,7 @@ QWidget *PropertiesPanel::createEditor(Field &field)
             if (Field *f = fieldFor(box))
                 finished(*f);
         });
-        if (spec.type != PropertyType::Duration)
-            return box;
-        auto *cell = new QWidget(m_form);
-        auto *layout = new QHBoxLayout(cell);
-        layout->setContentsMargins(0, 0, 0, 0);
-        layout->setSpacing(4);
-        layout->addWidget(box, 1);
-        layout->addWidget(new QLabel(tr("ms"), cell));
-        return cell;
+        return spec.type == PropertyType::Duration ? new QLabel(tr("ms"), m_form) : nullptr;
     }
     case PropertyType::Boolean: {
         auto *check = new QCheckBox(m_form);
@@ -486,7 +482,7 @@ QWidget *PropertiesPanel::createEditor(Field &field)
             check->setTristate(false);
             commit(*f, check->checkState() != Qt::Unchecked);
         });
-        return check;
+        return nullptr;
     }
     case PropertyType::Choice: {
         auto *combo = new QComboBox(m_form);
@@ -497,7 +493,7 @@ QWidget *PropertiesPanel::createEditor(Field &field)
             if (Field *f = fieldFor(combo); f && index >= 0)
                 commit(*f, combo->itemText(index));
         });
-        return combo;
+        return nullptr;
     }
     case PropertyType::Text:
     case PropertyType::Address:
@@ -518,17 +514,11 @@ QWidget *PropertiesPanel::createEditor(Field &field)
                 finished(*f);
         });
         if (spec.type != PropertyType::FilePath)
-            return line;
-        auto *cell = new QWidget(m_form);
-        auto *layout = new QHBoxLayout(cell);
-        layout->setContentsMargins(0, 0, 0, 0);
-        layout->setSpacing(4);
-        layout->addWidget(line, 1);
-        auto *browse = new QToolButton(cell);
+            return nullptr;
+        auto *browse = new QToolButton(m_form);
         browse->setText(QStringLiteral("…"));
         browse->setObjectName(QStringLiteral("browse:%1").arg(spec.key));
         browse->setToolTip(tr("Choose a file for %1").arg(spec.label.toLower()));
-        layout->addWidget(browse);
         connect(browse, &QToolButton::clicked, this, [this, line] {
             Field *f = fieldFor(line);
             if (!f)
@@ -544,7 +534,7 @@ QWidget *PropertiesPanel::createEditor(Field &field)
             line->setText(path);
             commit(*f, path);
         });
-        return cell;
+        return browse;
     }
     }
     Q_UNREACHABLE();
@@ -779,7 +769,11 @@ void PropertiesPanel::updateSummary()
         item->setData(Qt::UserRole + 1, problem.code);
         item->setToolTip(problem.message);
     }
+    // The list takes the height when there is one; otherwise the text stays on top.
     m_problems->setVisible(!problems.isEmpty());
+    auto *layout = static_cast<QBoxLayout *>(m_summaryPage->layout());
+    layout->setStretchFactor(m_problems, problems.isEmpty() ? 0 : 1);
+    layout->setStretch(layout->count() - 1, problems.isEmpty() ? 1 : 0);
 }
 
 QWidget *PropertiesPanel::editor(const QString &key) const

@@ -119,6 +119,8 @@ private:
     void buildHeader(QGridLayout *grid, int &row, const QList<const Node *> &nodes);
     void buildNameRow(QGridLayout *grid, int &row, const Node &node);
     void buildField(QGridLayout *grid, int &row, const PropertySpec &spec);
+    // Makes field.editor; returns what follows it on its row (a unit, a file
+    // button), or null.
     QWidget *createEditor(Field &field);
 
     void showValue(Field &field);
