@@ -140,6 +140,12 @@ private slots:
 
         // Down from the search field walks the list.
         palette.searchField()->clear();
+        // Enter on the list itself adds its current entry.
+        list->setCurrentRow(2);
+        QTest::keyClick(list, Qt::Key_Return);
+        QCOMPARE(added.size(), 1);
+        QCOMPARE(added.takeFirst().at(0).value<NodeKind>(), NodeKind::WebServer);
+
         list->setCurrentRow(0);
         QTest::keyClick(palette.searchField(), Qt::Key_Down);
         QTest::keyClick(palette.searchField(), Qt::Key_Enter);
@@ -236,6 +242,31 @@ private slots:
         QTest::keyClick(path, Qt::Key_Return);
         QCOMPARE(stack()->count(), steps);
         QCOMPARE(node("web-01")->stringProperty(QStringLiteral("check_path")), QStringLiteral("/"));
+    }
+
+    void escapeGivesUpWhatIsBeingTyped()
+    {
+        select({"web-01"});
+        const int steps = stack()->count();
+        QSpinBox *port = spinBox("port");
+        port->setFocus();
+        QTRY_VERIFY(port->hasFocus());
+        port->selectAll();
+        QTest::keyClicks(port, QStringLiteral("0x"));
+        QVERIFY(!m_panel->message("port").isEmpty());
+        QTest::keyClick(port, Qt::Key_Escape);
+        QCOMPARE(port->text(), QStringLiteral("8081"));
+        QVERIFY(m_panel->message("port").isEmpty());
+
+        QLineEdit *name = lineEdit("name");
+        name->setFocus();
+        QTRY_VERIFY(name->hasFocus());
+        name->selectAll();
+        QTest::keyClicks(name, QStringLiteral("web-99"));
+        QTest::keyClick(name, Qt::Key_Escape);
+        QCOMPARE(name->text(), QStringLiteral("web-01"));
+        QTest::keyClick(name, Qt::Key_Tab);
+        QCOMPARE(stack()->count(), steps);
     }
 
     void aValidEditIsOneUndoStepAndUndoShowsTheOldValue()

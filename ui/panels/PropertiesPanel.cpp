@@ -9,9 +9,12 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QKeyEvent>
+#include <QScrollBar>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -417,6 +420,7 @@ void PropertiesPanel::buildNameRow(QGridLayout *grid, int &row, const Node &node
     grid->addWidget(label, row, 0);
     grid->addWidget(m_nameEdit, row++, 1);
     grid->addWidget(m_nameMessage, row++, 0, 1, 3);
+    m_nameEdit->installEventFilter(this);
     connect(m_nameEdit, &QLineEdit::textEdited, this, &PropertiesPanel::nameTyped);
     connect(m_nameEdit, &QLineEdit::editingFinished, this, &PropertiesPanel::nameFinished);
 }
@@ -429,6 +433,12 @@ void PropertiesPanel::buildField(QGridLayout *grid, int &row, const PropertySpec
     QWidget *trailing = createEditor(field);
     field.editor->setObjectName(QStringLiteral("property:%1").arg(spec.key));
     field.editor->setToolTip(spec.help);
+    field.editor->installEventFilter(this);
+    if (field.line && field.line != field.editor)
+        field.line->installEventFilter(this);
+    // The wheel scrolls the panel; it changes a value only in the focused field.
+    if (qobject_cast<QAbstractSpinBox *>(field.editor) || qobject_cast<QComboBox *>(field.editor))
+        field.editor->setFocusPolicy(Qt::StrongFocus);
 
     auto *label = new QLabel(spec.label, m_form);
     label->setToolTip(spec.help);
@@ -809,6 +819,40 @@ QStringList PropertiesPanel::problemTexts() const
 QString PropertiesPanel::summaryText() const
 {
     return m_summaryCounts->text();
+}
+
+bool PropertiesPanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Wheel) {
+        auto *widget = qobject_cast<QWidget *>(watched);
+        if (widget && !widget->hasFocus()
+            && (qobject_cast<QAbstractSpinBox *>(widget) || qobject_cast<QComboBox *>(widget))) {
+            QCoreApplication::sendEvent(m_scroll->verticalScrollBar(), event);
+            return true;
+        }
+    }
+    // Escape gives up what is being typed: the field shows the document's value.
+    if (event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
+        if (watched == m_nameEdit && m_nameEdit) {
+            const QList<const Node *> nodes = selectedNodes();
+            if (nodes.size() == 1)
+                m_nameEdit->setText(nodes.first()->name);
+            m_nameDirty = false;
+            setMessage(m_nameMessage, QString());
+            return true;
+        }
+        for (Field &field : m_fields) {
+            if (field.line && (watched == field.line || watched == field.editor)) {
+                if (!field.dirty)
+                    break;
+                showValue(field);
+                setMessage(field.message, QString());
+                return true;
+            }
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void PropertiesPanel::changeEvent(QEvent *event)
