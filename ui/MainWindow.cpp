@@ -261,8 +261,8 @@ void MainWindow::createDocks()
     m_history = new QUndoView(m_undoGroup, this);
     m_history->setObjectName(QStringLiteral("historyView"));
     m_history->setEmptyLabel(tr("Opened"));
-    QDockWidget *palette = makeDock(QStringLiteral("paletteDock"), tr("Palette"), m_palette,
-                                    Qt::LeftDockWidgetArea);
+    QDockWidget *palette
+        = makeDock(QStringLiteral("paletteDock"), tr("Palette"), m_palette, Qt::LeftDockWidgetArea);
     QDockWidget *properties = makeDock(QStringLiteral("propertiesDock"), tr("Properties"),
                                        m_properties, Qt::RightDockWidgetArea);
     QDockWidget *history = makeDock(QStringLiteral("historyDock"), tr("History"), m_history,

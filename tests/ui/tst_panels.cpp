@@ -70,8 +70,8 @@ private slots:
         QTest::newRow("lb") << "lb" << QList<NodeKind>{NodeKind::LoadBalancer};
         QTest::newRow("postgres") << "postgres" << QList<NodeKind>{NodeKind::Database};
         QTest::newRow("mysql") << "MySQL" << QList<NodeKind>{NodeKind::Database};
-        QTest::newRow("nginx")
-            << "nginx" << QList<NodeKind>{NodeKind::LoadBalancer, NodeKind::WebServer};
+        QTest::newRow("nginx") << "nginx"
+                               << QList<NodeKind>{NodeKind::LoadBalancer, NodeKind::WebServer};
         QTest::newRow("name") << "web serv" << QList<NodeKind>{NodeKind::WebServer};
         QTest::newRow("nothing") << "zzz" << QList<NodeKind>{};
     }
@@ -168,7 +168,8 @@ private slots:
         QCOMPARE(comboBox("check")->currentText(), QStringLiteral("http"));
         QCOMPARE(lineEdit("address")->text(), QStringLiteral("127.0.0.1"));
         QCOMPARE(lineEdit("check_status")->text(), QStringLiteral("200-399"));
-        QCOMPARE(m_panel->editor("port")->toolTip(), QStringLiteral("TCP port the server listens on"));
+        QCOMPARE(m_panel->editor("port")->toolTip(),
+                 QStringLiteral("TCP port the server listens on"));
 
         select({"web-02"});
         QCOMPARE(spinBox("port")->value(), 8082);
@@ -231,7 +232,8 @@ private slots:
         QCOMPARE(stack()->count(), steps);
         QCOMPARE(node("web-01")->intProperty(QStringLiteral("port")), 8081);
         QCOMPARE(port->text(), QStringLiteral("8081"));
-        QCOMPARE(m_panel->message("port"), QStringLiteral("“80a” is not a whole number — kept 8081"));
+        QCOMPARE(m_panel->message("port"),
+                 QStringLiteral("“80a” is not a whole number — kept 8081"));
 
         QLineEdit *path = lineEdit("check_path");
         path->selectAll();
@@ -336,8 +338,8 @@ private slots:
         port->selectAll();
         QTest::keyClicks(port, QStringLiteral("90"));
         // Someone else changes another property of the node meanwhile.
-        stack()->push(new SetPropertyCommand(m_document.get(), {id("web-01")},
-                                             QStringLiteral("weight"), 7));
+        stack()->push(
+            new SetPropertyCommand(m_document.get(), {id("web-01")}, QStringLiteral("weight"), 7));
         QTRY_COMPARE(spinBox("weight")->value(), 7);
         QVERIFY(port->hasFocus());
         QCOMPARE(port->text(), QStringLiteral("90"));
@@ -442,8 +444,8 @@ private slots:
         QVERIFY(m_panel->problemTexts().isEmpty());
 
         // Two servers on one port is a problem the summary lists at once.
-        stack()->push(new SetPropertyCommand(m_document.get(), {id("web-02")},
-                                             QStringLiteral("port"), 8081));
+        stack()->push(
+            new SetPropertyCommand(m_document.get(), {id("web-02")}, QStringLiteral("port"), 8081));
         QStringList expected;
         for (const Problem &problem : validate(m_document->topology()))
             expected.append(problem.message);

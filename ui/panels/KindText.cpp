@@ -56,21 +56,20 @@ QStringList synonyms(NodeKind kind)
     case NodeKind::Client:
         return words({"browser", "user", "traffic", "generator", "wrk", "curl", "http client"});
     case NodeKind::LoadBalancer:
-        return words({"lb", "haproxy", "nginx", "proxy", "reverse proxy", "balancer",
-                      "frontend", "keepalived", "vip", "vrrp"});
+        return words({"lb", "haproxy", "nginx", "proxy", "reverse proxy", "balancer", "frontend",
+                      "keepalived", "vip", "vrrp"});
     case NodeKind::WebServer:
         return words({"nginx", "apache", "httpd", "http server", "www", "backend"});
     case NodeKind::AppServer:
-        return words({"application", "api", "backend", "tomcat", "gunicorn", "node.js",
-                      "php-fpm"});
+        return words({"application", "api", "backend", "tomcat", "gunicorn", "node.js", "php-fpm"});
     case NodeKind::Database:
         return words({"db", "mysql", "mariadb", "postgres", "postgresql", "sql", "primary",
                       "replica", "rdbms"});
     case NodeKind::Firewall:
         return words({"fw", "iptables", "nftables", "acl", "security", "filter"});
     case NodeKind::Monitor:
-        return words({"monitoring", "prometheus", "nagios", "grafana", "metrics", "health",
-                      "alerts"});
+        return words(
+            {"monitoring", "prometheus", "nagios", "grafana", "metrics", "health", "alerts"});
     }
     return {};
 }

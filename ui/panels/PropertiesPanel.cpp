@@ -13,15 +13,15 @@
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QKeyEvent>
-#include <QScrollBar>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStackedWidget>
 #include <QTimer>
 #include <QToolButton>
@@ -409,8 +409,7 @@ void PropertiesPanel::buildNameRow(QGridLayout *grid, int &row, const Node &node
     auto *label = new QLabel(tr("Name"), m_form);
     m_nameEdit = new QLineEdit(m_form);
     m_nameEdit->setObjectName(QStringLiteral("property:name"));
-    m_nameEdit->setToolTip(
-        tr("Unique name of the node: letters, digits, “-”, “_”, “.” and “:”"));
+    m_nameEdit->setToolTip(tr("Unique name of the node: letters, digits, “-”, “_”, “.” and “:”"));
     m_nameEdit->setText(node.name);
     label->setBuddy(m_nameEdit);
     m_nameMessage = new QLabel(m_form);
@@ -608,7 +607,7 @@ void PropertiesPanel::showValue(Field &field)
     case PropertyType::Boolean: {
         auto *check = static_cast<QCheckBox *>(field.editor);
         check->setTristate(field.mixed);
-        check->setCheckState(field.mixed        ? Qt::PartiallyChecked
+        check->setCheckState(field.mixed      ? Qt::PartiallyChecked
                              : value.toBool() ? Qt::Checked
                                               : Qt::Unchecked);
         check->setText(field.mixed ? mixedText() : QString());
@@ -626,12 +625,11 @@ void PropertiesPanel::showValue(Field &field)
             = field.mixed ? QString() : PropertySchema::displayValue(field.spec, value);
         if (line->text() != text)
             line->setText(text);
-        line->setPlaceholderText(field.mixed ? mixedText()
-                                 : field.spec.type == PropertyType::OptionalAddress
-                                     ? tr("none")
-                                 : field.spec.type == PropertyType::FilePath ? tr("no file")
-                                 : field.spec.type == PropertyType::CidrList ? tr("none")
-                                                                             : QString());
+        line->setPlaceholderText(field.mixed                                        ? mixedText()
+                                 : field.spec.type == PropertyType::OptionalAddress ? tr("none")
+                                 : field.spec.type == PropertyType::FilePath        ? tr("no file")
+                                 : field.spec.type == PropertyType::CidrList        ? tr("none")
+                                                                                    : QString());
         break;
     }
     }
@@ -664,8 +662,7 @@ void PropertiesPanel::finished(Field &field)
         showValue(field);
         const QString kept = field.mixed ? tr("the values stay as they were")
                                          : tr("kept %1").arg(PropertySchema::displayValue(
-                                             field.spec,
-                                             nodes.first()->property(field.spec.key)));
+                                             field.spec, nodes.first()->property(field.spec.key)));
         setMessage(field.message, tr("%1 — %2").arg(error, kept));
         return;
     }
@@ -712,8 +709,7 @@ QString PropertiesPanel::nameError(const QString &name) const
     if (name.trimmed().isEmpty())
         return tr("A node needs a name");
     if (!allowed.match(name).hasMatch())
-        return tr("“%1”: a name may only contain letters, digits, “-”, “_”, “.” and “:”")
-            .arg(name);
+        return tr("“%1”: a name may only contain letters, digits, “-”, “_”, “.” and “:”").arg(name);
     if (m_document && m_selection.size() == 1) {
         const Node *named = m_document->topology().nodeByName(name);
         if (named && named->id != m_selection.first())
@@ -767,7 +763,7 @@ void PropertiesPanel::updateSummary()
 
     const QList<Problem> problems = validate(topology);
     m_problemsHeading->show();
-    m_problemsHeading->setText(problems.isEmpty()  ? tr("No problems found")
+    m_problemsHeading->setText(problems.isEmpty()     ? tr("No problems found")
                                : problems.size() == 1 ? tr("1 problem")
                                                       : tr("%1 problems").arg(problems.size()));
     for (const Problem &problem : problems) {

@@ -104,8 +104,8 @@ private:
         QLineEdit *line = nullptr; // the text being typed, for text and number editors
         QLabel *message = nullptr;
         bool mixed = false;
-        bool dirty = false;      // typed since the value was last shown or committed
-        QString liveError;       // what is wrong with the typed text, empty when it converts
+        bool dirty = false; // typed since the value was last shown or committed
+        QString liveError;  // what is wrong with the typed text, empty when it converts
     };
 
     QList<const Node *> selectedNodes() const;
