@@ -206,7 +206,13 @@ void PalettePanel::updateIcons()
         QPixmap pixmap = Icons::kindPixmap(kind, qRound(ListIconSize * ratio),
                                            DiagramStyle::accent(kind, dark));
         pixmap.setDevicePixelRatio(ratio);
-        item->setIcon(QIcon(pixmap));
+        // On the selection highlight the accent would be hard to see.
+        QPixmap selected = Icons::kindPixmap(kind, qRound(ListIconSize * ratio),
+                                             palette().color(QPalette::HighlightedText));
+        selected.setDevicePixelRatio(ratio);
+        QIcon icon(pixmap);
+        icon.addPixmap(selected, QIcon::Selected);
+        item->setIcon(icon);
     }
 }
 

@@ -23,6 +23,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStackedWidget>
+#include <QStyle>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -143,6 +144,8 @@ PropertiesPanel::PropertiesPanel(QWidget *parent)
     m_problems->setTextElideMode(Qt::ElideNone);
     m_problems->setFrameShape(QFrame::NoFrame);
     m_problems->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_problems->setSpacing(3);
+    m_problems->setIconSize(QSize(16, 16));
     connect(m_problems, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
         QList<NodeId> nodes;
         for (const QVariant &id : item->data(Qt::UserRole).toList())
@@ -766,8 +769,9 @@ void PropertiesPanel::updateSummary()
     m_problemsHeading->setText(problems.isEmpty()     ? tr("No problems found")
                                : problems.size() == 1 ? tr("1 problem")
                                                       : tr("%1 problems").arg(problems.size()));
+    const QIcon warning = style()->standardIcon(QStyle::SP_MessageBoxWarning);
     for (const Problem &problem : problems) {
-        auto *item = new QListWidgetItem(problem.message, m_problems);
+        auto *item = new QListWidgetItem(warning, problem.message, m_problems);
         QVariantList ids;
         for (NodeId id : problem.nodes)
             ids.append(QVariant::fromValue(id));
