@@ -5,10 +5,16 @@
 #include "UserPrompts.h"
 #include "diagram/DiagramScene.h"
 #include "diagram/DiagramView.h"
+#include "diagram/NodeItem.h"
+#include "document/Commands.h"
 #include "document/Document.h"
+#include "panels/KindText.h"
+#include "panels/PalettePanel.h"
+#include "panels/PropertiesPanel.h"
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QLabel>
 #include <QMenuBar>
 #include <QScreen>
@@ -17,6 +23,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QUndoGroup>
+#include <QUndoView>
 
 namespace Loadstar::Ui {
 
@@ -40,6 +47,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     setObjectName(QStringLiteral("MainWindow"));
     setCentralWidget(m_view);
     createActions();
+    createDocks();
     createMenus();
     createToolBar();
     createStatusBar();
@@ -62,7 +70,9 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 MainWindow::~MainWindow()
 {
     // The document goes first, while the window that observes it still exists.
+    m_properties->setDocument(nullptr);
     m_scene->setDocument(nullptr);
+    disconnect(m_scene, nullptr, this, nullptr);
     disconnect(document(), nullptr, this, nullptr);
     delete m_controller;
 }
@@ -173,6 +183,8 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_actions.zoomIn);
     view->addAction(m_actions.zoomOut);
+    view->addSeparator();
+    view->addMenu(m_panelsMenu);
 }
 
 void MainWindow::createToolBar()
@@ -217,6 +229,8 @@ void MainWindow::documentChanged(Document *document)
     m_undoGroup->addStack(document->undoStack());
     m_undoGroup->setActiveStack(document->undoStack());
     m_scene->setDocument(document);
+    m_properties->setDocument(document);
+    selectionChanged();
     connect(document, &Document::modifiedChanged, this, &MainWindow::updateTitle);
     connect(document, &Document::filePathChanged, this, [this] {
         updateTitle();
@@ -225,6 +239,82 @@ void MainWindow::documentChanged(Document *document)
     updateTitle();
     updateSummary();
     m_view->zoomToFit();
+}
+
+void MainWindow::createDocks()
+{
+    // Palette left, Inspector right, History under the canvas; each can be
+    // moved or closed, and View → Panels brings it back. Object names let
+    // saveState() remember where they were.
+    auto makeDock = [this](const QString &objectName, const QString &title, QWidget *content,
+                           Qt::DockWidgetArea area) {
+        auto *dock = new QDockWidget(title, this);
+        dock->setObjectName(objectName);
+        dock->setWidget(content);
+        dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable
+                          | QDockWidget::DockWidgetFloatable);
+        addDockWidget(area, dock);
+        return dock;
+    };
+    m_palette = new PalettePanel(this);
+    m_properties = new PropertiesPanel(this);
+    m_history = new QUndoView(m_undoGroup, this);
+    m_history->setObjectName(QStringLiteral("historyView"));
+    m_history->setEmptyLabel(tr("Opened"));
+    QDockWidget *palette
+        = makeDock(QStringLiteral("paletteDock"), tr("Palette"), m_palette, Qt::LeftDockWidgetArea);
+    QDockWidget *properties = makeDock(QStringLiteral("propertiesDock"), tr("Properties"),
+                                       m_properties, Qt::RightDockWidgetArea);
+    QDockWidget *history = makeDock(QStringLiteral("historyDock"), tr("History"), m_history,
+                                    Qt::BottomDockWidgetArea);
+    // The canvas keeps most of the window; the bottom area stays under it.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    resizeDocks({palette, properties}, {190, 340}, Qt::Horizontal);
+    resizeDocks({history}, {130}, Qt::Vertical);
+
+    m_panelsMenu = new QMenu(tr("&Panels"), this);
+    m_panelsMenu->setObjectName(QStringLiteral("menuPanels"));
+    for (QDockWidget *dock : {palette, properties, history})
+        m_panelsMenu->addAction(dock->toggleViewAction());
+
+    connect(m_scene, &QGraphicsScene::selectionChanged, this, &MainWindow::selectionChanged);
+    connect(m_palette, &PalettePanel::addRequested, this, &MainWindow::addNodeAtViewCentre);
+    connect(m_properties, &PropertiesPanel::nodesActivated, this, &MainWindow::selectNodes);
+}
+
+// TODO(lead): use DiagramScene::selectedNodeIds() once the canvas branch lands.
+void MainWindow::selectionChanged()
+{
+    QList<NodeId> ids;
+    for (QGraphicsItem *item : m_scene->selectedItems()) {
+        if (item->type() == NodeItem::Type)
+            ids.append(static_cast<NodeItem *>(item)->nodeId());
+    }
+    std::sort(ids.begin(), ids.end());
+    m_properties->setSelection(ids);
+}
+
+// TODO(lead): replace with DiagramScene::addNodeAt(kind, centre) from the canvas branch.
+void MainWindow::addNodeAtViewCentre(NodeKind kind)
+{
+    Document *doc = document();
+    const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
+    Node node = Node::make(kind, doc->topology().uniqueName(KindText::nameBase(kind)), centre);
+    node.id = doc->topology().nextNodeId();
+    doc->undoStack()->push(new AddItemsCommand(doc, {node}, {}));
+    selectNodes({node.id});
+}
+
+void MainWindow::selectNodes(const QList<NodeId> &nodes)
+{
+    m_scene->clearSelection();
+    for (NodeId id : nodes) {
+        if (NodeItem *item = m_scene->nodeItem(id))
+            item->setSelected(true);
+    }
+    if (NodeItem *item = nodes.isEmpty() ? nullptr : m_scene->nodeItem(nodes.first()))
+        m_view->ensureVisible(item);
 }
 
 void MainWindow::updateTitle()

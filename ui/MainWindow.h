@@ -9,12 +9,16 @@
 #include <memory>
 
 class QLabel;
+class QMenu;
 class QUndoGroup;
+class QUndoView;
 
 namespace Loadstar::Ui {
 
 class DiagramScene;
 class DiagramView;
+class PalettePanel;
+class PropertiesPanel;
 class UserPrompts;
 
 struct MainWindowOptions
@@ -43,6 +47,8 @@ public:
     Document *document() const;
     DiagramScene *scene() const { return m_scene; }
     DiagramView *view() const { return m_view; }
+    PalettePanel *palettePanel() const { return m_palette; }
+    PropertiesPanel *propertiesPanel() const { return m_properties; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -52,6 +58,10 @@ private:
     void createMenus();
     void createToolBar();
     void createStatusBar();
+    void createDocks();
+    void selectionChanged();
+    void addNodeAtViewCentre(NodeKind kind);
+    void selectNodes(const QList<NodeId> &nodes);
     void documentChanged(Document *document);
     void updateTitle();
     void updateSummary();
@@ -66,6 +76,10 @@ private:
     QLabel *m_summary;
     QLabel *m_zoomLabel;
     QPointer<Document> m_document; // the one whose signals this window follows
+    PalettePanel *m_palette = nullptr;
+    PropertiesPanel *m_properties = nullptr;
+    QUndoView *m_history = nullptr;
+    QMenu *m_panelsMenu = nullptr;
     bool m_closeApproved = false;
 
     struct Actions
