@@ -173,6 +173,28 @@ void MainWindow::createMenus()
     view->addSeparator();
     view->addAction(m_actions.zoomIn);
     view->addAction(m_actions.zoomOut);
+
+    createEditActions(edit, view);
+}
+
+// The canvas's edit actions (they live on the view, active while it has
+// focus) in the Edit and View menus, and its messages in the status bar.
+void MainWindow::createEditActions(QMenu *edit, QMenu *view)
+{
+    const DiagramView::Actions &canvas = m_view->actions();
+    edit->addSeparator();
+    edit->addAction(canvas.cut);
+    edit->addAction(canvas.copy);
+    edit->addAction(canvas.paste);
+    edit->addAction(canvas.duplicate);
+    edit->addAction(canvas.remove);
+    edit->addSeparator();
+    edit->addAction(canvas.selectAll);
+    edit->addAction(canvas.rename);
+    view->addSeparator();
+    view->addAction(canvas.orthogonalLinks);
+    connect(m_scene, &DiagramScene::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 5000); });
 }
 
 void MainWindow::createToolBar()

@@ -9,6 +9,7 @@
 #include <memory>
 
 class QLabel;
+class QMenu;
 class QUndoGroup;
 
 namespace Loadstar::Ui {
@@ -49,6 +50,7 @@ protected:
 
 private:
     void createActions();
+    void createEditActions(QMenu *edit, QMenu *view);
     void createMenus();
     void createToolBar();
     void createStatusBar();
