@@ -137,12 +137,23 @@ NodeItem *DiagramScene::nodeItemNamed(const QString &name) const
 
 QRectF DiagramScene::contentsRect() const
 {
-    QRectF rect;
-    for (const NodeItem *item : m_nodes)
-        rect |= item->sceneBoundingRect();
-    for (const LinkItem *item : m_links)
-        rect |= item->sceneBoundingRect();
-    return rect;
+    // Worked out once per change: views and the minimap ask often.
+    if (!m_contentsRect) {
+        QRectF rect;
+        for (const NodeItem *item : m_nodes)
+            rect |= item->sceneBoundingRect();
+        for (const LinkItem *item : m_links)
+            rect |= item->sceneBoundingRect();
+        m_contentsRect = rect;
+    }
+    return *m_contentsRect;
+}
+
+void DiagramScene::announceContentsChanged()
+{
+    m_contentsRect.reset();
+    if (!m_rebuilding)
+        emit contentsChanged();
 }
 
 void DiagramScene::clearItems()
@@ -159,6 +170,7 @@ void DiagramScene::clearItems()
 void DiagramScene::rebuild()
 {
     clearItems();
+    m_rebuilding = true; // one announcement at the end, not one per item
     if (m_document) {
         const Topology &topology = m_document->topology();
         for (const Node &node : topology.nodes()) {
@@ -169,7 +181,8 @@ void DiagramScene::rebuild()
         for (const Link &link : topology.links())
             addLink(link.id);
     }
-    emit contentsChanged();
+    m_rebuilding = false;
+    announceContentsChanged();
 }
 
 void DiagramScene::addNode(NodeId id)
@@ -180,7 +193,7 @@ void DiagramScene::addNode(NodeId id)
     auto *item = new NodeItem(*node);
     m_nodes.insert(id, item);
     addItem(item);
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::removeNode(NodeId id)
@@ -196,7 +209,7 @@ void DiagramScene::removeNode(NodeId id)
     for (LinkItem *link : links)
         removeLink(link->linkId());
     delete item;
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::updateNode(NodeId id)
@@ -211,7 +224,7 @@ void DiagramScene::updateNode(NodeId id)
     for (LinkItem *link : item->links())
         link->updateGeometry();
     if (moved)
-        emit contentsChanged();
+        announceContentsChanged();
 }
 
 void DiagramScene::addLink(LinkId id)
@@ -230,7 +243,7 @@ void DiagramScene::addLink(LinkId id)
     m_links.insert(id, item);
     addItem(item);
     spreadParallelLinks(link->from, link->to);
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::removeLink(LinkId id)
@@ -244,7 +257,7 @@ void DiagramScene::removeLink(LinkId id)
     to->removeLink(item);
     delete item;
     spreadParallelLinks(from->nodeId(), to->nodeId());
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::spreadParallelLinks(NodeId a, NodeId b)
@@ -559,7 +572,7 @@ void DiagramScene::setOrthogonalLinks(bool orthogonal)
     m_orthogonalLinks = orthogonal;
     for (LinkItem *link : std::as_const(m_links))
         link->setOrthogonal(orthogonal);
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 QString DiagramScene::linkHint() const
@@ -899,7 +912,7 @@ void DiagramScene::finishMove()
     m_dragStart.clear();
     if (!to.isEmpty() && m_document) {
         m_document->undoStack()->push(new MoveNodesCommand(m_document, from, to));
-        emit contentsChanged();
+        announceContentsChanged();
     }
 }
 

@@ -8,6 +8,8 @@
 #include <QHash>
 #include <QPointer>
 
+#include <optional>
+
 class QGraphicsPathItem;
 class QGraphicsView;
 class QTimer;
@@ -136,6 +138,7 @@ private:
     void hideHint();
     bool pasteData(const QByteArray &data, QPointF offset, const QString &commandText);
 
+    void announceContentsChanged();
     void rebuild();
     void clearItems();
     void addNode(NodeId id);
@@ -150,6 +153,8 @@ private:
     QHash<LinkId, LinkItem *> m_links;
     DiagramStyle::Colors m_colors;
     bool m_orthogonalLinks = false;
+    bool m_rebuilding = false;
+    mutable std::optional<QRectF> m_contentsRect;
 
     // The interaction under way.
     Mode m_mode = Mode::Idle;
