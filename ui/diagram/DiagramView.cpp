@@ -66,12 +66,9 @@ DiagramView::DiagramView(DiagramScene *scene, QWidget *parent)
     connect(m_renameEditor, &QLineEdit::returnPressed, this, &DiagramView::commitRename);
     connect(m_renameEditor, &QLineEdit::textEdited, m_renameError, &QWidget::hide);
     m_renameError->setObjectName(QStringLiteral("renameError"));
-    m_renameError->setAutoFillBackground(true);
-    m_renameError->setMargin(4);
-    QPalette errorPalette = m_renameError->palette();
-    errorPalette.setColor(QPalette::Window, m_diagram->colors().refused);
-    errorPalette.setColor(QPalette::WindowText, Qt::white);
-    m_renameError->setPalette(errorPalette);
+    m_renameError->setStyleSheet(
+        QStringLiteral("QLabel { background: %1; color: white; border-radius: 3px; padding: 3px 6px; }")
+            .arg(m_diagram->colors().refused.name()));
     m_renameError->hide();
 
     createActions();
