@@ -185,6 +185,28 @@ void MainWindow::createMenus()
     view->addAction(m_actions.zoomOut);
     view->addSeparator();
     view->addMenu(m_panelsMenu);
+
+    createEditActions(edit, view);
+}
+
+// The canvas's edit actions (they live on the view, active while it has
+// focus) in the Edit and View menus, and its messages in the status bar.
+void MainWindow::createEditActions(QMenu *edit, QMenu *view)
+{
+    const DiagramView::Actions &canvas = m_view->actions();
+    edit->addSeparator();
+    edit->addAction(canvas.cut);
+    edit->addAction(canvas.copy);
+    edit->addAction(canvas.paste);
+    edit->addAction(canvas.duplicate);
+    edit->addAction(canvas.remove);
+    edit->addSeparator();
+    edit->addAction(canvas.selectAll);
+    edit->addAction(canvas.rename);
+    view->addSeparator();
+    view->addAction(canvas.orthogonalLinks);
+    connect(m_scene, &DiagramScene::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 5000); });
 }
 
 void MainWindow::createToolBar()
@@ -283,36 +305,19 @@ void MainWindow::createDocks()
     connect(m_properties, &PropertiesPanel::nodesActivated, this, &MainWindow::selectNodes);
 }
 
-// TODO(lead): use DiagramScene::selectedNodeIds() once the canvas branch lands.
 void MainWindow::selectionChanged()
 {
-    QList<NodeId> ids;
-    for (QGraphicsItem *item : m_scene->selectedItems()) {
-        if (item->type() == NodeItem::Type)
-            ids.append(static_cast<NodeItem *>(item)->nodeId());
-    }
-    std::sort(ids.begin(), ids.end());
-    m_properties->setSelection(ids);
+    m_properties->setSelection(m_scene->selectedNodeIds());
 }
 
-// TODO(lead): replace with DiagramScene::addNodeAt(kind, centre) from the canvas branch.
 void MainWindow::addNodeAtViewCentre(NodeKind kind)
 {
-    Document *doc = document();
-    const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
-    Node node = Node::make(kind, doc->topology().uniqueName(KindText::nameBase(kind)), centre);
-    node.id = doc->topology().nextNodeId();
-    doc->undoStack()->push(new AddItemsCommand(doc, {node}, {}));
-    selectNodes({node.id});
+    m_view->addNodeAtCentre(kind);
 }
 
 void MainWindow::selectNodes(const QList<NodeId> &nodes)
 {
-    m_scene->clearSelection();
-    for (NodeId id : nodes) {
-        if (NodeItem *item = m_scene->nodeItem(id))
-            item->setSelected(true);
-    }
+    m_scene->selectNodes(nodes);
     if (NodeItem *item = nodes.isEmpty() ? nullptr : m_scene->nodeItem(nodes.first()))
         m_view->ensureVisible(item);
 }

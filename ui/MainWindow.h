@@ -55,6 +55,7 @@ protected:
 
 private:
     void createActions();
+    void createEditActions(QMenu *edit, QMenu *view);
     void createMenus();
     void createToolBar();
     void createStatusBar();

@@ -23,24 +23,6 @@ QByteArray encode(const Topology &topology, const QList<NodeId> &nodes)
     return JsonFormat::write(part);
 }
 
-namespace {
-
-// A pasted server gets the next port nobody uses on its address, so the copy
-// runs next to the original instead of colliding with it.
-void moveToFreePort(Node &node, const Topology &others)
-{
-    const QString portKey = QStringLiteral("port");
-    if (!node.properties.contains(portKey))
-        return;
-    QSet<QString> taken;
-    for (const Node &other : others.nodes())
-        taken.insert(other.endpoint());
-    while (taken.contains(node.endpoint()) && node.intProperty(portKey) < 65535)
-        node.properties.insert(portKey, node.intProperty(portKey) + 1);
-}
-
-} // namespace
-
 std::optional<Items> decode(const QByteArray &data, const Topology &target, QPointF offset, QString *error)
 {
     const auto part = JsonFormat::read(data, error);
@@ -62,7 +44,7 @@ std::optional<Items> decode(const QByteArray &data, const Topology &target, QPoi
             const QString base = match.hasMatch() && !match.captured(1).isEmpty() ? match.captured(1) : node.name;
             node.name = names.uniqueName(base);
         }
-        moveToFreePort(node, names);
+        names.assignFreePort(node);
         names.addNode(node);
         items.nodes.append(node);
     }

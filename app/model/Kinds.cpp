@@ -9,16 +9,17 @@ struct NodeKindInfo
     NodeKind kind;
     const char *id;
     const char *name;
+    const char *nameBase;
 };
 
 constexpr NodeKindInfo kNodeKinds[] = {
-    {NodeKind::Client, "client", "client"},
-    {NodeKind::LoadBalancer, "load-balancer", "load balancer"},
-    {NodeKind::WebServer, "web-server", "web server"},
-    {NodeKind::AppServer, "app-server", "app server"},
-    {NodeKind::Database, "database", "database"},
-    {NodeKind::Firewall, "firewall", "firewall"},
-    {NodeKind::Monitor, "monitor", "monitor"},
+    {NodeKind::Client, "client", "client", "client"},
+    {NodeKind::LoadBalancer, "load-balancer", "load balancer", "lb"},
+    {NodeKind::WebServer, "web-server", "web server", "web"},
+    {NodeKind::AppServer, "app-server", "app server", "app"},
+    {NodeKind::Database, "database", "database", "db"},
+    {NodeKind::Firewall, "firewall", "firewall", "fw"},
+    {NodeKind::Monitor, "monitor", "monitor", "monitor"},
 };
 
 struct LinkKindInfo
@@ -85,6 +86,11 @@ QString nodeKindId(NodeKind kind)
 QString nodeKindName(NodeKind kind)
 {
     return QString::fromLatin1(infoOf(kNodeKinds, kind).name);
+}
+
+QString nodeNameBase(NodeKind kind)
+{
+    return QString::fromLatin1(infoOf(kNodeKinds, kind).nameBase);
 }
 
 std::optional<NodeKind> nodeKindFromId(const QString &id)

@@ -21,6 +21,7 @@ QList<LinkKind> allLinkKinds();
 QString nodeKindId(NodeKind kind);              // "load-balancer"
 QString nodeKindName(NodeKind kind);            // "load balancer", for messages
 std::optional<NodeKind> nodeKindFromId(const QString &id);
+QString nodeNameBase(NodeKind kind);            // "web": new nodes become web-01, web-02…
 
 QString linkKindId(LinkKind kind);              // "replication"
 QString linkKindName(LinkKind kind);            // "replication", for messages

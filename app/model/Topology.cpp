@@ -197,6 +197,26 @@ QString Topology::uniqueName(const QString &base) const
     }
 }
 
+void Topology::assignFreePort(Node &node) const
+{
+    const QString portKey = QStringLiteral("port");
+    if (!node.properties.contains(portKey))
+        return;
+    QSet<QString> taken;
+    for (const Node &other : m_nodes)
+        taken.insert(other.endpoint());
+    while (taken.contains(node.endpoint()) && node.intProperty(portKey) < 65535)
+        node.properties.insert(portKey, node.intProperty(portKey) + 1);
+}
+
+Node Topology::makeNewNode(NodeKind kind, QPointF position) const
+{
+    Node node = Node::make(kind, uniqueName(nodeNameBase(kind)), position);
+    node.id = nextNodeId();
+    assignFreePort(node);
+    return node;
+}
+
 NodeId Topology::nextNodeId() const
 {
     return nextId(m_nodes);

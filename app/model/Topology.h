@@ -86,6 +86,11 @@ public:
 
     // "web-03" when "web-01" and "web-02" exist and base is "web".
     QString uniqueName(const QString &base) const;
+    // Moves a node with a port to the next port no node here listens on at
+    // its address, so a new or pasted server runs beside the others.
+    void assignFreePort(Node &node) const;
+    // A node of `kind` ready to add: next id, unique name, free port.
+    Node makeNewNode(NodeKind kind, QPointF position) const;
 
     NodeId nextNodeId() const;
     LinkId nextLinkId() const;

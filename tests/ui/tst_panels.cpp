@@ -507,7 +507,9 @@ private slots:
         const Node *added = window.document()->topology().nodeByName(QStringLiteral("web-03"));
         QVERIFY(added);
         QCOMPARE(added->kind, NodeKind::WebServer);
-        QCOMPARE(added->intProperty(QStringLiteral("port")), 8081); // the kind's default
+        // lb, web-01 and web-02 hold 8080–8082: the new server takes the next free port.
+        QCOMPARE(added->intProperty(QStringLiteral("port")), 8083);
+        QCOMPARE(window.propertiesPanel()->selection(), QList<NodeId>{added->id});
         window.document()->undoStack()->undo();
         QVERIFY(!window.document()->topology().nodeByName(QStringLiteral("web-03")));
     }

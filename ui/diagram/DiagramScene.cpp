@@ -2,15 +2,52 @@
 
 #include "LinkItem.h"
 #include "NodeItem.h"
+#include "Overlays.h"
+#include "document/Clipboard.h"
+#include "document/Commands.h"
 #include "document/Document.h"
 
+#include <QApplication>
+#include <QClipboard>
 #include <QEvent>
+#include <QGraphicsPathItem>
+#include <QGraphicsSceneMouseEvent>
+#include <QGraphicsView>
+#include <QKeyEvent>
+#include <QMimeData>
 #include <QPainter>
+#include <QSet>
+#include <QTimer>
 
 #include <algorithm>
 #include <cmath>
 
 namespace Loadstar::Ui {
+
+namespace {
+
+// Alignment guides catch a card this many pixels (on screen) from alignment.
+constexpr qreal GuideTolerance = 6.0;
+// Cards further away than this (scene units) are not considered for guides,
+// so a drag on a large drawing looks at a band of cards, not all of them.
+constexpr qreal GuideReach = 2500.0;
+// Extra pixels around a port that still count as pointing at it.
+constexpr qreal PortSlack = 4.0;
+// How long a refusal stays next to the cursor after the button is released.
+constexpr int RefusalShownMs = 2500;
+
+QGraphicsView *viewOf(const QGraphicsSceneEvent *event)
+{
+    QWidget *widget = event->widget();
+    return widget ? qobject_cast<QGraphicsView *>(widget->parentWidget()) : nullptr;
+}
+
+qreal zoomOf(const QGraphicsView *view)
+{
+    return view ? std::max<qreal>(view->transform().m11(), 0.01) : 1.0;
+}
+
+} // namespace
 
 DiagramScene::DiagramScene(QObject *parent)
     : QGraphicsScene(parent)
@@ -19,6 +56,58 @@ DiagramScene::DiagramScene(QObject *parent)
     // The drawing changes one item at a time; a BSP index keeps lookups fast
     // on large drawings.
     setItemIndexMethod(BspTreeIndex);
+
+    QPen guidePen(m_colors.guide, 1.0);
+    guidePen.setCosmetic(true);
+    m_guides = new QGraphicsPathItem;
+    m_guides->setPen(guidePen);
+    m_guides->setZValue(5.0);
+    m_guides->setAcceptedMouseButtons(Qt::NoButton);
+    m_guides->hide();
+
+    QPen draftPen(m_colors.selection, 1.5, Qt::DashLine);
+    draftPen.setCosmetic(true);
+    m_linkDraft = new QGraphicsPathItem;
+    m_linkDraft->setPen(draftPen);
+    m_linkDraft->setZValue(5.0);
+    m_linkDraft->setAcceptedMouseButtons(Qt::NoButton);
+    m_linkDraft->hide();
+
+    m_hint = new HintItem;
+    m_hint->hide();
+    m_hintTimer = new QTimer(this);
+    m_hintTimer->setSingleShot(true);
+    connect(m_hintTimer, &QTimer::timeout, this, &DiagramScene::hideHint);
+}
+
+DiagramScene::~DiagramScene()
+{
+    // Overlays not in the scene are not deleted with it.
+    const QList<QGraphicsItem *> overlays{m_guides, m_linkDraft, m_hint};
+    for (QGraphicsItem *overlay : overlays) {
+        if (!overlay->scene())
+            delete overlay;
+    }
+}
+
+void DiagramScene::attachOverlays()
+{
+    // Only while the user edits: the scene's items are the drawing otherwise.
+    const QList<QGraphicsItem *> overlays{m_guides, m_linkDraft, m_hint};
+    for (QGraphicsItem *overlay : overlays) {
+        if (!overlay->scene())
+            addItem(overlay);
+    }
+}
+
+void DiagramScene::detachOverlays()
+{
+    const QList<QGraphicsItem *> overlays{m_guides, m_linkDraft, m_hint};
+    for (QGraphicsItem *overlay : overlays) {
+        overlay->hide();
+        if (overlay->scene() == this)
+            removeItem(overlay);
+    }
 }
 
 void DiagramScene::setDocument(Document *document)
@@ -48,16 +137,29 @@ NodeItem *DiagramScene::nodeItemNamed(const QString &name) const
 
 QRectF DiagramScene::contentsRect() const
 {
-    QRectF rect;
-    for (const NodeItem *item : m_nodes)
-        rect |= item->sceneBoundingRect();
-    for (const LinkItem *item : m_links)
-        rect |= item->sceneBoundingRect();
-    return rect;
+    // Worked out once per change: views and the minimap ask often.
+    if (!m_contentsRect) {
+        QRectF rect;
+        for (const NodeItem *item : m_nodes)
+            rect |= item->sceneBoundingRect();
+        for (const LinkItem *item : m_links)
+            rect |= item->sceneBoundingRect();
+        m_contentsRect = rect;
+    }
+    return *m_contentsRect;
+}
+
+void DiagramScene::announceContentsChanged()
+{
+    m_contentsRect.reset();
+    if (!m_rebuilding)
+        emit contentsChanged();
 }
 
 void DiagramScene::clearItems()
 {
+    cancelInteraction();
+    detachOverlays();
     // Links first: they point at the cards.
     qDeleteAll(m_links);
     m_links.clear();
@@ -68,6 +170,7 @@ void DiagramScene::clearItems()
 void DiagramScene::rebuild()
 {
     clearItems();
+    m_rebuilding = true; // one announcement at the end, not one per item
     if (m_document) {
         const Topology &topology = m_document->topology();
         for (const Node &node : topology.nodes()) {
@@ -78,7 +181,8 @@ void DiagramScene::rebuild()
         for (const Link &link : topology.links())
             addLink(link.id);
     }
-    emit contentsChanged();
+    m_rebuilding = false;
+    announceContentsChanged();
 }
 
 void DiagramScene::addNode(NodeId id)
@@ -89,20 +193,23 @@ void DiagramScene::addNode(NodeId id)
     auto *item = new NodeItem(*node);
     m_nodes.insert(id, item);
     addItem(item);
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::removeNode(NodeId id)
 {
-    NodeItem *item = m_nodes.take(id);
+    NodeItem *item = m_nodes.value(id);
     if (!item)
         return;
+    if (m_mode != Mode::Idle)
+        cancelInteraction();
+    m_nodes.remove(id);
     // The document announces the node's links first; drop any left over.
     const QList<LinkItem *> links = item->links();
     for (LinkItem *link : links)
         removeLink(link->linkId());
     delete item;
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::updateNode(NodeId id)
@@ -117,7 +224,7 @@ void DiagramScene::updateNode(NodeId id)
     for (LinkItem *link : item->links())
         link->updateGeometry();
     if (moved)
-        emit contentsChanged();
+        announceContentsChanged();
 }
 
 void DiagramScene::addLink(LinkId id)
@@ -130,12 +237,13 @@ void DiagramScene::addLink(LinkId id)
     if (!from || !to)
         return; // a dangling link; validation reports it
     auto *item = new LinkItem(*link, from, to);
+    item->setOrthogonal(m_orthogonalLinks);
     from->addLink(item);
     to->addLink(item);
     m_links.insert(id, item);
     addItem(item);
     spreadParallelLinks(link->from, link->to);
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::removeLink(LinkId id)
@@ -149,7 +257,7 @@ void DiagramScene::removeLink(LinkId id)
     to->removeLink(item);
     delete item;
     spreadParallelLinks(from->nodeId(), to->nodeId());
-    emit contentsChanged();
+    announceContentsChanged();
 }
 
 void DiagramScene::spreadParallelLinks(NodeId a, NodeId b)
@@ -204,6 +312,686 @@ void DiagramScene::drawBackground(QPainter *painter, const QRectF &rect)
     pen.setCapStyle(Qt::RoundCap);
     painter->setPen(pen);
     painter->drawPoints(dots.constData(), int(dots.size()));
+}
+
+} // namespace Loadstar::Ui
+
+namespace Loadstar::Ui {
+
+// --- Selection ---------------------------------------------------------------
+
+QList<NodeId> DiagramScene::selectedNodeIds() const
+{
+    QList<NodeId> ids;
+    for (QGraphicsItem *item : selectedItems()) {
+        if (auto *node = qgraphicsitem_cast<NodeItem *>(item))
+            ids.append(node->nodeId());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+QList<LinkId> DiagramScene::selectedLinkIds() const
+{
+    QList<LinkId> ids;
+    for (QGraphicsItem *item : selectedItems()) {
+        if (auto *link = qgraphicsitem_cast<LinkItem *>(item))
+            ids.append(link->linkId());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+void DiagramScene::selectNodes(const QList<NodeId> &nodes)
+{
+    selectItems(nodes, {});
+}
+
+void DiagramScene::selectItems(const QList<NodeId> &nodes, const QList<LinkId> &links)
+{
+    // One selectionChanged for the whole change.
+    QSignalBlocker blocker(this);
+    clearSelection();
+    for (NodeId id : nodes) {
+        if (NodeItem *item = m_nodes.value(id))
+            item->setSelected(true);
+    }
+    for (LinkId id : links) {
+        if (LinkItem *item = m_links.value(id))
+            item->setSelected(true);
+    }
+    blocker.unblock();
+    emit selectionChanged();
+}
+
+void DiagramScene::selectAllItems()
+{
+    selectItems(m_nodes.keys(), m_links.keys());
+}
+
+// --- New nodes -----------------------------------------------------------------
+
+QPointF DiagramScene::snapToGrid(QPointF position)
+{
+    const qreal step = DiagramStyle::SnapSpacing;
+    return QPointF(std::round(position.x() / step) * step, std::round(position.y() / step) * step);
+}
+
+NodeId DiagramScene::addNodeAt(NodeKind kind, QPointF position)
+{
+    if (!m_document)
+        return 0;
+    const Node node = m_document->topology().makeNewNode(kind, snapToGrid(position));
+    m_document->undoStack()->push(new AddItemsCommand(m_document, {node}, {}));
+    selectNodes({node.id});
+    return node.id;
+}
+
+// --- Edits of the selection ------------------------------------------------------
+
+void DiagramScene::deleteSelection()
+{
+    const QList<NodeId> nodes = selectedNodeIds();
+    const QList<LinkId> links = selectedLinkIds();
+    if (!m_document || (nodes.isEmpty() && links.isEmpty()))
+        return;
+    m_document->undoStack()->push(new RemoveItemsCommand(m_document, nodes, links));
+}
+
+void DiagramScene::copySelection()
+{
+    const QList<NodeId> nodes = selectedNodeIds();
+    if (!m_document || nodes.isEmpty())
+        return;
+    const QByteArray data = Clipboard::encode(m_document->topology(), nodes);
+    auto *mime = new QMimeData;
+    mime->setData(QString::fromLatin1(Clipboard::kMimeType), data);
+    mime->setText(QString::fromUtf8(data));
+    QGuiApplication::clipboard()->setMimeData(mime);
+    m_lastPasted = data;
+    m_pasteCount = 0;
+}
+
+void DiagramScene::cutSelection()
+{
+    if (selectedNodeIds().isEmpty())
+        return;
+    copySelection();
+    const QList<NodeId> nodes = selectedNodeIds();
+    const QList<LinkId> links = selectedLinkIds();
+    auto *command = new RemoveItemsCommand(m_document, nodes, links);
+    command->setText(command->text().replace(tr("Delete"), tr("Cut")));
+    m_document->undoStack()->push(command);
+}
+
+bool DiagramScene::clipboardHasItems()
+{
+    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
+    if (!mime)
+        return false;
+    if (mime->hasFormat(QString::fromLatin1(Clipboard::kMimeType)))
+        return true;
+    return mime->text().trimmed().startsWith(QLatin1Char('{'));
+}
+
+bool DiagramScene::paste()
+{
+    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
+    if (!m_document || !mime)
+        return false;
+    QByteArray data = mime->data(QString::fromLatin1(Clipboard::kMimeType));
+    if (data.isEmpty())
+        data = mime->text().trimmed().toUtf8();
+    if (data.isEmpty()) {
+        emit statusMessage(tr("Nothing to paste: the clipboard holds no nodes."));
+        return false;
+    }
+    if (data == m_lastPasted) {
+        ++m_pasteCount;
+    } else {
+        m_lastPasted = data;
+        m_pasteCount = 1;
+    }
+    const qreal step = 2 * DiagramStyle::SnapSpacing * m_pasteCount;
+    return pasteData(data, QPointF(step, step), tr("Paste"));
+}
+
+void DiagramScene::duplicateSelection()
+{
+    const QList<NodeId> nodes = selectedNodeIds();
+    if (!m_document || nodes.isEmpty())
+        return;
+    const qreal step = 2 * DiagramStyle::SnapSpacing;
+    pasteData(Clipboard::encode(m_document->topology(), nodes), QPointF(step, step),
+              tr("Duplicate"));
+}
+
+bool DiagramScene::pasteData(const QByteArray &data, QPointF offset, const QString &commandText)
+{
+    QString error;
+    const auto items = Clipboard::decode(data, m_document->topology(), offset, &error);
+    if (!items) {
+        emit statusMessage(tr("Nothing pasted: the clipboard does not hold Loadstar nodes (%1).")
+                               .arg(error));
+        return false;
+    }
+    if (items->nodes.isEmpty())
+        return false;
+    auto *command = new AddItemsCommand(m_document, items->nodes, items->links);
+    command->setText(commandText + command->text().mid(command->text().indexOf(QLatin1Char(' '))));
+    m_document->undoStack()->push(command);
+    QList<NodeId> nodes;
+    for (const Node &node : items->nodes)
+        nodes.append(node.id);
+    QList<LinkId> links;
+    for (const Link &link : items->links)
+        links.append(link.id);
+    selectItems(nodes, links);
+    return true;
+}
+
+void DiagramScene::nudgeSelection(QPointF delta)
+{
+    const QList<NodeId> nodes = selectedNodeIds();
+    if (!m_document || nodes.isEmpty())
+        return;
+    QHash<NodeId, QPointF> from;
+    QHash<NodeId, QPointF> to;
+    for (NodeId id : nodes) {
+        const QPointF position = m_document->topology().node(id)->position;
+        from.insert(id, position);
+        to.insert(id, position + delta);
+    }
+    m_document->undoStack()->push(new MoveNodesCommand(m_document, from, to, true));
+}
+
+QString DiagramScene::nameRefusal(NodeId id, const QString &name) const
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return tr("A node needs a name.");
+    if (!m_document)
+        return {};
+    const Node *other = m_document->topology().nodeByName(trimmed);
+    if (other && other->id != id)
+        return tr("“%1” is taken: another node has that name.").arg(trimmed);
+    return {};
+}
+
+QString DiagramScene::renameNode(NodeId id, const QString &name)
+{
+    const QString refusal = nameRefusal(id, name);
+    if (!refusal.isEmpty())
+        return refusal;
+    const Node *node = m_document ? m_document->topology().node(id) : nullptr;
+    if (node && node->name != name.trimmed())
+        m_document->undoStack()->push(new RenameNodeCommand(m_document, id, name.trimmed()));
+    return {};
+}
+
+void DiagramScene::setOrthogonalLinks(bool orthogonal)
+{
+    if (m_orthogonalLinks == orthogonal)
+        return;
+    m_orthogonalLinks = orthogonal;
+    for (LinkItem *link : std::as_const(m_links))
+        link->setOrthogonal(orthogonal);
+    announceContentsChanged();
+}
+
+QString DiagramScene::linkHint() const
+{
+    return m_hint->isVisible() ? m_hint->text() : QString();
+}
+
+bool DiagramScene::linkHintIsRefusal() const
+{
+    return m_hint->isVisible() && m_hint->isRefusal();
+}
+
+QList<QLineF> DiagramScene::guideLines() const
+{
+    return m_guides->isVisible() ? m_guideLines : QList<QLineF>();
+}
+
+// --- Mouse and keyboard ------------------------------------------------------------
+
+NodeItem *DiagramScene::nodeAt(QPointF scenePos, const QGraphicsView *view) const
+{
+    const QList<QGraphicsItem *> found
+        = items(scenePos, Qt::IntersectsItemShape, Qt::DescendingOrder,
+                view ? view->transform() : QTransform());
+    for (QGraphicsItem *item : found) {
+        if (auto *node = qgraphicsitem_cast<NodeItem *>(item))
+            return node;
+    }
+    return nullptr;
+}
+
+NodeItem *DiagramScene::portNodeAt(QPointF scenePos, qreal tolerance, QPointF *port) const
+{
+    const QRectF area(scenePos - QPointF(tolerance, tolerance), QSizeF(2 * tolerance, 2 * tolerance));
+    for (QGraphicsItem *item : items(area, Qt::IntersectsItemBoundingRect, Qt::DescendingOrder)) {
+        auto *node = qgraphicsitem_cast<NodeItem *>(item);
+        if (!node)
+            continue;
+        if (const auto hit = node->portAt(scenePos, tolerance)) {
+            *port = *hit;
+            return node;
+        }
+    }
+    return nullptr;
+}
+
+void DiagramScene::mousePressEvent(QGraphicsSceneMouseEvent *event)
+{
+    const QGraphicsView *view = viewOf(event);
+    const qreal zoom = zoomOf(view);
+    const QPointF pos = event->scenePos();
+    m_hintTimer->stop();
+    hideHint();
+    if (m_mode != Mode::Idle)
+        cancelInteraction();
+    attachOverlays();
+
+    if (event->button() == Qt::LeftButton && m_document) {
+        QPointF port;
+        const qreal tolerance = (DiagramStyle::PortRadius + PortSlack) / zoom;
+        if (NodeItem *source = portNodeAt(pos, tolerance, &port)) {
+            m_mode = Mode::DrawingLink;
+            m_anchor = source;
+            m_linkStart = port;
+            updateLinkDraft(pos, view);
+            event->accept();
+            return;
+        }
+    }
+
+    QGraphicsItem *item = nullptr;
+    for (QGraphicsItem *candidate :
+         items(pos, Qt::IntersectsItemShape, Qt::DescendingOrder,
+               view ? view->transform() : QTransform())) {
+        if (candidate->type() == NodeItem::Type || candidate->type() == LinkItem::Type) {
+            item = candidate;
+            break;
+        }
+    }
+    if (!item) {
+        // Empty canvas: the view draws a rubber band (Ctrl adds to the selection).
+        if (event->button() == Qt::RightButton && !(event->modifiers() & Qt::ControlModifier))
+            clearSelection();
+        event->ignore();
+        return;
+    }
+
+    event->accept();
+    const bool toggle = event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier);
+    if (event->button() == Qt::RightButton) {
+        if (!item->isSelected()) {
+            clearSelection();
+            item->setSelected(true);
+        }
+        return;
+    }
+    if (event->button() != Qt::LeftButton)
+        return;
+    m_reduceSelectionOnRelease = false;
+    if (toggle) {
+        item->setSelected(!item->isSelected());
+    } else if (item->isSelected()) {
+        // Maybe the start of a drag of the whole selection; a click without
+        // a drag selects just this item on release.
+        m_reduceSelectionOnRelease = selectedItems().size() > 1;
+    } else {
+        QSignalBlocker blocker(this);
+        clearSelection();
+        blocker.unblock();
+        item->setSelected(true);
+    }
+
+    auto *node = qgraphicsitem_cast<NodeItem *>(item);
+    if (node && node->isSelected()) {
+        m_mode = Mode::PressedNode;
+        m_anchor = node;
+        m_pressScenePos = pos;
+        m_pressScreenPos = event->screenPos();
+    } else if (m_reduceSelectionOnRelease) {
+        m_mode = Mode::PressedNode; // a link of the selection: reduce on release
+        m_anchor = nullptr;
+        m_pressScenePos = pos;
+        m_pressScreenPos = event->screenPos();
+    }
+    if (m_mode == Mode::PressedNode)
+        m_dragStart.clear();
+    m_pressed = item;
+}
+
+void DiagramScene::mouseMoveEvent(QGraphicsSceneMouseEvent *event)
+{
+    const QGraphicsView *view = viewOf(event);
+    switch (m_mode) {
+    case Mode::Idle: {
+        QGraphicsScene::mouseMoveEvent(event); // hover
+        if (QWidget *viewport = event->widget()) {
+            QPointF port;
+            const qreal tolerance = (DiagramStyle::PortRadius + PortSlack) / zoomOf(view);
+            if (m_document && !(event->buttons() & ~Qt::NoButton)
+                && portNodeAt(event->scenePos(), tolerance, &port)) {
+                viewport->setCursor(Qt::CrossCursor);
+                viewport->setToolTip(tr("Drag to another node to connect"));
+            } else if (viewport->cursor().shape() == Qt::CrossCursor) {
+                viewport->unsetCursor();
+                viewport->setToolTip(QString());
+            }
+        }
+        return;
+    }
+    case Mode::PressedNode:
+        if (!m_anchor)
+            return;
+        if ((event->screenPos() - m_pressScreenPos).manhattanLength()
+            < QApplication::startDragDistance())
+            return;
+        m_mode = Mode::MovingNodes;
+        m_reduceSelectionOnRelease = false;
+        m_dragStart.clear();
+        for (QGraphicsItem *item : selectedItems()) {
+            if (auto *node = qgraphicsitem_cast<NodeItem *>(item))
+                m_dragStart.insert(node->nodeId(), node->pos());
+        }
+        [[fallthrough]];
+    case Mode::MovingNodes:
+        moveDragged(event->scenePos(), event->modifiers(), zoomOf(view));
+        return;
+    case Mode::DrawingLink:
+        updateLinkDraft(event->scenePos(), view);
+        return;
+    }
+}
+
+void DiagramScene::mouseReleaseEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (event->button() != Qt::LeftButton) {
+        QGraphicsScene::mouseReleaseEvent(event);
+        return;
+    }
+    switch (m_mode) {
+    case Mode::Idle:
+        QGraphicsScene::mouseReleaseEvent(event);
+        return;
+    case Mode::PressedNode:
+        if (m_reduceSelectionOnRelease && m_pressed) {
+            QSignalBlocker blocker(this);
+            clearSelection();
+            blocker.unblock();
+            m_pressed->setSelected(true);
+        }
+        break;
+    case Mode::MovingNodes:
+        finishMove();
+        break;
+    case Mode::DrawingLink:
+        finishLink();
+        break;
+    }
+    m_mode = Mode::Idle;
+    m_anchor = nullptr;
+    m_pressed = nullptr;
+    m_reduceSelectionOnRelease = false;
+    event->accept();
+}
+
+void DiagramScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (event->button() == Qt::LeftButton) {
+        if (NodeItem *node = nodeAt(event->scenePos(), viewOf(event))) {
+            cancelInteraction();
+            emit renameRequested(node->nodeId());
+            event->accept();
+            return;
+        }
+    }
+    QGraphicsScene::mouseDoubleClickEvent(event);
+}
+
+void DiagramScene::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Escape) {
+        if (m_mode != Mode::Idle) {
+            cancelInteraction();
+        } else {
+            clearSelection();
+        }
+        event->accept();
+        return;
+    }
+    QPointF direction;
+    switch (event->key()) {
+    case Qt::Key_Left:
+        direction = QPointF(-1, 0);
+        break;
+    case Qt::Key_Right:
+        direction = QPointF(1, 0);
+        break;
+    case Qt::Key_Up:
+        direction = QPointF(0, -1);
+        break;
+    case Qt::Key_Down:
+        direction = QPointF(0, 1);
+        break;
+    default:
+        QGraphicsScene::keyPressEvent(event);
+        return;
+    }
+    if (m_mode != Mode::Idle || selectedNodeIds().isEmpty()) {
+        event->ignore(); // the view scrolls
+        return;
+    }
+    // One grid step; with Alt one unit, for fine placement.
+    const qreal step = (event->modifiers() & Qt::AltModifier) ? 1.0 : DiagramStyle::SnapSpacing;
+    nudgeSelection(direction * step);
+    event->accept();
+}
+
+// --- Dragging cards ------------------------------------------------------------------
+
+void DiagramScene::moveDragged(QPointF scenePos, Qt::KeyboardModifiers modifiers, qreal zoom)
+{
+    if (!m_anchor || !m_dragStart.contains(m_anchor->nodeId()))
+        return;
+    const QPointF anchorStart = m_dragStart.value(m_anchor->nodeId());
+    const QPointF raw = anchorStart + (scenePos - m_pressScenePos);
+    QPointF target = raw;
+    m_guideLines.clear();
+    if (!(modifiers & Qt::AltModifier)) {
+        target = snapToGrid(raw);
+        // Alignment with nearby cards wins over the grid. Cards are all the
+        // same size, so centres aligned means edges aligned too. Only cards in
+        // a band around the dragged one are looked at.
+        const qreal tolerance = GuideTolerance / zoom;
+        const QSizeF card = DiagramStyle::CardSize;
+        const auto nearest = [&](const QRectF &band, bool vertical) -> NodeItem * {
+            NodeItem *best = nullptr;
+            qreal bestDistance = tolerance;
+            qreal bestReach = 0;
+            for (QGraphicsItem *item : items(band, Qt::IntersectsItemBoundingRect)) {
+                auto *node = qgraphicsitem_cast<NodeItem *>(item);
+                if (!node || m_dragStart.contains(node->nodeId()))
+                    continue;
+                const qreal distance = vertical ? std::abs(node->pos().x() - raw.x())
+                                                : std::abs(node->pos().y() - raw.y());
+                const qreal reach = QLineF(node->pos(), raw).length();
+                if (distance < bestDistance || (distance == bestDistance && reach < bestReach)) {
+                    best = node;
+                    bestDistance = distance;
+                    bestReach = reach;
+                }
+            }
+            return best;
+        };
+        const QRectF column(raw.x() - tolerance - card.width() / 2, raw.y() - GuideReach,
+                            2 * tolerance + card.width(), 2 * GuideReach);
+        const QRectF row(raw.x() - GuideReach, raw.y() - tolerance - card.height() / 2,
+                         2 * GuideReach, 2 * tolerance + card.height());
+        if (NodeItem *other = nearest(column, true)) {
+            target.setX(other->pos().x());
+            const qreal top = std::min(other->pos().y(), target.y()) - card.height() / 2;
+            const qreal bottom = std::max(other->pos().y(), target.y()) + card.height() / 2;
+            m_guideLines.append(QLineF(target.x(), top, target.x(), bottom));
+        }
+        if (NodeItem *other = nearest(row, false)) {
+            target.setY(other->pos().y());
+            const qreal left = std::min(other->pos().x(), target.x()) - card.width() / 2;
+            const qreal right = std::max(other->pos().x(), target.x()) + card.width() / 2;
+            m_guideLines.append(QLineF(left, target.y(), right, target.y()));
+        }
+    }
+    const QPointF delta = target - anchorStart;
+    for (auto it = m_dragStart.cbegin(); it != m_dragStart.cend(); ++it) {
+        if (NodeItem *item = m_nodes.value(it.key()))
+            item->setPos(it.value() + delta);
+    }
+    QPainterPath path;
+    for (const QLineF &line : std::as_const(m_guideLines)) {
+        path.moveTo(line.p1());
+        path.lineTo(line.p2());
+    }
+    m_guides->setPath(path);
+    m_guides->setVisible(!m_guideLines.isEmpty());
+}
+
+void DiagramScene::finishMove()
+{
+    m_guides->hide();
+    m_guideLines.clear();
+    QHash<NodeId, QPointF> from;
+    QHash<NodeId, QPointF> to;
+    for (auto it = m_dragStart.cbegin(); it != m_dragStart.cend(); ++it) {
+        NodeItem *item = m_nodes.value(it.key());
+        if (!item || item->pos() == it.value())
+            continue;
+        from.insert(it.key(), it.value());
+        to.insert(it.key(), item->pos());
+    }
+    m_dragStart.clear();
+    if (!to.isEmpty() && m_document) {
+        m_document->undoStack()->push(new MoveNodesCommand(m_document, from, to));
+        announceContentsChanged();
+    }
+}
+
+void DiagramScene::cancelInteraction()
+{
+    if (m_mode == Mode::MovingNodes) {
+        for (auto it = m_dragStart.cbegin(); it != m_dragStart.cend(); ++it) {
+            if (NodeItem *item = m_nodes.value(it.key()))
+                item->setPos(it.value());
+        }
+    }
+    m_dragStart.clear();
+    m_guides->hide();
+    m_guideLines.clear();
+    m_linkDraft->hide();
+    setLinkTarget(nullptr);
+    hideHint();
+    m_mode = Mode::Idle;
+    m_anchor = nullptr;
+    m_pressed = nullptr;
+    m_reduceSelectionOnRelease = false;
+}
+
+// --- Drawing links --------------------------------------------------------------------
+
+void DiagramScene::updateLinkDraft(QPointF scenePos, const QGraphicsView *view)
+{
+    NodeItem *target = nodeAt(scenePos, view);
+    if (target == m_anchor)
+        target = nullptr;
+    setLinkTarget(target);
+
+    QPainterPath path;
+    path.moveTo(m_linkStart);
+    path.lineTo(scenePos);
+    m_linkDraft->setPath(path);
+    m_linkDraft->show();
+
+    if (!target || !m_document) {
+        hideHint();
+        return;
+    }
+    const NodeKind fromKind = m_anchor->node().kind;
+    const NodeKind toKind = target->node().kind;
+    const LinkRule rule = linkKindFor(fromKind, toKind);
+    QString refusal = rule.refusal;
+    if (rule.kind) {
+        for (const Link &link : m_document->topology().linksFrom(m_anchor->nodeId())) {
+            if (link.to == target->nodeId()) {
+                refusal = tr("already linked");
+                break;
+            }
+        }
+    }
+    if (!refusal.isEmpty()) {
+        target->setTargetState(NodeItem::TargetState::Refused);
+        showHint(refusal, true, scenePos, view);
+    } else {
+        target->setTargetState(NodeItem::TargetState::Accepted);
+        showHint(linkKindName(*rule.kind), false, scenePos, view);
+    }
+}
+
+void DiagramScene::finishLink()
+{
+    m_linkDraft->hide();
+    NodeItem *target = m_linkTarget;
+    const bool refused = m_hint->isVisible() && m_hint->isRefusal();
+    setLinkTarget(nullptr);
+    if (!target || !m_anchor || !m_document) {
+        hideHint();
+        return;
+    }
+    if (refused) {
+        // The reason stays a moment, so the user can read it.
+        m_hintTimer->start(RefusalShownMs);
+        return;
+    }
+    hideHint();
+    const LinkRule rule = linkKindFor(m_anchor->node().kind, target->node().kind);
+    if (!rule.kind)
+        return;
+    Link link;
+    link.id = m_document->topology().nextLinkId();
+    link.kind = *rule.kind;
+    link.from = m_anchor->nodeId();
+    link.to = target->nodeId();
+    auto *command = new AddItemsCommand(m_document, {}, {link});
+    command->setText(tr("Connect %1 to %2").arg(m_anchor->displayName(), target->displayName()));
+    m_document->undoStack()->push(command);
+}
+
+void DiagramScene::setLinkTarget(NodeItem *target)
+{
+    if (m_linkTarget == target)
+        return;
+    if (m_linkTarget)
+        m_linkTarget->setTargetState(NodeItem::TargetState::None);
+    m_linkTarget = target;
+}
+
+void DiagramScene::showHint(const QString &text, bool refusal, QPointF scenePos,
+                            const QGraphicsView *view)
+{
+    if (m_hint->text() != text || m_hint->isRefusal() != refusal)
+        m_hint->setHint(text, refusal);
+    // Below and right of the cursor, a constant distance on screen.
+    const qreal zoom = zoomOf(view);
+    m_hint->setPos(scenePos + QPointF(16.0 / zoom, 20.0 / zoom));
+    m_hint->show();
+}
+
+void DiagramScene::hideHint()
+{
+    m_hint->hide();
 }
 
 } // namespace Loadstar::Ui

@@ -8,21 +8,35 @@
 #include <QHash>
 #include <QPointer>
 
+#include <optional>
+
+class QGraphicsPathItem;
+class QGraphicsView;
+class QTimer;
+
 namespace Loadstar::Ui {
 
+class HintItem;
 class LinkItem;
 class NodeItem;
 
 // The drawing as graphics items: one NodeItem per node, one LinkItem per link.
 // It observes a Document and adds, removes and updates items one by one as
 // the document's signals say, so an edit on a large drawing touches only what
-// changed. It never edits the document; the views send commands.
+// changed.
+//
+// It also owns the editing interaction (as in Qt's Diagram Scene example):
+// selecting, dragging cards with grid snapping and alignment guides, drawing
+// links from a card's ports, and the edits of the selection. Every edit is an
+// undo command pushed on the document's stack; while a drag is under way only
+// the items move, and the release pushes one command.
 class DiagramScene final : public QGraphicsScene
 {
     Q_OBJECT
 
 public:
     explicit DiagramScene(QObject *parent = nullptr);
+    ~DiagramScene() override;
 
     // Shows `document` (may be null); the scene does not own it.
     void setDocument(Document *document);
@@ -39,15 +53,86 @@ public:
 
     const DiagramStyle::Colors &colors() const { return m_colors; }
 
+    // The selection, in id order. QGraphicsScene::selectionChanged says when
+    // it changes.
+    QList<NodeId> selectedNodeIds() const;
+    QList<LinkId> selectedLinkIds() const;
+    // Replaces the selection.
+    void selectNodes(const QList<NodeId> &nodes);
+    void selectItems(const QList<NodeId> &nodes, const QList<LinkId> &links);
+    void selectAllItems();
+
+    // `position` with its coordinates rounded to the snapping grid.
+    static QPointF snapToGrid(QPointF position);
+
+    // Adds a node of `kind` centred on `position` snapped to the grid, as one
+    // undo step, and selects it. Returns its id (0 without a document).
+    NodeId addNodeAt(NodeKind kind, QPointF position);
+
+    // Edits of the selection; each is one undo step.
+    void deleteSelection();
+    void copySelection();
+    void cutSelection();
+    // Pastes what the clipboard holds (Loadstar items, or their JSON as text)
+    // offset from where it was copied, and selects it. False when the
+    // clipboard holds nothing to paste; the reason goes to statusMessage.
+    bool paste();
+    static bool clipboardHasItems();
+    void duplicateSelection();
+    // Moves the selected nodes by `delta`; successive nudges merge into one
+    // undo step.
+    void nudgeSelection(QPointF delta);
+    // Renames a node, or returns why the name is refused (and does nothing).
+    QString renameNode(NodeId id, const QString &name);
+    QString nameRefusal(NodeId id, const QString &name) const;
+
+    // Links drawn straight (false) or with horizontal and vertical segments.
+    void setOrthogonalLinks(bool orthogonal);
+    bool orthogonalLinks() const { return m_orthogonalLinks; }
+
+    // What is shown next to the cursor while drawing a link (the link kind,
+    // or why the card under the cursor refuses it); empty when hidden.
+    QString linkHint() const;
+    bool linkHintIsRefusal() const;
+    bool isDrawingLink() const { return m_mode == Mode::DrawingLink; }
+    // The alignment guides shown while dragging cards (scene coordinates).
+    QList<QLineF> guideLines() const;
+
 signals:
     // Items were added, removed or moved; the drawing's extent may differ.
     void contentsChanged();
+    // The user double-clicked a card to rename it.
+    void renameRequested(Loadstar::NodeId id);
+    // A short message for the status bar (e.g. why a paste did nothing).
+    void statusMessage(const QString &message);
 
 protected:
     bool event(QEvent *event) override;
     void drawBackground(QPainter *painter, const QRectF &rect) override;
+    void mousePressEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseMoveEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseReleaseEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
+    enum class Mode { Idle, PressedNode, MovingNodes, DrawingLink };
+
+    void attachOverlays();
+    void detachOverlays();
+    NodeItem *nodeAt(QPointF scenePos, const QGraphicsView *view) const;
+    NodeItem *portNodeAt(QPointF scenePos, qreal tolerance, QPointF *port) const;
+    void moveDragged(QPointF scenePos, Qt::KeyboardModifiers modifiers, qreal zoom);
+    void finishMove();
+    void cancelInteraction();
+    void updateLinkDraft(QPointF scenePos, const QGraphicsView *view);
+    void finishLink();
+    void setLinkTarget(NodeItem *target);
+    void showHint(const QString &text, bool refusal, QPointF scenePos, const QGraphicsView *view);
+    void hideHint();
+    bool pasteData(const QByteArray &data, QPointF offset, const QString &commandText);
+
+    void announceContentsChanged();
     void rebuild();
     void clearItems();
     void addNode(NodeId id);
@@ -61,6 +146,28 @@ private:
     QHash<NodeId, NodeItem *> m_nodes;
     QHash<LinkId, LinkItem *> m_links;
     DiagramStyle::Colors m_colors;
+    bool m_orthogonalLinks = false;
+    bool m_rebuilding = false;
+    mutable std::optional<QRectF> m_contentsRect;
+
+    // The interaction under way.
+    Mode m_mode = Mode::Idle;
+    QPointF m_pressScenePos;
+    QPoint m_pressScreenPos;
+    NodeItem *m_anchor = nullptr;       // the card pressed
+    QGraphicsItem *m_pressed = nullptr; // the card or link pressed
+    bool m_reduceSelectionOnRelease = false;
+    QHash<NodeId, QPointF> m_dragStart; // dragged nodes at the press
+    QGraphicsPathItem *m_guides = nullptr;
+    QList<QLineF> m_guideLines;
+    QPointF m_linkStart;
+    NodeItem *m_linkTarget = nullptr;
+    QGraphicsPathItem *m_linkDraft = nullptr;
+    HintItem *m_hint = nullptr;
+    QTimer *m_hintTimer = nullptr;
+    // Successive pastes of the same copy land further and further away.
+    QByteArray m_lastPasted;
+    int m_pasteCount = 0;
 };
 
 } // namespace Loadstar::Ui

@@ -47,6 +47,10 @@ Colors Colors::fromPalette(const QPalette &palette)
     colors.tcpLink = mix(colors.text, colors.canvas, 0.55);
     colors.replicationLink = accent(NodeKind::Database, colors.dark);
     colors.backup = colors.dark ? QColor(0x6c, 0xa8, 0xf0) : QColor(0x1f, 0x5f, 0xc4);
+    colors.selection = palette.color(QPalette::Highlight);
+    colors.guide = colors.dark ? QColor(0xf0, 0x5a, 0xa0) : QColor(0xd6, 0x28, 0x7a);
+    colors.accepted = colors.dark ? QColor(0x4c, 0xc3, 0x6e) : QColor(0x1e, 0x8e, 0x3e);
+    colors.refused = colors.dark ? QColor(0xf2, 0x6b, 0x5e) : QColor(0xc6, 0x28, 0x28);
     return colors;
 }
 

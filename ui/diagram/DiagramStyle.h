@@ -24,6 +24,13 @@ inline constexpr qreal GridSpacing = 25.0;
 inline constexpr qreal ParallelLinkSpacing = 14.0;
 // Below this zoom, cards are drawn without text or icon (fast overview).
 inline constexpr qreal SimplifiedBelowZoom = 0.35;
+// Dragged and dropped cards snap their centre to this grid (the dot grid).
+inline constexpr qreal SnapSpacing = GridSpacing;
+// Connection ports: small handles in the middle of each card edge, shown on
+// hover; dragging from one draws a link.
+inline constexpr qreal PortRadius = 5.0;
+// Width of the outline around a selected card.
+inline constexpr qreal SelectionWidth = 2.5;
 
 struct Colors
 {
@@ -38,6 +45,10 @@ struct Colors
     QColor tcpLink;
     QColor replicationLink;
     QColor backup; // HAProxy's stats page shows backup servers in blue
+    QColor selection; // outline of selected cards and links
+    QColor guide;     // alignment guides while dragging
+    QColor accepted;  // a card that would accept the link being drawn
+    QColor refused;   // a card that refuses it
 
     static Colors fromPalette(const QPalette &palette);
 };

@@ -1,8 +1,19 @@
 #include "DiagramView.h"
 
 #include "DiagramScene.h"
+#include "DiagramStyle.h"
+#include "Minimap.h"
+#include "NodeItem.h"
 
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMimeData>
 #include <QScrollBar>
+#include <QSettings>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -15,17 +26,25 @@ namespace {
 constexpr qreal FitMargin = 32.0;   // pixels around a fitted drawing
 constexpr qreal ZoomStep = 1.25;    // one zoom in / out
 constexpr qreal PanMargin = 2000.0; // scene units the user can pan past the drawing
+const QString kOrthogonalKey = QStringLiteral("diagram/orthogonalLinks");
 
 } // namespace
 
 DiagramView::DiagramView(DiagramScene *scene, QWidget *parent)
     : QGraphicsView(scene, parent)
     , m_diagram(scene)
+    , m_minimap(new Minimap(this))
+    , m_renameEditor(new QLineEdit(viewport()))
+    , m_renameError(new QLabel(viewport()))
 {
     setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing
                    | QPainter::SmoothPixmapTransform);
     setFrameShape(QFrame::NoFrame);
-    setDragMode(ScrollHandDrag);
+    // Left-drag on the canvas selects; the middle button or Space+drag pans.
+    setDragMode(RubberBandDrag);
+    setRubberBandSelectionMode(Qt::ContainsItemShape);
+    setFocusPolicy(Qt::StrongFocus);
+    setAcceptDrops(true);
     setTransformationAnchor(AnchorUnderMouse);
     setResizeAnchor(AnchorViewCenter);
     setViewportUpdateMode(SmartViewportUpdate);
@@ -35,7 +54,202 @@ DiagramView::DiagramView(DiagramScene *scene, QWidget *parent)
     setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setAccessibleName(tr("Diagram"));
     connect(scene, &DiagramScene::contentsChanged, this, &DiagramView::updateSceneRect);
+    connect(scene, &DiagramScene::contentsChanged, m_minimap, &Minimap::scheduleRefresh);
+    connect(scene, &DiagramScene::renameRequested, this, &DiagramView::startRename);
+    connect(scene, &QGraphicsScene::selectionChanged, this, &DiagramView::updateActions);
     updateSceneRect();
+
+    m_renameEditor->setObjectName(QStringLiteral("renameEditor"));
+    m_renameEditor->setAccessibleName(tr("Node name"));
+    m_renameEditor->hide();
+    m_renameEditor->installEventFilter(this);
+    connect(m_renameEditor, &QLineEdit::returnPressed, this, &DiagramView::commitRename);
+    connect(m_renameEditor, &QLineEdit::textEdited, m_renameError, &QWidget::hide);
+    m_renameError->setObjectName(QStringLiteral("renameError"));
+    m_renameError->setStyleSheet(
+        QStringLiteral("QLabel { background: %1; color: white; border-radius: 3px; padding: 3px 6px; }")
+            .arg(m_diagram->colors().refused.name()));
+    m_renameError->hide();
+
+    createActions();
+    updateActions();
+}
+
+void DiagramView::createActions()
+{
+    auto make = [this](const char *objectName, const QString &text, const QKeySequence &shortcut,
+                       auto slot) {
+        auto *action = new QAction(text, this);
+        action->setObjectName(QString::fromLatin1(objectName));
+        action->setShortcut(shortcut);
+        // Only while the canvas has focus: text fields keep their own keys.
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(action, &QAction::triggered, this, [this, slot] {
+            if (!m_renameEditor->isVisible())
+                slot();
+        });
+        addAction(action);
+        return action;
+    };
+    m_actions.cut = make("actionCut", tr("Cu&t"), QKeySequence::Cut,
+                         [this] { m_diagram->cutSelection(); });
+    m_actions.copy = make("actionCopy", tr("&Copy"), QKeySequence::Copy,
+                          [this] { m_diagram->copySelection(); });
+    m_actions.paste = make("actionPaste", tr("&Paste"), QKeySequence::Paste,
+                           [this] { m_diagram->paste(); });
+    m_actions.duplicate = make("actionDuplicate", tr("D&uplicate"),
+                               QKeySequence(Qt::CTRL | Qt::Key_D),
+                               [this] { m_diagram->duplicateSelection(); });
+    m_actions.remove = make("actionDelete", tr("&Delete"), QKeySequence::Delete,
+                            [this] { m_diagram->deleteSelection(); });
+    m_actions.remove->setShortcuts({QKeySequence(QKeySequence::Delete), QKeySequence(Qt::Key_Backspace)});
+    m_actions.selectAll = make("actionSelectAll", tr("Select &All"), QKeySequence::SelectAll,
+                               [this] { m_diagram->selectAllItems(); });
+    m_actions.rename = make("actionRename", tr("&Rename…"), QKeySequence(Qt::Key_F2), [this] {
+        const QList<NodeId> nodes = m_diagram->selectedNodeIds();
+        if (nodes.size() == 1)
+            startRename(nodes.first());
+    });
+
+    m_actions.orthogonalLinks = new QAction(tr("&Orthogonal Links"), this);
+    m_actions.orthogonalLinks->setObjectName(QStringLiteral("actionOrthogonalLinks"));
+    m_actions.orthogonalLinks->setStatusTip(
+        tr("Draw links with horizontal and vertical segments instead of straight lines"));
+    m_actions.orthogonalLinks->setCheckable(true);
+    m_actions.orthogonalLinks->setChecked(QSettings().value(kOrthogonalKey, false).toBool());
+    m_diagram->setOrthogonalLinks(m_actions.orthogonalLinks->isChecked());
+    connect(m_actions.orthogonalLinks, &QAction::toggled, this, [this](bool orthogonal) {
+        m_diagram->setOrthogonalLinks(orthogonal);
+        QSettings().setValue(kOrthogonalKey, orthogonal);
+    });
+
+    connect(QGuiApplication::clipboard(), &QClipboard::dataChanged, this,
+            &DiagramView::updateActions);
+}
+
+void DiagramView::updateActions()
+{
+    const qsizetype nodes = m_diagram->selectedNodeIds().size();
+    const bool anything = nodes > 0 || !m_diagram->selectedLinkIds().isEmpty();
+    m_actions.cut->setEnabled(nodes > 0);
+    m_actions.copy->setEnabled(nodes > 0);
+    m_actions.duplicate->setEnabled(nodes > 0);
+    m_actions.remove->setEnabled(anything);
+    m_actions.rename->setEnabled(nodes == 1);
+    m_actions.paste->setEnabled(DiagramScene::clipboardHasItems());
+}
+
+QRectF DiagramView::visibleSceneRect() const
+{
+    return mapToScene(viewport()->rect()).boundingRect();
+}
+
+void DiagramView::centerOnFromOverview(QPointF scenePos)
+{
+    m_keepFitted = false;
+    centerOn(scenePos);
+}
+
+NodeId DiagramView::addNodeAtCentre(NodeKind kind)
+{
+    QPointF position = DiagramScene::snapToGrid(mapToScene(viewport()->rect().center()));
+    // Below whatever card is already there, so repeated adds do not stack.
+    const qreal step = DiagramStyle::CardSize.height() + 2 * DiagramStyle::SnapSpacing;
+    for (int tries = 0; tries < 50; ++tries) {
+        const QRectF card(position - QPointF(DiagramStyle::CardSize.width() / 2,
+                                             DiagramStyle::CardSize.height() / 2),
+                          DiagramStyle::CardSize);
+        bool taken = false;
+        for (QGraphicsItem *item : m_diagram->items(card)) {
+            if (item->type() == NodeItem::Type) {
+                taken = true;
+                break;
+            }
+        }
+        if (!taken)
+            break;
+        position.ry() += step;
+    }
+    const NodeId id = m_diagram->addNodeAt(kind, position);
+    setFocus(Qt::OtherFocusReason);
+    return id;
+}
+
+void DiagramView::startRename(NodeId id)
+{
+    NodeItem *item = m_diagram->nodeItem(id);
+    if (!item)
+        return;
+    m_renaming = id;
+    ensureVisible(item->sceneCardRect(), 20, 20);
+    m_renameEditor->setText(item->displayName());
+    m_renameEditor->selectAll();
+    m_renameError->hide();
+    placeRenameEditor();
+    m_renameEditor->show();
+    m_renameEditor->setFocus(Qt::OtherFocusReason);
+}
+
+void DiagramView::placeRenameEditor()
+{
+    NodeItem *item = m_diagram->nodeItem(m_renaming);
+    if (!item) {
+        closeRename();
+        return;
+    }
+    const QRect name = mapFromScene(item->sceneNameRect()).boundingRect();
+    QFont font = DiagramStyle::nameFont();
+    font.setPixelSize(std::max(9, qRound(font.pixelSize() * zoom())));
+    m_renameEditor->setFont(font);
+    const int height = std::max(name.height(), m_renameEditor->sizeHint().height());
+    m_renameEditor->setGeometry(name.left() - 4, name.center().y() - height / 2,
+                                std::max(name.width() + 8, 120), height);
+    m_renameError->adjustSize();
+    m_renameError->move(m_renameEditor->geometry().bottomLeft() + QPoint(0, 2));
+}
+
+void DiagramView::commitRename()
+{
+    if (!m_renameEditor->isVisible())
+        return;
+    const QString refusal = m_diagram->renameNode(m_renaming, m_renameEditor->text());
+    if (!refusal.isEmpty()) {
+        m_renameError->setText(refusal);
+        placeRenameEditor();
+        m_renameError->show();
+        m_renameError->raise();
+        return;
+    }
+    closeRename();
+}
+
+void DiagramView::closeRename()
+{
+    const bool hadFocus = m_renameEditor->hasFocus();
+    m_renaming = 0;
+    m_renameEditor->hide();
+    m_renameError->hide();
+    if (hadFocus)
+        setFocus(Qt::OtherFocusReason);
+}
+
+bool DiagramView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_renameEditor) {
+        if (event->type() == QEvent::KeyPress
+            && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
+            closeRename();
+            return true;
+        }
+        if (event->type() == QEvent::FocusOut && m_renameEditor->isVisible()) {
+            // Clicking elsewhere keeps a good name and drops a refused one.
+            if (m_diagram->nameRefusal(m_renaming, m_renameEditor->text()).isEmpty())
+                commitRename();
+            else
+                closeRename();
+        }
+    }
+    return QGraphicsView::eventFilter(watched, event);
 }
 
 qreal DiagramView::zoom() const
@@ -91,7 +305,21 @@ void DiagramView::scaleBy(qreal factor)
     if (qFuzzyCompare(factor, 1.0))
         return;
     scale(factor, factor);
+    viewTransformed();
     emit zoomChanged(zoom());
+}
+
+void DiagramView::viewTransformed()
+{
+    m_minimap->viewChanged();
+    if (m_renameEditor->isVisible())
+        placeRenameEditor();
+}
+
+void DiagramView::scrollContentsBy(int dx, int dy)
+{
+    QGraphicsView::scrollContentsBy(dx, dy);
+    viewTransformed();
 }
 
 void DiagramView::fitNow()
@@ -109,6 +337,7 @@ void DiagramView::fitNow()
     const qreal zoom = std::clamp(fit, MinimumZoom, MaximumFitZoom);
     setTransform(QTransform::fromScale(zoom, zoom));
     centerOn(contents.center());
+    viewTransformed();
     emit zoomChanged(zoom);
 }
 
@@ -137,13 +366,154 @@ void DiagramView::resizeEvent(QResizeEvent *event)
     QGraphicsView::resizeEvent(event);
     if (m_keepFitted)
         fitNow();
+    viewTransformed();
 }
 
 void DiagramView::mousePressEvent(QMouseEvent *event)
 {
-    QGraphicsView::mousePressEvent(event);
-    if (dragMode() == ScrollHandDrag)
+    if (m_renameEditor->isVisible())
+        commitRename();
+    const bool pan = event->button() == Qt::MiddleButton
+                     || (event->button() == Qt::LeftButton && m_spaceHeld);
+    if (pan) {
+        m_panning = true;
+        m_panLast = event->position().toPoint();
         m_keepFitted = false; // the user takes over the framing
+        viewport()->setCursor(Qt::ClosedHandCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void DiagramView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (m_panning) {
+        const QPoint pos = event->position().toPoint();
+        const QPoint delta = pos - m_panLast;
+        m_panLast = pos;
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void DiagramView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (m_panning) {
+        if (!(event->buttons() & (Qt::MiddleButton | Qt::LeftButton))) {
+            m_panning = false;
+            if (m_spaceHeld)
+                viewport()->setCursor(Qt::OpenHandCursor);
+            else
+                viewport()->unsetCursor();
+        }
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+void DiagramView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Space) {
+        if (!event->isAutoRepeat()) {
+            m_spaceHeld = true;
+            if (!m_panning)
+                viewport()->setCursor(Qt::OpenHandCursor);
+        }
+        event->accept();
+        return;
+    }
+    QGraphicsView::keyPressEvent(event);
+}
+
+void DiagramView::keyReleaseEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Space) {
+        if (!event->isAutoRepeat()) {
+            m_spaceHeld = false;
+            if (!m_panning)
+                viewport()->unsetCursor();
+        }
+        event->accept();
+        return;
+    }
+    QGraphicsView::keyReleaseEvent(event);
+}
+
+void DiagramView::focusOutEvent(QFocusEvent *event)
+{
+    if (m_spaceHeld) {
+        m_spaceHeld = false;
+        if (!m_panning)
+            viewport()->unsetCursor();
+    }
+    QGraphicsView::focusOutEvent(event);
+}
+
+void DiagramView::contextMenuEvent(QContextMenuEvent *event)
+{
+    // The right press already selected what is under the pointer.
+    updateActions();
+    QMenu menu(this);
+    const bool onSelection = !m_diagram->selectedNodeIds().isEmpty()
+                             || !m_diagram->selectedLinkIds().isEmpty();
+    if (onSelection) {
+        menu.addAction(m_actions.cut);
+        menu.addAction(m_actions.copy);
+        menu.addAction(m_actions.paste);
+        menu.addAction(m_actions.duplicate);
+        menu.addAction(m_actions.remove);
+        menu.addSeparator();
+        menu.addAction(m_actions.rename);
+    } else {
+        menu.addAction(m_actions.paste);
+        menu.addAction(m_actions.selectAll);
+    }
+    menu.addSeparator();
+    menu.addAction(m_actions.orthogonalLinks);
+    menu.exec(event->globalPos());
+    event->accept();
+}
+
+void DiagramView::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasFormat(QString::fromLatin1(kNodeKindMimeType))) {
+        event->acceptProposedAction();
+        return;
+    }
+    QGraphicsView::dragEnterEvent(event);
+}
+
+void DiagramView::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (event->mimeData()->hasFormat(QString::fromLatin1(kNodeKindMimeType))) {
+        event->acceptProposedAction();
+        return;
+    }
+    QGraphicsView::dragMoveEvent(event);
+}
+
+void DiagramView::dropEvent(QDropEvent *event)
+{
+    const QString format = QString::fromLatin1(kNodeKindMimeType);
+    if (!event->mimeData()->hasFormat(format)) {
+        QGraphicsView::dropEvent(event);
+        return;
+    }
+    const auto kind
+        = nodeKindFromId(QString::fromUtf8(event->mimeData()->data(format)).trimmed());
+    if (!kind) {
+        event->ignore();
+        return;
+    }
+    m_diagram->addNodeAt(*kind, mapToScene(event->position().toPoint()));
+    event->acceptProposedAction();
+    activateWindow();
+    setFocus(Qt::OtherFocusReason);
 }
 
 } // namespace Loadstar::Ui

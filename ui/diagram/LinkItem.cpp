@@ -8,6 +8,8 @@
 #include <QFontMetricsF>
 #include <QPainter>
 #include <QPainterPathStroker>
+#include <QStyle>
+#include <QStyleOptionGraphicsItem>
 
 #include <cmath>
 #include <limits>
@@ -54,6 +56,7 @@ LinkItem::LinkItem(const Link &link, NodeItem *from, NodeItem *to)
     , m_to(to)
 {
     setZValue(0.0); // below cards
+    setFlag(ItemIsSelectable);
     setToolTip(tr("%1 from %2 to %3")
                    .arg(linkKindName(link.kind), from->displayName(), to->displayName()));
     updateGeometry();
@@ -72,6 +75,14 @@ QString LinkItem::label() const
     return m_link.kind == LinkKind::Replication ? tr("replication") : QString();
 }
 
+void LinkItem::setOrthogonal(bool orthogonal)
+{
+    if (m_orthogonal == orthogonal)
+        return;
+    m_orthogonal = orthogonal;
+    updateGeometry();
+}
+
 bool LinkItem::isDashed() const
 {
     return m_link.kind == LinkKind::Replication;
@@ -86,30 +97,91 @@ void LinkItem::updateGeometry()
     const QRectF toRect = m_to->sceneCardRect();
     const QLineF centres(fromRect.center(), toRect.center());
     m_line = QLineF();
+    m_route.clear();
     m_bounds = QRectF();
     if (centres.length() < 1.0 || fromRect.intersects(toRect))
         return;
 
-    const QPointF direction = (centres.p2() - centres.p1()) / centres.length();
-    // The side a link is shifted to depends on the pair, not on the
-    // direction, so A→B and B→A with offsets +d and −d end up apart.
-    QPointF normal(-direction.y(), direction.x());
-    if (m_link.from > m_link.to)
-        normal = -normal;
-    const QPointF shift = normal * m_offset;
+    if (m_orthogonal) {
+        routeOrthogonally(fromRect, toRect);
+    } else {
+        const QPointF direction = (centres.p2() - centres.p1()) / centres.length();
+        // The side a link is shifted to depends on the pair, not on the
+        // direction, so A→B and B→A with offsets +d and −d end up apart.
+        QPointF normal(-direction.y(), direction.x());
+        if (m_link.from > m_link.to)
+            normal = -normal;
+        const QPointF shift = normal * m_offset;
 
-    const QPointF start = exitPoint(fromRect, centres.p1() + shift, direction, EdgeGap);
-    const QPointF end = exitPoint(toRect, centres.p2() + shift, -direction, EdgeGap);
-    if (QLineF(start, end).length() < ArrowLength
-        || QPointF::dotProduct(end - start, direction) <= 0)
+        const QPointF start = exitPoint(fromRect, centres.p1() + shift, direction, EdgeGap);
+        const QPointF end = exitPoint(toRect, centres.p2() + shift, -direction, EdgeGap);
+        if (QLineF(start, end).length() >= ArrowLength
+            && QPointF::dotProduct(end - start, direction) > 0)
+            m_route = QPolygonF{start, end};
+    }
+    if (m_route.size() < 2) {
+        m_route.clear();
         return;
-    m_line = QLineF(start, end);
+    }
+    m_line = QLineF(m_route.first(), m_route.last());
 
     const qreal margin = ArrowHalfWidth + 2.0;
-    m_bounds = QRectF(start, end).normalized().adjusted(-margin, -margin, margin, margin);
+    m_bounds = m_route.boundingRect().adjusted(-margin, -margin, margin, margin);
     if (!label().isEmpty())
         m_bounds |= labelRect().adjusted(-1, -1, 1, 1);
     update();
+}
+
+void LinkItem::routeOrthogonally(const QRectF &fromRect, const QRectF &toRect)
+{
+    // Leave by the sides that face each other most: left/right when the
+    // cards are further apart horizontally than vertically, else top/bottom.
+    const QPointF a = fromRect.center();
+    const QPointF b = toRect.center();
+    const qreal gapX = std::abs(b.x() - a.x()) - (fromRect.width() + toRect.width()) / 2;
+    const qreal gapY = std::abs(b.y() - a.y()) - (fromRect.height() + toRect.height()) / 2;
+    if (gapX <= 2 * EdgeGap && gapY <= 2 * EdgeGap)
+        return; // overlapping cards: nothing sensible to draw
+    // Parallel links shift sideways the same way whatever their direction,
+    // so A→B and B→A with offsets +d and −d keep tracks of their own.
+    const qreal shift = m_offset;
+    if (gapX >= gapY) {
+        const qreal sign = b.x() > a.x() ? 1.0 : -1.0;
+        const QPointF start(a.x() + sign * (fromRect.width() / 2 + EdgeGap), a.y() + shift);
+        const QPointF end(b.x() - sign * (toRect.width() / 2 + EdgeGap), b.y() + shift);
+        if (std::abs(end.y() - start.y()) < 0.5) {
+            m_route = QPolygonF{start, end};
+            return;
+        }
+        const qreal middle = (start.x() + end.x()) / 2 + sign * shift;
+        m_route = QPolygonF{start, QPointF(middle, start.y()), QPointF(middle, end.y()), end};
+    } else {
+        const qreal sign = b.y() > a.y() ? 1.0 : -1.0;
+        const QPointF start(a.x() + shift, a.y() + sign * (fromRect.height() / 2 + EdgeGap));
+        const QPointF end(b.x() + shift, b.y() - sign * (toRect.height() / 2 + EdgeGap));
+        if (std::abs(end.x() - start.x()) < 0.5) {
+            m_route = QPolygonF{start, end};
+            return;
+        }
+        const qreal middle = (start.y() + end.y()) / 2 + sign * shift;
+        m_route = QPolygonF{start, QPointF(start.x(), middle), QPointF(end.x(), middle), end};
+    }
+}
+
+QLineF LinkItem::labelSegment() const
+{
+    if (m_route.size() == 4)
+        return QLineF(m_route.at(1), m_route.at(2));
+    return m_line;
+}
+
+QPainterPath LinkItem::routePath() const
+{
+    QPainterPath path;
+    if (m_route.isEmpty())
+        return path;
+    path.addPolygon(m_route);
+    return path;
 }
 
 QRectF LinkItem::labelRect() const
@@ -117,8 +189,9 @@ QRectF LinkItem::labelRect() const
     const QFontMetricsF metrics(linkLabelFont());
     const QSizeF size(metrics.horizontalAdvance(label()) + 8.0, metrics.height() + 2.0);
     // Beside the line's middle: below a flat line, left of a steep one.
-    const QPointF middle = m_line.center();
-    const QLineF unit = m_line.unitVector();
+    const QLineF segment = labelSegment();
+    const QPointF middle = segment.center();
+    const QLineF unit = segment.unitVector();
     const QPointF along(unit.dx(), unit.dy());
     QPointF side(-along.y(), along.x());
     if (std::abs(along.x()) >= std::abs(along.y())) {
@@ -142,19 +215,17 @@ QRectF LinkItem::boundingRect() const
 
 QPainterPath LinkItem::shape() const
 {
-    QPainterPath path;
-    if (m_line.isNull())
+    const QPainterPath path = routePath();
+    if (path.isEmpty())
         return path;
-    path.moveTo(m_line.p1());
-    path.lineTo(m_line.p2());
     QPainterPathStroker stroker;
     stroker.setWidth(8.0); // easy to point at
     return stroker.createStroke(path);
 }
 
-void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
+void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
-    if (m_line.isNull())
+    if (m_route.size() < 2)
         return;
     const auto *diagram = qobject_cast<const DiagramScene *>(scene());
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
@@ -176,11 +247,23 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidge
         break;
     }
 
-    const QLineF unit = m_line.unitVector();
+    // The arrowhead follows the last segment.
+    const QLineF last(m_route.at(m_route.size() - 2), m_route.last());
+    const QLineF unit = last.unitVector();
     const QPointF along(unit.dx(), unit.dy());
     const QPointF normal(-along.y(), along.x());
-    const QPointF tip = m_line.p2();
-    const QPointF base = tip - along * ArrowLength;
+    const QPointF tip = last.p2();
+    const QPointF base = tip - along * std::min(ArrowLength, last.length());
+    QPolygonF body = m_route;
+    body.last() = base + along * 2.0;
+
+    if (option->state & QStyle::State_Selected) {
+        QColor halo = colors.selection;
+        halo.setAlphaF(0.45f);
+        painter->setPen(QPen(halo, width + 5.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawPolyline(m_route);
+    }
 
     QPen pen(color, width, Qt::SolidLine, Qt::FlatCap, Qt::MiterJoin);
     if (isDashed())
@@ -188,7 +271,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidge
     painter->setPen(pen);
     painter->setBrush(Qt::NoBrush);
     // The line stops inside the arrowhead, so no line end pokes out of its tip.
-    painter->drawLine(QLineF(m_line.p1(), base + along * 2.0));
+    painter->drawPolyline(body);
 
     const QPolygonF arrow{tip, base + normal * ArrowHalfWidth, base - normal * ArrowHalfWidth};
     if (m_link.kind == LinkKind::Tcp) {

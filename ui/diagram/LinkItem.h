@@ -4,6 +4,7 @@
 
 #include <QGraphicsItem>
 #include <QLineF>
+#include <QPolygonF>
 
 namespace Loadstar::Ui {
 
@@ -30,6 +31,11 @@ public:
     void setParallelOffset(qreal offset);
     qreal parallelOffset() const { return m_offset; }
 
+    // Straight from card to card, or orthogonal: horizontal and vertical
+    // segments (Manhattan routing), the arrowhead still on the target's edge.
+    void setOrthogonal(bool orthogonal);
+    bool isOrthogonal() const { return m_orthogonal; }
+
     // Recomputes the line after a card moved.
     void updateGeometry();
 
@@ -37,6 +43,9 @@ public:
     // arrowhead at the target card (scene coordinates; null when the cards
     // overlap and there is nothing to draw).
     QLineF line() const { return m_line; }
+    // Every corner of the drawn route, from start to arrow tip (two points
+    // when straight; empty when there is nothing to draw).
+    QPolygonF route() const { return m_route; }
     // "replication" on replication links, else empty.
     QString label() const;
     bool isDashed() const;
@@ -48,12 +57,17 @@ public:
 
 private:
     QRectF labelRect() const;
+    QLineF labelSegment() const;
+    QPainterPath routePath() const;
+    void routeOrthogonally(const QRectF &fromRect, const QRectF &toRect);
 
     Link m_link;
     NodeItem *m_from;
     NodeItem *m_to;
     qreal m_offset = 0;
+    bool m_orthogonal = false;
     QLineF m_line;
+    QPolygonF m_route;
     QRectF m_bounds;
 };
 

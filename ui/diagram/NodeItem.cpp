@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QFontMetricsF>
 #include <QPainter>
+#include <QStyle>
 #include <QStyleOptionGraphicsItem>
 
 #include <algorithm>
@@ -65,6 +66,16 @@ QRectF detailRect()
 
 // Pixel size for an icon drawn `logicalSize` units wide under `scale`,
 // rounded up to a step of 4 so zooming reuses a handful of cached renders.
+QList<QPointF> portPoints()
+{
+    const QRectF card = cardRect();
+    return {QPointF(card.right(), 0), QPointF(0, card.bottom()), QPointF(card.left(), 0),
+            QPointF(0, card.top())};
+}
+
+// Room around the card for the selection outline and the ports.
+constexpr qreal OuterMargin = PortRadius + SelectionWidth + 2.0;
+
 int iconPixelSize(qreal logicalSize, qreal scale)
 {
     const int exact = int(std::ceil(logicalSize * scale));
@@ -77,6 +88,8 @@ NodeItem::NodeItem(const Node &node)
     : m_node(node)
 {
     setFlag(ItemSendsGeometryChanges);
+    setFlag(ItemIsSelectable);
+    setAcceptHoverEvents(true);
     setZValue(1.0); // above links
     setPos(node.position);
     layoutText();
@@ -147,15 +160,68 @@ QRectF NodeItem::sceneCardRect() const
     return cardRect().translated(pos());
 }
 
+QRectF NodeItem::sceneNameRect() const
+{
+    return nameRect().translated(pos());
+}
+
+QList<QPointF> NodeItem::scenePorts() const
+{
+    QList<QPointF> ports = portPoints();
+    for (QPointF &port : ports)
+        port += pos();
+    return ports;
+}
+
+std::optional<QPointF> NodeItem::portAt(QPointF scenePos, qreal tolerance) const
+{
+    std::optional<QPointF> best;
+    qreal bestDistance = tolerance;
+    for (const QPointF &port : scenePorts()) {
+        const qreal distance = QLineF(port, scenePos).length();
+        if (distance <= bestDistance) {
+            bestDistance = distance;
+            best = port;
+        }
+    }
+    return best;
+}
+
+void NodeItem::setTargetState(TargetState state)
+{
+    if (m_targetState == state)
+        return;
+    m_targetState = state;
+    update();
+}
+
+void NodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent *event)
+{
+    m_hovered = true;
+    update();
+    QGraphicsItem::hoverEnterEvent(event);
+}
+
+void NodeItem::hoverLeaveEvent(QGraphicsSceneHoverEvent *event)
+{
+    m_hovered = false;
+    update();
+    QGraphicsItem::hoverLeaveEvent(event);
+}
+
 QRectF NodeItem::boundingRect() const
 {
-    return cardRect().adjusted(-1, -1, 1, 1);
+    return cardRect().adjusted(-OuterMargin, -OuterMargin, OuterMargin, OuterMargin);
 }
 
 QPainterPath NodeItem::shape() const
 {
+    // The card and its ports, so pointing at a port still points at the card.
     QPainterPath path;
     path.addRoundedRect(cardRect(), CardRadius, CardRadius);
+    for (const QPointF &port : portPoints())
+        path.addEllipse(port, PortRadius + 2.0, PortRadius + 2.0);
+    path.setFillRule(Qt::WindingFill);
     return path;
 }
 
@@ -186,8 +252,27 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(tileColor);
     painter->drawRoundedRect(tile, 8.0, 8.0);
 
-    if (zoom < SimplifiedBelowZoom)
+    // Selection and link targets as an outline around the card, never as a
+    // change of the card's own colours (the state ring will live there).
+    QColor outline;
+    if (m_targetState == TargetState::Accepted)
+        outline = colors.accepted;
+    else if (m_targetState == TargetState::Refused)
+        outline = colors.refused;
+    else if (option->state & QStyle::State_Selected)
+        outline = colors.selection;
+    if (outline.isValid()) {
+        const qreal gap = 1.0 + SelectionWidth / 2;
+        painter->setPen(QPen(outline, SelectionWidth));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(cardRect().adjusted(-gap, -gap, gap, gap), CardRadius + gap,
+                                 CardRadius + gap);
+    }
+
+    if (zoom < SimplifiedBelowZoom) {
+        paintPorts(painter, colors);
         return; // an overview: text would be unreadable anyway
+    }
 
     // The icon, rendered at the size it appears on screen.
     const qreal deviceScale = zoom * painter->device()->devicePixelRatioF();
@@ -226,6 +311,19 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->setFont(badgeFont());
         painter->drawText(badge, Qt::AlignCenter, m_badge);
     }
+
+    paintPorts(painter, colors);
+}
+
+void NodeItem::paintPorts(QPainter *painter, const Colors &colors) const
+{
+    if (!m_hovered)
+        return;
+    // Ports to drag a link from.
+    painter->setPen(QPen(colors.selection, 1.5));
+    painter->setBrush(colors.card);
+    for (const QPointF &port : portPoints())
+        painter->drawEllipse(port, PortRadius, PortRadius);
 }
 
 } // namespace Loadstar::Ui

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "DiagramStyle.h"
 #include "model/Topology.h"
 
 #include <QGraphicsItem>
+
+#include <optional>
 
 namespace Loadstar::Ui {
 
@@ -36,6 +39,20 @@ public:
 
     // The card's rectangle in scene coordinates.
     QRectF sceneCardRect() const;
+    // Where the name is drawn, in scene coordinates (for the inline editor).
+    QRectF sceneNameRect() const;
+
+    // The connection ports (middle of each edge), in scene coordinates, and
+    // the one within `tolerance` of `scenePos`, if any.
+    QList<QPointF> scenePorts() const;
+    std::optional<QPointF> portAt(QPointF scenePos, qreal tolerance) const;
+
+    // How the card answers the link being drawn onto it: a green outline when
+    // it would accept it, a red one when it refuses.
+    enum class TargetState { None, Accepted, Refused };
+    void setTargetState(TargetState state);
+    TargetState targetState() const { return m_targetState; }
+    bool showsPorts() const { return m_hovered; }
 
     int type() const override { return Type; }
     QRectF boundingRect() const override;
@@ -44,11 +61,14 @@ public:
 
 protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
+    void hoverEnterEvent(QGraphicsSceneHoverEvent *event) override;
+    void hoverLeaveEvent(QGraphicsSceneHoverEvent *event) override;
 
 private:
     enum class BadgeStyle { None, Solid, Soft };
 
     void layoutText();
+    void paintPorts(QPainter *painter, const DiagramStyle::Colors &colors) const;
 
     Node m_node;
     QList<LinkItem *> m_links;
@@ -60,6 +80,8 @@ private:
     QString m_elidedName;
     QString m_elidedDetail;
     qreal m_badgeWidth = 0;
+    TargetState m_targetState = TargetState::None;
+    bool m_hovered = false;
 };
 
 } // namespace Loadstar::Ui

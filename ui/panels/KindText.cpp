@@ -92,25 +92,4 @@ bool matches(NodeKind kind, const QString &query)
     return true;
 }
 
-QString nameBase(NodeKind kind)
-{
-    switch (kind) {
-    case NodeKind::Client:
-        return QStringLiteral("client");
-    case NodeKind::LoadBalancer:
-        return QStringLiteral("lb");
-    case NodeKind::WebServer:
-        return QStringLiteral("web");
-    case NodeKind::AppServer:
-        return QStringLiteral("app");
-    case NodeKind::Database:
-        return QStringLiteral("db");
-    case NodeKind::Firewall:
-        return QStringLiteral("fw");
-    case NodeKind::Monitor:
-        return QStringLiteral("monitor");
-    }
-    return QStringLiteral("node");
-}
-
 } // namespace Loadstar::Ui::KindText

@@ -20,9 +20,6 @@ QStringList synonyms(NodeKind kind);
 // synonyms (case-insensitive). An empty query matches every kind.
 bool matches(NodeKind kind, const QString &query);
 
-// Base of the names given to new nodes of the kind ("web" → "web-03").
-QString nameBase(NodeKind kind);
-
 } // namespace KindText
 
 } // namespace Loadstar::Ui

@@ -50,7 +50,7 @@ NodeKind PaletteList::kindOf(const QListWidgetItem *item)
 
 QStringList PaletteList::mimeTypes() const
 {
-    return {QString::fromLatin1(NodeKindMimeType)};
+    return {QString::fromLatin1(kNodeKindMimeType)};
 }
 
 QMimeData *PaletteList::mimeData(const QList<QListWidgetItem *> &items) const
@@ -129,7 +129,7 @@ QList<NodeKind> PalettePanel::visibleKinds() const
 QMimeData *PalettePanel::mimeDataFor(NodeKind kind)
 {
     auto *data = new QMimeData;
-    data->setData(QString::fromLatin1(NodeKindMimeType), nodeKindId(kind).toUtf8());
+    data->setData(QString::fromLatin1(kNodeKindMimeType), nodeKindId(kind).toUtf8());
     data->setText(nodeKindId(kind));
     return data;
 }

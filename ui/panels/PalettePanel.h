@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ui/diagram/DiagramView.h"
+
 #include "model/Kinds.h"
 
 #include <QListWidget>
@@ -11,11 +13,10 @@ class QMimeData;
 namespace Loadstar::Ui {
 
 // What a palette drag carries: the kind's id ("load-balancer"), UTF-8.
-inline constexpr char NodeKindMimeType[] = "application/x-loadstar-node-kind";
 
 namespace Internal {
 
-// The list of kinds: drags carry NodeKindMimeType with the kind's icon as
+// The list of kinds: drags carry kNodeKindMimeType (DiagramView.h) with the kind's icon as
 // the drag image.
 class PaletteList final : public QListWidget
 {
