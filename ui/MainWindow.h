@@ -15,6 +15,7 @@ namespace Loadstar::Ui {
 
 class DiagramScene;
 class DiagramView;
+class ExportController;
 class UserPrompts;
 
 struct MainWindowOptions
@@ -43,6 +44,7 @@ public:
     Document *document() const;
     DiagramScene *scene() const { return m_scene; }
     DiagramView *view() const { return m_view; }
+    ExportController *exportController() const { return m_export; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -57,6 +59,9 @@ private:
     void updateSummary();
     void restoreLayout();
     void saveLayout();
+    // File → Export… and New from Template, View → Arrange in Tiers.
+    void createExportActions();
+    void arrangeDrawingInTiers();
 
     std::unique_ptr<UserPrompts> m_ownPrompts;
     DocumentController *m_controller;
@@ -67,6 +72,7 @@ private:
     QLabel *m_zoomLabel;
     QPointer<Document> m_document; // the one whose signals this window follows
     bool m_closeApproved = false;
+    ExportController *m_export = nullptr;
 
     struct Actions
     {
