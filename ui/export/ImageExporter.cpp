@@ -3,6 +3,7 @@
 #include "ui/diagram/DiagramScene.h"
 #include "document/Document.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFileInfo>
 #include <QGraphicsItem>
@@ -10,6 +11,7 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QStyleOptionGraphicsItem>
 #include <QSvgGenerator>
@@ -261,8 +263,10 @@ ImageExportResult ImageExporter::write(const QString &path, ImageFormat format,
     }
     case ImageFormat::Svg: {
         const QSize size(int(std::ceil(source.width())), int(std::ceil(source.height())));
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
         QSvgGenerator generator;
-        generator.setOutputDevice(&file);
+        generator.setOutputDevice(&buffer);
         generator.setTitle(title(options));
         generator.setDescription(tr("Drawn with Loadstar"));
         generator.setResolution(int(UnitsPerInch));
@@ -275,6 +279,23 @@ ImageExportResult ImageExporter::write(const QString &path, ImageFormat format,
             painter.fillRect(QRectF(QPointF(0, 0), QSizeF(size) * VectorDetail), Qt::white);
         paint(&painter, source, VectorDetail);
         painter.end();
+        // QSvgGenerator gives the size in millimetres, which readers round to
+        // a pixel more than the drawing has; say it in pixels instead.
+        QByteArray svg = buffer.data();
+        static const QRegularExpression mmSize(
+            QStringLiteral("<svg width=\"[0-9.]+mm\" height=\"[0-9.]+mm\""));
+        const QRegularExpressionMatch match = mmSize.match(QString::fromLatin1(svg.left(200)));
+        if (match.hasMatch()) {
+            svg.replace(match.capturedStart(), match.capturedLength(),
+                        QStringLiteral("<svg width=\"%1\" height=\"%2\"")
+                            .arg(size.width())
+                            .arg(size.height())
+                            .toLatin1());
+        }
+        if (file.write(svg) != svg.size()) {
+            return failure(format, tr("Cannot write “%1”: %2. Choose another file or folder.")
+                                       .arg(shown(path), file.errorString()));
+        }
         result.pixelSize = size;
         break;
     }
