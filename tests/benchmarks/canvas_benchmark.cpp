@@ -131,8 +131,11 @@ int main(int argc, char **argv)
     const QCommandLineOption keepOption(QStringLiteral("keep"),
                                         QStringLiteral("Write the document and its PNG export into DIR."),
                                         QStringLiteral("DIR"));
+    const QCommandLineOption noExportOption(QStringLiteral("no-export"),
+                                            QStringLiteral("Skip the image export (e.g. when profiling frames)."));
     parser.addOption(repeatOption);
     parser.addOption(keepOption);
+    parser.addOption(noExportOption);
     parser.process(app);
     const int repeat = std::max(1, parser.value(repeatOption).toInt());
 
@@ -232,7 +235,7 @@ int main(int argc, char **argv)
         std::printf("  zoom %4.0f %%: median %.1f ms\n", zoom * 100, ms);
 
     // The image export (File → Export…, loadstar export) of the whole drawing.
-    {
+    if (!parser.isSet(noExportOption)) {
         const QString png = dir + QStringLiteral("/canvas-benchmark.png");
         const QString svg = dir + QStringLiteral("/canvas-benchmark.svg");
         const QString pdf = dir + QStringLiteral("/canvas-benchmark.pdf");
@@ -243,6 +246,15 @@ int main(int argc, char **argv)
             options.scale = 0.5;
             pngResult = exporter.write(png, options);
         });
+        QImage image;
+        const double renderMs = timeMs([&] {
+            ImageExportOptions options;
+            options.scale = 0.5;
+            image = ImageExporter(&document).renderImage(options);
+        });
+        std::printf("export: PNG 0.5x drawing alone %.0f ms (%dx%d)\n", renderMs, image.width(),
+                    image.height());
+        image = QImage();
         const double svgMs = timeMs([&] { svgResult = ImageExporter(&document).write(svg, {}); });
         const double pdfMs = timeMs([&] { pdfResult = ImageExporter(&document).write(pdf, {}); });
         std::printf("export: PNG 0.5x %.0f ms (%s), SVG %.0f ms (%s, %.1f MiB), PDF %.0f ms (%s, %.1f MiB)\n",

@@ -167,14 +167,14 @@ private slots:
         MainWindow &window = startWindow();
         const ImageExportOptions options;
         const QString before = m_dir->filePath(QStringLiteral("before.png"));
-        QVERIFY(window.exportController()->exportTo(window.document(), before, options).ok);
+        QVERIFY(exportAndWait(window, before, options).ok);
         for (NodeItem *item : window.scene()->nodeItems()) {
             item->setFlag(QGraphicsItem::ItemIsSelectable);
             item->setSelected(true);
         }
         QVERIFY(!window.scene()->selectedItems().isEmpty());
         const QString after = m_dir->filePath(QStringLiteral("after.png"));
-        QVERIFY(window.exportController()->exportTo(window.document(), after, options).ok);
+        QVERIFY(exportAndWait(window, after, options).ok);
         QCOMPARE(QImage(after), QImage(before));
     }
 
@@ -278,9 +278,11 @@ private slots:
         dialog->accept();
 
         const QString png = m_dir->filePath(QStringLiteral("from-dialog.png"));
-        QTRY_VERIFY(QFile::exists(png));
+        QSignalSpy finished(window.exportController(), &ExportController::finished);
+        QTRY_COMPARE(finished.size(), 1);
+        QCOMPARE(finished.first().at(0).toString(), png);
         QCOMPARE(QImage(png).size(), expectedImageSize(window.document(), 1.0));
-        QTRY_VERIFY(window.statusBar()->currentMessage().startsWith(
+        QVERIFY(window.statusBar()->currentMessage().startsWith(
             QStringLiteral("Exported from-dialog.png (PNG, ")));
         QVERIFY(m_prompts.errors.isEmpty());
 
@@ -297,7 +299,7 @@ private slots:
     {
         MainWindow &window = startWindow();
         const QString missing = m_dir->filePath(QStringLiteral("gone/out.pdf"));
-        QVERIFY(!window.exportController()->exportTo(window.document(), missing, {}).ok);
+        QVERIFY(!exportAndWait(window, missing, {}).ok);
         QCOMPARE(m_prompts.errors.size(), 1);
         QVERIFY(m_prompts.errors.first().startsWith(QStringLiteral("Cannot write “%1”").arg(missing)));
         QCOMPARE(window.statusBar()->currentMessage(), QStringLiteral("Not exported"));
@@ -374,6 +376,16 @@ private:
             QTRY_VERIFY(!m_window->controller()->isBusy());
         }();
         return *m_window;
+    }
+
+    static ImageExportResult exportAndWait(MainWindow &window, const QString &path,
+                                           const ImageExportOptions &options)
+    {
+        QSignalSpy finished(window.exportController(), &ExportController::finished);
+        window.exportController()->exportTo(window.document(), path, options);
+        if (finished.isEmpty() && !finished.wait(20000))
+            return {};
+        return finished.first().at(1).value<ImageExportResult>();
     }
 
     static QAction *action(MainWindow &window, const char *name)

@@ -2,6 +2,7 @@
 
 #include "ExportDialog.h"
 #include "document/Document.h"
+#include "ui/BackgroundTask.h"
 #include "ui/UserPrompts.h"
 
 #include <QApplication>
@@ -28,7 +29,15 @@ ExportController::ExportController(UserPrompts *prompts, QWidget *window, QObjec
     : QObject(parent)
     , m_prompts(prompts)
     , m_window(window)
-{}
+{
+    m_io.setMaxThreadCount(1);
+}
+
+ExportController::~ExportController()
+{
+    // A file being written is finished, not cut short.
+    m_io.waitForDone();
+}
 
 QString ExportController::suggestedPath(const Document *document) const
 {
@@ -93,22 +102,40 @@ void ExportController::exportDocument(Document *document)
     m_dialog->open();
 }
 
-ImageExportResult ExportController::exportTo(Document *document, const QString &path,
-                                             const ImageExportOptions &options)
+void ExportController::exportTo(Document *document, const QString &path,
+                                const ImageExportOptions &options)
 {
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    const ImageExporter exporter(document);
-    const ImageExportResult result = exporter.write(path, options);
-    QApplication::restoreOverrideCursor();
-    if (!result.ok) {
-        emit statusMessage(tr("Not exported"), 5000);
-        m_prompts->showError(m_window, tr("Could not export the diagram"), result.error);
-        return result;
+    const QString name = QFileInfo(path).fileName();
+    auto report = [this, path, name](const ImageExportResult &result) {
+        if (result.ok) {
+            emit statusMessage(tr("Exported %1 (%2)").arg(name, result.description()), 5000);
+        } else {
+            emit statusMessage(tr("Not exported"), 5000);
+            m_prompts->showError(m_window, tr("Could not export the diagram"), result.error);
+        }
+        emit finished(path, result);
+    };
+
+    const std::optional<ImageFormat> format = ImageExporter::formatForPath(path);
+    ImageExportResult checked;
+    checked.error = format ? ImageExporter::checkWritable(path) : ImageExporter::formatError(path);
+    if (!checked.error.isEmpty()) {
+        report(checked);
+        return;
     }
-    emit statusMessage(
-        tr("Exported %1 (%2)").arg(QFileInfo(path).fileName(), result.description()), 5000);
-    emit exported(path);
-    return result;
+
+    emit statusMessage(tr("Exporting %1…").arg(name), 0);
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    RenderedImage rendered = ImageExporter(document).render(*format, options);
+    QApplication::restoreOverrideCursor();
+    ++m_writing;
+    runInBackground(
+        &m_io, this,
+        [rendered = std::move(rendered), path] { return ImageExporter::save(rendered, path); },
+        [this, report](ImageExportResult result) {
+            --m_writing;
+            report(result);
+        });
 }
 
 } // namespace Loadstar::Ui

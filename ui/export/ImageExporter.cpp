@@ -213,57 +213,67 @@ QImage ImageExporter::renderImage(const ImageExportOptions &options, QString *er
     return image;
 }
 
+QString ImageExporter::formatError(const QString &path)
+{
+    if (formatForPath(path))
+        return QString();
+    const QString suffix = QFileInfo(path).suffix();
+    const QString what = suffix.isEmpty()
+                             ? tr("the name has no extension")
+                             : tr("“.%1” is not an image format Loadstar writes").arg(suffix);
+    return tr("Cannot export to “%1”: %2; end the name with .png, .svg or .pdf.")
+        .arg(shown(path), what);
+}
+
 ImageExportResult ImageExporter::write(const QString &path, const ImageExportOptions &options) const
 {
     const std::optional<ImageFormat> format = formatForPath(path);
-    if (!format) {
-        const QString suffix = QFileInfo(path).suffix();
-        const QString what = suffix.isEmpty()
-                                 ? tr("the name has no extension")
-                                 : tr("“.%1” is not an image format Loadstar writes").arg(suffix);
-        return failure(ImageFormat::Png, tr("Cannot export to “%1”: %2; end the name with .png, "
-                                            ".svg or .pdf.")
-                                             .arg(shown(path), what));
-    }
+    if (!format)
+        return failure(ImageFormat::Png, formatError(path));
     return write(path, *format, options);
 }
 
 ImageExportResult ImageExporter::write(const QString &path, ImageFormat format,
                                        const ImageExportOptions &options) const
 {
-    if (!(options.scale > 0.0) || options.scale > MaximumScale) {
-        return failure(format, tr("Cannot export at scale %1: the scale must be more than 0 and at "
-                                  "most %2.")
-                                   .arg(options.scale)
-                                   .arg(MaximumScale));
-    }
-    // Open first: a path that cannot be written fails before any drawing.
+    // A path that cannot be written fails before any drawing.
+    if (const QString error = checkWritable(path); !error.isEmpty())
+        return failure(format, error);
+    return save(render(format, options), path);
+}
+
+QString ImageExporter::checkWritable(const QString &path)
+{
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
-        return failure(format, tr("Cannot write “%1”: %2. Choose another file or folder.")
-                                   .arg(shown(path), openFailure(file, path)));
+        return tr("Cannot write “%1”: %2. Choose another file or folder.")
+            .arg(shown(path), openFailure(file, path));
+    }
+    file.cancelWriting();
+    return QString();
+}
+
+RenderedImage ImageExporter::render(ImageFormat format, const ImageExportOptions &options) const
+{
+    RenderedImage rendered;
+    rendered.format = format;
+    if (!(options.scale > 0.0) || options.scale > MaximumScale) {
+        rendered.error = tr("Cannot export at scale %1: the scale must be more than 0 and at "
+                            "most %2.")
+                             .arg(options.scale)
+                             .arg(MaximumScale);
+        return rendered;
     }
     const QRectF source = sourceRect(options.margin);
-    ImageExportResult result;
-    result.format = format;
 
     switch (format) {
-    case ImageFormat::Png: {
-        QString error;
-        const QImage image = renderImage(options, &error);
-        if (image.isNull())
-            return failure(format, error);
-        QImageWriter writer(&file, "png");
-        if (!writer.write(image)) {
-            return failure(format,
-                           tr("Cannot write “%1”: %2.").arg(shown(path), writer.errorString()));
-        }
-        result.pixelSize = image.size();
+    case ImageFormat::Png:
+        rendered.image = renderImage(options, &rendered.error);
+        rendered.size = rendered.image.size();
         break;
-    }
     case ImageFormat::Svg: {
         const QSize size(int(std::ceil(source.width())), int(std::ceil(source.height())));
-        QBuffer buffer;
+        QBuffer buffer(&rendered.bytes);
         buffer.open(QIODevice::WriteOnly);
         QSvgGenerator generator;
         generator.setOutputDevice(&buffer);
@@ -273,30 +283,29 @@ ImageExportResult ImageExporter::write(const QString &path, ImageFormat format,
         generator.setSize(size);
         generator.setViewBox(QRectF(QPointF(0, 0), QSizeF(size) * VectorDetail));
         QPainter painter;
-        if (!painter.begin(&generator))
-            return failure(format, tr("Cannot write “%1”: the SVG writer failed.").arg(shown(path)));
+        if (!painter.begin(&generator)) {
+            rendered.error = tr("The SVG writer failed to start.");
+            return rendered;
+        }
         if (!options.transparentBackground)
             painter.fillRect(QRectF(QPointF(0, 0), QSizeF(size) * VectorDetail), Qt::white);
         paint(&painter, source, VectorDetail);
         painter.end();
+        buffer.close();
         // QSvgGenerator gives the size in millimetres, which readers round to
         // a pixel more than the drawing has; say it in pixels instead.
-        QByteArray svg = buffer.data();
         static const QRegularExpression mmSize(
             QStringLiteral("<svg width=\"[0-9.]+mm\" height=\"[0-9.]+mm\""));
-        const QRegularExpressionMatch match = mmSize.match(QString::fromLatin1(svg.left(200)));
+        const QRegularExpressionMatch match
+            = mmSize.match(QString::fromLatin1(rendered.bytes.left(200)));
         if (match.hasMatch()) {
-            svg.replace(match.capturedStart(), match.capturedLength(),
-                        QStringLiteral("<svg width=\"%1\" height=\"%2\"")
-                            .arg(size.width())
-                            .arg(size.height())
-                            .toLatin1());
+            rendered.bytes.replace(match.capturedStart(), match.capturedLength(),
+                                   QStringLiteral("<svg width=\"%1\" height=\"%2\"")
+                                       .arg(size.width())
+                                       .arg(size.height())
+                                       .toLatin1());
         }
-        if (file.write(svg) != svg.size()) {
-            return failure(format, tr("Cannot write “%1”: %2. Choose another file or folder.")
-                                       .arg(shown(path), file.errorString()));
-        }
-        result.pixelSize = size;
+        rendered.size = size;
         break;
     }
     case ImageFormat::Pdf: {
@@ -306,15 +315,19 @@ ImageExportResult ImageExporter::write(const QString &path, ImageFormat format,
         const qreal pointsPerUnit = std::min(PointsPerUnit, MaximumPagePoints / longest);
         const QSizeF points = source.size() * pointsPerUnit;
         const int resolution = qRound(VectorDetail * 72.0 / pointsPerUnit);
-        QPdfWriter writer(&file);
+        QBuffer buffer(&rendered.bytes);
+        buffer.open(QIODevice::WriteOnly);
+        QPdfWriter writer(&buffer);
         writer.setTitle(title(options));
         writer.setCreator(QStringLiteral("Loadstar"));
         writer.setResolution(resolution);
         writer.setPageSize(QPageSize(points, QPageSize::Point, QString(), QPageSize::ExactMatch));
         writer.setPageMargins(QMarginsF(0, 0, 0, 0));
         QPainter painter;
-        if (!painter.begin(&writer))
-            return failure(format, tr("Cannot write “%1”: the PDF writer failed.").arg(shown(path)));
+        if (!painter.begin(&writer)) {
+            rendered.error = tr("The PDF writer failed to start.");
+            return rendered;
+        }
         // Device pixels per scene unit, from the page the writer settled on.
         const qreal scale = qreal(writer.width()) / source.width();
         if (!options.transparentBackground)
@@ -322,16 +335,40 @@ ImageExportResult ImageExporter::write(const QString &path, ImageFormat format,
         paint(&painter, source, scale);
         painter.end();
         const QSizeF page = writer.pageLayout().fullRect(QPageLayout::Point).size();
-        result.pixelSize = QSize(qRound(page.width()), qRound(page.height()));
+        rendered.size = QSize(qRound(page.width()), qRound(page.height()));
         break;
     }
     }
+    return rendered;
+}
 
-    if (!file.commit()) {
-        return failure(format, tr("Cannot write “%1”: %2. Choose another file or folder.")
-                                   .arg(shown(path), file.errorString()));
+ImageExportResult ImageExporter::save(const RenderedImage &rendered, const QString &path)
+{
+    if (!rendered.error.isEmpty())
+        return failure(rendered.format, rendered.error);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        return failure(rendered.format, tr("Cannot write “%1”: %2. Choose another file or folder.")
+                                            .arg(shown(path), openFailure(file, path)));
     }
+    if (rendered.format == ImageFormat::Png) {
+        QImageWriter writer(&file, "png");
+        if (!writer.write(rendered.image)) {
+            return failure(rendered.format,
+                           tr("Cannot write “%1”: %2.").arg(shown(path), writer.errorString()));
+        }
+    } else if (file.write(rendered.bytes) != rendered.bytes.size()) {
+        return failure(rendered.format, tr("Cannot write “%1”: %2. Choose another file or folder.")
+                                            .arg(shown(path), file.errorString()));
+    }
+    if (!file.commit()) {
+        return failure(rendered.format, tr("Cannot write “%1”: %2. Choose another file or folder.")
+                                            .arg(shown(path), file.errorString()));
+    }
+    ImageExportResult result;
     result.ok = true;
+    result.format = rendered.format;
+    result.pixelSize = rendered.size;
     return result;
 }
 

@@ -43,6 +43,17 @@ struct ImageExportResult
     QString description() const;
 };
 
+// An export drawn but not yet written: the PNG's pixels, or the SVG's or
+// PDF's bytes. Plain data: it may be written from any thread.
+struct RenderedImage
+{
+    ImageFormat format = ImageFormat::Png;
+    QImage image;     // PNG
+    QByteArray bytes; // SVG, PDF
+    QSize size;       // as ImageExportResult::pixelSize
+    QString error;    // set when drawing failed (e.g. too large)
+};
+
 // Draws a document's diagram into a PNG, SVG or PDF file for documentation.
 // It builds a scene of its own on the document — the same NodeItems and
 // LinkItems the canvas shows, so the image looks like the canvas — but with
@@ -66,6 +77,8 @@ public:
     static std::optional<ImageFormat> formatForPath(const QString &path);
     static QString formatName(ImageFormat format); // "PNG"
     static QString suffix(ImageFormat format);     // "png"
+    // Why `path` names no format we write, or empty when it does.
+    static QString formatError(const QString &path);
 
     const DiagramScene *scene() const { return m_scene.get(); }
 
@@ -82,6 +95,13 @@ public:
     ImageExportResult write(const QString &path, const ImageExportOptions &options) const;
     ImageExportResult write(const QString &path, ImageFormat format,
                             const ImageExportOptions &options) const;
+
+    // write() in its parts, so the slow PNG encoding and the disk can leave
+    // the GUI thread: whether `path` can be written (empty, or why not);
+    // drawing (GUI thread); encoding and writing (any thread).
+    static QString checkWritable(const QString &path);
+    RenderedImage render(ImageFormat format, const ImageExportOptions &options) const;
+    static ImageExportResult save(const RenderedImage &rendered, const QString &path);
 
 private:
     // Paints the items covering `source` with `source.topLeft()` at the
