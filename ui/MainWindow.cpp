@@ -303,10 +303,11 @@ void MainWindow::createExportActions()
     exportImage->setObjectName(QStringLiteral("actionExport"));
     exportImage->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportImage->setIconText(tr("Export"));
-    exportImage->setIcon(QIcon::fromTheme(QStringLiteral("document-export")));
+    exportImage->setIcon(Icons::actionIcon(QStringLiteral("document-export")));
     exportImage->setToolTip(tr("Export the diagram as PNG, SVG or PDF (%1)")
                                 .arg(exportImage->shortcut().toString(QKeySequence::NativeText)));
-    connect(exportImage, &QAction::triggered, this, [this] { m_export->exportDocument(document()); });
+    connect(exportImage, &QAction::triggered, this,
+            [this] { m_export->exportDocument(document()); });
     addAction(exportImage);
     if (file) {
         file->insertAction(m_actions.quit, exportImage);

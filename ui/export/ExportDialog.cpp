@@ -74,10 +74,16 @@ ExportDialog::ExportDialog(const QString &path, const ImageExportOptions &option
 
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Export"));
 
+    // Rows holding a layout get their label's buddy set by hand.
+    auto label = [this](const QString &text, QWidget *buddy) {
+        auto *widget = new QLabel(text, this);
+        widget->setBuddy(buddy);
+        return widget;
+    };
     auto *form = new QFormLayout(this);
-    form->addRow(tr("&File:"), pathRow);
+    form->addRow(label(tr("&File:"), m_path), pathRow);
     form->addRow(tr("F&ormat:"), m_format);
-    form->addRow(tr("&Scale:"), scaleRow);
+    form->addRow(label(tr("&Scale:"), m_scale), scaleRow);
     form->addRow(tr("&Background:"), m_background);
     form->addRow(m_buttons);
 
@@ -123,17 +129,19 @@ ImageExportOptions ExportDialog::options() const
 
 void ExportDialog::browse()
 {
-    const QString filter = tr("PNG image (*.png)") + QStringLiteral(";;") + tr("SVG drawing (*.svg)")
-                           + QStringLiteral(";;") + tr("PDF document (*.pdf)");
+    const QString filter = tr("PNG image (*.png)") + QStringLiteral(";;")
+                           + tr("SVG drawing (*.svg)") + QStringLiteral(";;")
+                           + tr("PDF document (*.pdf)");
     QStringList filters = filter.split(QStringLiteral(";;"));
     QString selected = filters.value(m_format->currentIndex());
-    QString chosen = QFileDialog::getSaveFileName(this, tr("Export Diagram"), path(), filter,
-                                                  &selected);
+    QString chosen
+        = QFileDialog::getSaveFileName(this, tr("Export Diagram"), path(), filter, &selected);
     if (chosen.isEmpty())
         return;
     if (!ImageExporter::formatForPath(chosen)) {
         const auto index = filters.indexOf(selected);
-        chosen = withSuffix(chosen, ImageExporter::suffix(ImageFormat(std::max<qsizetype>(index, 0))));
+        chosen
+            = withSuffix(chosen, ImageExporter::suffix(ImageFormat(std::max<qsizetype>(index, 0))));
     }
     setPath(chosen);
 }

@@ -114,7 +114,8 @@ void quietMessages(QtMsgType type, const QMessageLogContext &, const QString &me
 
 Cli::Verb exportVerb()
 {
-    return {"export", "FILE OUT",
+    return {"export",
+            "FILE OUT",
             "Draw a document as PNG, SVG or PDF (no display needed)",
             "Reads FILE (a .loadstar document or its JSON form) and draws its diagram as the "
             "canvas shows it, with a margin and nothing selected, into OUT. The format follows "

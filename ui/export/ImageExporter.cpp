@@ -1,7 +1,7 @@
 #include "ImageExporter.h"
 
-#include "ui/diagram/DiagramScene.h"
 #include "document/Document.h"
+#include "ui/diagram/DiagramScene.h"
 
 #include <QBuffer>
 #include <QDir>
