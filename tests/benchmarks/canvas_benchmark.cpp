@@ -234,6 +234,9 @@ int main(int argc, char **argv)
     for (const auto &[zoom, ms] : perZoom)
         std::printf("  zoom %4.0f %%: median %.1f ms\n", zoom * 100, ms);
 
+    // Before the export, whose image alone is a few hundred MiB.
+    std::printf("peak RSS (VmHWM) with the document open and painted: %.0f MiB\n", peakRssMiB());
+
     // The image export (File → Export…, loadstar export) of the whole drawing.
     if (!parser.isSet(noExportOption)) {
         const QString png = dir + QStringLiteral("/canvas-benchmark.png");
@@ -265,6 +268,6 @@ int main(int argc, char **argv)
                     double(QFileInfo(pdf).size()) / 1048576.0);
     }
 
-    std::printf("peak RSS (VmHWM): %.0f MiB\n", peakRssMiB());
+    std::printf("peak RSS (VmHWM) at the end: %.0f MiB\n", peakRssMiB());
     return 0;
 }
