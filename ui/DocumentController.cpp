@@ -122,6 +122,13 @@ void DocumentController::newDocument()
     whenSafeToDiscard(tr("starting a new document"), [this] { showReference(); });
 }
 
+void DocumentController::newFromTemplate(const Topology &topology)
+{
+    whenSafeToDiscard(tr("starting a new document"), [this, topology] {
+        setDocument(std::make_unique<Document>(topology, QString()));
+    });
+}
+
 void DocumentController::open()
 {
     whenSafeToDiscard(tr("opening another document"), [this] {

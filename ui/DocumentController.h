@@ -44,6 +44,7 @@ public:
 
     Document *document() const { return m_document.get(); }
     RecentFiles *recentFiles() const { return m_recentFiles; }
+    UserPrompts *prompts() const { return m_prompts; }
     Autosaver *autosaver() const { return m_autosaver.get(); }
     // True while a document is being read or written.
     bool isBusy() const { return m_tasks > 0; }
@@ -53,6 +54,8 @@ public:
     void start(const QString &file);
 
     void newDocument();
+    // File → New from Template: like New, on the template's drawing.
+    void newFromTemplate(const Topology &topology);
     void open();
     void openFile(const QString &path);
     void openRecent(const QString &path);

@@ -7,7 +7,10 @@
 #include "diagram/DiagramView.h"
 #include "diagram/NodeItem.h"
 #include "document/Commands.h"
+#include "document/DefaultDocument.h"
 #include "document/Document.h"
+#include "export/ExportController.h"
+#include "model/AutoLayout.h"
 #include "panels/KindText.h"
 #include "panels/PalettePanel.h"
 #include "panels/PropertiesPanel.h"
@@ -51,6 +54,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     createMenus();
     createToolBar();
     createStatusBar();
+    createExportActions();
 
     connect(m_controller, &DocumentController::documentChanged, this, &MainWindow::documentChanged);
     connect(m_controller, &DocumentController::statusMessage, this,
@@ -358,6 +362,102 @@ void MainWindow::saveLayout()
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
+}
+
+namespace {
+
+// The menu or tool bar of type T that shows `action`, if any.
+template<typename T>
+T *holderOf(const QAction *action)
+{
+    const QList<QObject *> holders = action->associatedObjects();
+    for (QObject *holder : holders) {
+        if (auto *found = qobject_cast<T *>(holder))
+            return found;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+void MainWindow::createExportActions()
+{
+    // Placed next to the actions they belong with, wherever those are.
+    QMenu *file = holderOf<QMenu>(m_actions.quit);
+    QMenu *view = holderOf<QMenu>(m_actions.zoomToFit);
+    QToolBar *toolBar = holderOf<QToolBar>(m_actions.zoomToFit);
+
+    m_export = new ExportController(m_controller->prompts(), this, this);
+    connect(m_export, &ExportController::statusMessage, this,
+            [this](const QString &message, int timeoutMs) {
+                statusBar()->showMessage(message, timeoutMs);
+            });
+
+    auto *exportImage = new QAction(tr("&Export…"), this);
+    exportImage->setObjectName(QStringLiteral("actionExport"));
+    exportImage->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportImage->setIconText(tr("Export"));
+    exportImage->setIcon(Icons::actionIcon(QStringLiteral("document-export")));
+    exportImage->setToolTip(tr("Export the diagram as PNG, SVG or PDF (%1)")
+                                .arg(exportImage->shortcut().toString(QKeySequence::NativeText)));
+    connect(exportImage, &QAction::triggered, this,
+            [this] { m_export->exportDocument(document()); });
+    addAction(exportImage);
+    if (file) {
+        file->insertAction(m_actions.quit, exportImage);
+        file->insertSeparator(m_actions.quit);
+    }
+    if (toolBar) {
+        toolBar->addSeparator();
+        toolBar->addAction(exportImage);
+    }
+
+    auto *templates = new QMenu(tr("New from &Template"), this);
+    templates->setObjectName(QStringLiteral("menuNewFromTemplate"));
+    templates->setToolTipsVisible(true);
+    const QList<DocumentTemplate> list = documentTemplates();
+    for (const DocumentTemplate &entry : list) {
+        auto *action = templates->addAction(entry.name);
+        action->setObjectName(QStringLiteral("actionNewFromTemplate_%1").arg(entry.id));
+        action->setToolTip(entry.description);
+        action->setStatusTip(entry.description);
+        connect(action, &QAction::triggered, m_controller,
+                [this, topology = entry.topology] { m_controller->newFromTemplate(topology); });
+    }
+    if (file)
+        file->insertMenu(m_actions.open, templates);
+
+    auto *arrange = new QAction(tr("Arrange in &Tiers"), this);
+    arrange->setObjectName(QStringLiteral("actionArrangeInTiers"));
+    arrange->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    arrange->setStatusTip(tr("Lay the drawing out top to bottom in the order traffic flows"));
+    connect(arrange, &QAction::triggered, this, &MainWindow::arrangeDrawingInTiers);
+    addAction(arrange);
+    if (view) {
+        view->addSeparator();
+        view->addAction(arrange);
+    }
+}
+
+void MainWindow::arrangeDrawingInTiers()
+{
+    Document *doc = document();
+    const QHash<NodeId, QPointF> arranged = arrangeInTiers(doc->topology());
+    QHash<NodeId, QPointF> from;
+    QHash<NodeId, QPointF> to;
+    for (auto it = arranged.cbegin(); it != arranged.cend(); ++it) {
+        const Node *node = doc->topology().node(it.key());
+        if (node && node->position != it.value()) {
+            from.insert(it.key(), node->position);
+            to.insert(it.key(), it.value());
+        }
+    }
+    if (!to.isEmpty()) {
+        auto *command = new MoveNodesCommand(doc, from, to);
+        command->setText(tr("Arrange in tiers"));
+        doc->undoStack()->push(command);
+    }
+    m_view->zoomToFit();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

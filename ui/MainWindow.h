@@ -19,6 +19,7 @@ class DiagramScene;
 class DiagramView;
 class PalettePanel;
 class PropertiesPanel;
+class ExportController;
 class UserPrompts;
 
 struct MainWindowOptions
@@ -49,6 +50,7 @@ public:
     DiagramView *view() const { return m_view; }
     PalettePanel *palettePanel() const { return m_palette; }
     PropertiesPanel *propertiesPanel() const { return m_properties; }
+    ExportController *exportController() const { return m_export; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -68,6 +70,9 @@ private:
     void updateSummary();
     void restoreLayout();
     void saveLayout();
+    // File → Export… and New from Template, View → Arrange in Tiers.
+    void createExportActions();
+    void arrangeDrawingInTiers();
 
     std::unique_ptr<UserPrompts> m_ownPrompts;
     DocumentController *m_controller;
@@ -82,6 +87,7 @@ private:
     QUndoView *m_history = nullptr;
     QMenu *m_panelsMenu = nullptr;
     bool m_closeApproved = false;
+    ExportController *m_export = nullptr;
 
     struct Actions
     {

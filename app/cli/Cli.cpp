@@ -14,8 +14,6 @@
 
 namespace Loadstar::Cli {
 
-namespace {
-
 QTextStream &out()
 {
     static QTextStream stream(stdout);
@@ -36,19 +34,7 @@ int usageError(const QString &command, const QString &message)
     return UsageError;
 }
 
-// A headless verb: its name, the arguments it takes and what it does. New
-// verbs (run, proxy, export, …) are one more entry in verbs().
-struct Verb
-{
-    const char *name;
-    const char *arguments; // for the usage line, e.g. "IN OUT"
-    const char *summary;
-    const char *description;
-    int minArguments;
-    int maxArguments;
-    void (*addOptions)(QCommandLineParser &parser);
-    int (*run)(const QCommandLineParser &parser, const QStringList &arguments);
-};
+namespace {
 
 // QCommandLineParser names the executable only when a QCoreApplication
 // exists; the GUI's parse runs before there is one.
@@ -102,7 +88,8 @@ int validateVerb(const QCommandLineParser &, const QStringList &arguments)
     return problems.isEmpty() ? Success : Failure;
 }
 
-const QList<Verb> &verbs()
+// app/'s own verbs; new headless verbs (run, proxy, …) are one more entry.
+const QList<Verb> &builtinVerbs()
 {
     static const QList<Verb> list = {
         {"convert", "IN OUT", "Convert a document between the .loadstar and JSON formats",
@@ -114,6 +101,13 @@ const QList<Verb> &verbs()
          "Prints one line per problem and exits with 1 when there is any, 0 when there is none.",
          1, 1, nullptr, &validateVerb},
     };
+    return list;
+}
+
+// Every verb, app/'s and those run() was given.
+QList<Verb> &verbs()
+{
+    static QList<Verb> list = builtinVerbs();
     return list;
 }
 
@@ -178,8 +172,9 @@ void setApplicationIdentity()
 
 } // namespace
 
-int run(int &argc, char **argv, GuiEntry gui)
+int run(int &argc, char **argv, GuiEntry gui, const QList<Verb> &extraVerbs)
 {
+    verbs() = builtinVerbs() + extraVerbs;
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
@@ -187,7 +182,9 @@ int run(int &argc, char **argv, GuiEntry gui)
 
     if (arguments.size() > 1) {
         if (const Verb *verb = findVerb(arguments.at(1))) {
-            QCoreApplication app(argc, argv);
+            const std::unique_ptr<QCoreApplication> app
+                = verb->makeApplication ? verb->makeApplication(argc, argv)
+                                        : std::make_unique<QCoreApplication>(argc, argv);
             const int code = runVerb(*verb, arguments);
             out().flush();
             err().flush();

@@ -3,10 +3,14 @@
 #include "document/DocumentFile.h"
 #include "model/Validator.h"
 
+#include <QImage>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QXmlStreamReader>
 #include <QtTest>
+
+#include <cmath>
 
 #include <unistd.h>
 
@@ -22,11 +26,16 @@ struct Result
 };
 
 Result loadstar(const QStringList &arguments, const QString &program = QStringLiteral(LOADSTAR_BINARY),
-                const QStringList &prefix = {})
+                const QStringList &prefix = {}, bool withDisplay = true)
 {
     QProcess process;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    if (!withDisplay) {
+        // As on a server or in CI: no platform chosen, no display at all.
+        for (const char *name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+            env.remove(QString::fromLatin1(name));
+    }
     process.setProcessEnvironment(env);
     if (prefix.isEmpty())
         process.start(program, arguments);
@@ -68,6 +77,13 @@ private slots:
         QVERIFY(help.out.startsWith(QStringLiteral("Usage: loadstar [options] [FILE]")));
         QVERIFY(help.out.contains(QStringLiteral("convert IN OUT")));
         QVERIFY(help.out.contains(QStringLiteral("validate FILE")));
+        QVERIFY(help.out.contains(QStringLiteral("export FILE OUT")));
+
+        const Result exportHelp = loadstar({QStringLiteral("export"), QStringLiteral("--help")});
+        QCOMPARE(exportHelp.code, 0);
+        QVERIFY(exportHelp.out.startsWith(QStringLiteral("Usage: loadstar export [options] FILE OUT")));
+        QVERIFY(exportHelp.out.contains(QStringLiteral("--scale <N>")));
+        QVERIFY(exportHelp.out.contains(QStringLiteral("--background <white|transparent>")));
 
         const Result verbHelp = loadstar({QStringLiteral("convert"), QStringLiteral("--help")});
         QCOMPARE(verbHelp.code, 0);
@@ -80,7 +96,7 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown option") << QStringList{"--frobnicate"} << "loadstar: Unknown option 'frobnicate'.";
         QTest::newRow("unknown word") << QStringList{"frobnicate"}
-                                      << "loadstar: “frobnicate” is neither a verb (convert, validate) nor an existing file";
+                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, export) nor an existing file";
         QTest::newRow("two files") << QStringList{"a.loadstar", "b.loadstar"}
                                    << "loadstar: “a.loadstar” is not a verb, and the GUI opens one file at a time";
         QTest::newRow("convert one argument") << QStringList{"convert", "a.json"}
@@ -88,6 +104,18 @@ private slots:
         QTest::newRow("validate nothing") << QStringList{"validate"} << "loadstar validate: expects FILE, got 0 arguments";
         QTest::newRow("validate bad option") << QStringList{"validate", "-x", "f"}
                                              << "loadstar validate: Unknown option 'x'.";
+        QTest::newRow("export unknown format") << QStringList{"export", "a.json", "a.bmp"}
+                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf";
+        QTest::newRow("export no extension") << QStringList{"export", "a.json", "picture"}
+                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf";
+        QTest::newRow("export bad scale") << QStringList{"export", "a.json", "a.png", "--scale", "0"}
+                                          << "loadstar export: --scale expects a number more than 0 and at most 8, not “0”";
+        QTest::newRow("export scale not a number") << QStringList{"export", "a.json", "a.png", "--scale", "big"}
+                                                   << "loadstar export: --scale expects a number more than 0 and at most 8, not “big”";
+        QTest::newRow("export bad background") << QStringList{"export", "a.json", "a.png", "--background", "pink"}
+                                               << "loadstar export: --background expects white or transparent, not “pink”";
+        QTest::newRow("export one argument") << QStringList{"export", "a.json"}
+                                             << "loadstar export: expects FILE OUT, got 1 argument";
     }
 
     void usageErrorsExitTwoWithOneClearLine()
@@ -182,6 +210,68 @@ private slots:
         const Result r = loadstar({QStringLiteral("validate"), path}, QStringLiteral(LOADSTAR_BINARY), prefix);
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err, QStringLiteral("Cannot open “%1”: permission denied.\n").arg(path));
+    }
+
+    void exportWritesAPngWithNoDisplay()
+    {
+        const QString out = m_dir->filePath(QStringLiteral("reference.png"));
+        const Result r = loadstar({QStringLiteral("export"), referenceJson(), out, QStringLiteral("--scale"),
+                                   QStringLiteral("2"), QStringLiteral("--background"), QStringLiteral("transparent")},
+                                  QStringLiteral(LOADSTAR_BINARY), {}, false);
+        QCOMPARE(r.err, QString());
+        QCOMPARE(r.code, 0);
+        const QImage image(out);
+        QVERIFY(!image.isNull());
+        QCOMPARE(r.out, QStringLiteral("Wrote %1 (PNG, %2×%3 px)\n").arg(out).arg(image.width()).arg(image.height()));
+        QCOMPARE(qAlpha(image.pixel(0, 0)), 0);
+
+        // Twice the size of a 1× export, give or take the rounding up.
+        const QString single = m_dir->filePath(QStringLiteral("single.png"));
+        QCOMPARE(loadstar({QStringLiteral("export"), referenceJson(), single}, QStringLiteral(LOADSTAR_BINARY), {},
+                          false).code,
+                 0);
+        const QImage one(single);
+        QVERIFY(std::abs(image.width() - 2 * one.width()) <= 1);
+        QVERIFY(std::abs(image.height() - 2 * one.height()) <= 1);
+        QCOMPARE(one.pixel(0, 0), qRgba(255, 255, 255, 255));
+    }
+
+    void exportWritesSvgAndPdf()
+    {
+        const QString svg = m_dir->filePath(QStringLiteral("reference.svg"));
+        Result r = loadstar({QStringLiteral("export"), referenceJson(), svg}, QStringLiteral(LOADSTAR_BINARY), {}, false);
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("Wrote %1 (SVG, ").arg(svg)));
+        QFile svgFile(svg);
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(&svgFile);
+        QVERIFY(xml.readNextStartElement());
+        QCOMPARE(xml.name(), QStringLiteral("svg"));
+
+        const QString pdf = m_dir->filePath(QStringLiteral("reference.pdf"));
+        r = loadstar({QStringLiteral("export"), referenceJson(), pdf}, QStringLiteral(LOADSTAR_BINARY), {}, false);
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("Wrote %1 (PDF, 1 page, ").arg(pdf)));
+        QFile pdfFile(pdf);
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        QVERIFY(pdfFile.read(5) == "%PDF-");
+    }
+
+    void exportFailuresExitOneWithOneLine()
+    {
+        const QString out = m_dir->filePath(QStringLiteral("missing/reference.png"));
+        Result r = loadstar({QStringLiteral("export"), referenceJson(), out});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("Cannot write “%1”: the folder %2 does not exist. Choose another file or folder.\n")
+                            .arg(out, m_dir->filePath(QStringLiteral("missing"))));
+
+        const QString input = m_dir->filePath(QStringLiteral("absent.loadstar"));
+        r = loadstar({QStringLiteral("export"), input, m_dir->filePath(QStringLiteral("a.png"))});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY(r.err.contains(input));
+        QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("a.png"))));
     }
 
 private:

@@ -279,6 +279,8 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const int pixels = iconPixelSize(IconSize, deviceScale);
     const QPixmap icon = Icons::kindPixmap(m_node.kind, pixels, kindColor);
     if (!icon.isNull()) {
+        // Qt's PDF engine would draw the icon with the tile's translucency.
+        painter->setBrush(Qt::NoBrush);
         const QRectF iconRect(tile.center().x() - IconSize / 2, tile.center().y() - IconSize / 2,
                               IconSize, IconSize);
         painter->drawPixmap(iconRect, icon, QRectF(icon.rect()));
