@@ -119,7 +119,9 @@ void DocumentController::recover(const RecoveryFile &file, const QString &fallba
 
 void DocumentController::newDocument()
 {
-    whenSafeToDiscard(tr("starting a new document"), [this] { showReference(); });
+    whenSafeToDiscard(tr("starting a new document"), [this] {
+        setDocument(std::make_unique<Document>(Topology(), QString()));
+    });
 }
 
 void DocumentController::newFromTemplate(const Topology &topology)

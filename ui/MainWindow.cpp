@@ -110,7 +110,7 @@ void MainWindow::createActions()
 
     m_actions.newDocument = make(QStringLiteral("actionNew"), tr("&New"),
                                  QStringLiteral("document-new"), QKeySequence::New);
-    m_actions.newDocument->setStatusTip(tr("Start again from the reference design"));
+    m_actions.newDocument->setStatusTip(tr("Start an empty drawing (File → New from Template for a ready-made design)"));
     m_actions.open = make(QStringLiteral("actionOpen"), tr("&Open…"),
                           QStringLiteral("document-open"), QKeySequence::Open);
     m_actions.open->setIconText(tr("Open"));

@@ -135,7 +135,7 @@ private slots:
 
         // And again from Open Recent, after starting over.
         action(window, "actionNew")->trigger();
-        QVERIFY(window.scene()->nodeItemNamed(QStringLiteral("web-01")));
+        QVERIFY(window.scene()->nodeItems().isEmpty());
         auto *recent = window.findChild<QMenu *>(QStringLiteral("menuOpenRecent"));
         recent->actions().first()->trigger();
         QTRY_VERIFY(window.scene()->nodeItemNamed(QStringLiteral("web-east")));
@@ -255,14 +255,15 @@ private slots:
         QVERIFY(saved->nodeByName(QStringLiteral("web-east")));
     }
 
-    void newAsksAboutChangesThenShowsTheReferenceDesign()
+    void newAsksAboutChangesThenShowsAnEmptyCanvas()
     {
         MainWindow &window = startWindow();
         rename(window, QStringLiteral("web-01"), QStringLiteral("web-east"));
         m_prompts.unsavedAnswers << UnsavedChoice::Discard;
         action(window, "actionNew")->trigger();
         QCOMPARE(m_prompts.questions.size(), 1);
-        QVERIFY(window.scene()->nodeItemNamed(QStringLiteral("web-01")));
+        QVERIFY(window.scene()->nodeItems().isEmpty());
+        QCOMPARE(window.document()->topology().nodes().size(), 0);
         QVERIFY(!window.isWindowModified());
         QCOMPARE(window.windowTitle(), QStringLiteral("Untitled[*] — Loadstar"));
     }
