@@ -28,11 +28,21 @@ QString itemsText(const char *verb, qsizetype nodes, qsizetype links)
 
 AddItemsCommand::AddItemsCommand(Document *document, QList<Node> nodes, QList<Link> links,
                                  QUndoCommand *parent)
-    : QUndoCommand(itemsText("Add", nodes.size(), links.size()), parent)
+    : QUndoCommand(parent)
     , m_document(document)
     , m_nodes(std::move(nodes))
     , m_links(std::move(links))
-{}
+{
+    if (m_nodes.size() == 1 && m_links.isEmpty()) {
+        setText(tr("Add %1").arg(m_nodes.first().name));
+    } else if (m_nodes.isEmpty() && m_links.size() == 1) {
+        const Node *from = document->topology().node(m_links.first().from);
+        const Node *to = document->topology().node(m_links.first().to);
+        setText(from && to ? tr("Link %1 → %2").arg(from->name, to->name) : itemsText("Add", 0, 1));
+    } else {
+        setText(itemsText("Add", m_nodes.size(), m_links.size()));
+    }
+}
 
 void AddItemsCommand::redo()
 {
@@ -124,14 +134,17 @@ SetPropertyCommand::SetPropertyCommand(Document *document, const QList<NodeId> &
     , m_value(value)
 {
     QString label = key;
+    QString name;
     for (NodeId id : nodes) {
         if (const Node *node = document->topology().node(id)) {
             m_previous.insert(id, node->property(key));
+            name = node->name;
             if (const PropertySpec *spec = PropertySchema::find(node->kind, key))
                 label = spec->label;
         }
     }
-    setText(tr("Set %1").arg(label));
+    setText(m_previous.size() == 1 ? tr("Set %1 of %2").arg(label, name)
+                                   : tr("Set %1 of %2 nodes").arg(label).arg(m_previous.size()));
 }
 
 void SetPropertyCommand::redo()

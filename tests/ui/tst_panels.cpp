@@ -283,7 +283,7 @@ private slots:
         QCOMPARE(stack()->count(), steps);
         QTest::keyClick(port, Qt::Key_Return);
         QCOMPARE(stack()->count(), steps + 1);
-        QCOMPARE(stack()->text(stack()->count() - 1), QStringLiteral("Set Port"));
+        QCOMPARE(stack()->text(stack()->count() - 1), QStringLiteral("Set Port of web-01"));
         QCOMPARE(node("web-01")->intProperty(QStringLiteral("port")), 9000);
 
         stack()->undo();
