@@ -9,6 +9,8 @@
 
 #include <QImage>
 #include <QPainter>
+#include "UiTestSupport.h"
+
 #include <QtTest>
 
 using namespace Loadstar;
@@ -20,17 +22,6 @@ NodeId idOf(const Document &document, const QString &name)
 {
     const Node *node = document.topology().nodeByName(name);
     return node ? node->id : 0;
-}
-
-// Distance from `point` to the outline of `rect` (0 on the edge).
-qreal distanceToEdge(const QRectF &rect, QPointF point)
-{
-    const qreal dx = std::max({rect.left() - point.x(), 0.0, point.x() - rect.right()});
-    const qreal dy = std::max({rect.top() - point.y(), 0.0, point.y() - rect.bottom()});
-    if (dx > 0 || dy > 0)
-        return std::hypot(dx, dy);
-    return std::min({point.x() - rect.left(), rect.right() - point.x(), point.y() - rect.top(),
-                     rect.bottom() - point.y()});
 }
 
 LinkItem *linkBetween(DiagramScene &scene, const Document &document, const QString &from,
@@ -96,9 +87,9 @@ private slots:
             const QRectF to = link->toItem()->sceneCardRect();
             QVERIFY(!link->line().isNull());
             QVERIFY2(!from.contains(link->line().p1())
-                         && distanceToEdge(from, link->line().p1()) < 6,
+                         && Test::distanceToEdge(from, link->line().p1()) < 6,
                      "a link starts at the edge of its source card");
-            QVERIFY2(!to.contains(link->line().p2()) && distanceToEdge(to, link->line().p2()) < 6,
+            QVERIFY2(!to.contains(link->line().p2()) && Test::distanceToEdge(to, link->line().p2()) < 6,
                      "the arrowhead touches the edge of its target card");
             QVERIFY(link->zValue() < link->fromItem()->zValue());
         }
@@ -167,7 +158,7 @@ private slots:
             new MoveNodesCommand(m_document.get(), {{web, before}}, {{web, after}}));
         QCOMPARE(card->pos(), after);
         QVERIFY(QLineF(incoming->line().p2(), tipBefore).length() > 50);
-        QVERIFY(distanceToEdge(card->sceneCardRect(), incoming->line().p2()) < 6);
+        QVERIFY(Test::distanceToEdge(card->sceneCardRect(), incoming->line().p2()) < 6);
         m_document->undoStack()->undo();
         QCOMPARE(card->pos(), before);
         QCOMPARE(incoming->line().p2(), tipBefore);

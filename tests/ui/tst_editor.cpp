@@ -19,25 +19,12 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
+#include "UiTestSupport.h"
+
 #include <QtTest>
 
 using namespace Loadstar;
 using namespace Loadstar::Ui;
-
-namespace {
-
-// Distance from `point` to the outline of `rect` (0 on the edge).
-qreal distanceToEdge(const QRectF &rect, QPointF point)
-{
-    const qreal dx = std::max({rect.left() - point.x(), 0.0, point.x() - rect.right()});
-    const qreal dy = std::max({rect.top() - point.y(), 0.0, point.y() - rect.bottom()});
-    if (dx > 0 || dy > 0)
-        return std::hypot(dx, dy);
-    return std::min({point.x() - rect.left(), rect.right() - point.x(), point.y() - rect.top(),
-                     rect.bottom() - point.y()});
-}
-
-} // namespace
 
 class EditorTest : public QObject
 {
@@ -143,7 +130,7 @@ private slots:
         for (LinkItem *link : m_scene->nodeItem(web)->links()) {
             QVERIFY(!link->line().isNull());
             const QPointF end = link->link().from == web ? link->line().p1() : link->line().p2();
-            QVERIFY(distanceToEdge(m_scene->nodeItem(web)->sceneCardRect(), end) < 6.0);
+            QVERIFY(Test::distanceToEdge(m_scene->nodeItem(web)->sceneCardRect(), end) < 6.0);
         }
 
         m_document->undoStack()->undo();
@@ -461,8 +448,8 @@ private slots:
             QVERIFY2(qFuzzyIsNull(step.x()) || qFuzzyIsNull(step.y()), "a slanted segment");
         }
         // Arrow tip on the target card's edge, start on the source's.
-        QVERIFY(distanceToEdge(web->sceneCardRect(), route.last()) < 5.0);
-        QVERIFY(distanceToEdge(lb->sceneCardRect(), route.first()) < 5.0);
+        QVERIFY(Test::distanceToEdge(web->sceneCardRect(), route.last()) < 5.0);
+        QVERIFY(Test::distanceToEdge(lb->sceneCardRect(), route.first()) < 5.0);
 
         m_view->actions().orthogonalLinks->setChecked(false);
         QCOMPARE(link->route().size(), 2);

@@ -21,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QXmlStreamReader>
+#include "UiTestSupport.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -57,10 +59,8 @@ class ExportTest : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_settingsDir.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        Test::isolateSettings(m_settingsDir.path());
     }
 
     void init()

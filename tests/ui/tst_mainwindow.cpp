@@ -19,6 +19,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include "UiTestSupport.h"
+
 #include <QtTest>
 
 using namespace Loadstar;
@@ -31,11 +33,8 @@ class MainWindowTest : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_settingsDir.isValid());
-        // Never the user's own settings.
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        Test::isolateSettings(m_settingsDir.path());
     }
 
     void init()

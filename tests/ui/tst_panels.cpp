@@ -21,6 +21,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QUndoView>
+#include "UiTestSupport.h"
+
 #include <QtTest>
 
 using namespace Loadstar;
@@ -35,10 +37,8 @@ class PanelsTest : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_settingsDir.isValid());
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        Test::isolateSettings(m_settingsDir.path());
     }
 
     void init()

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QRectF>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <cmath>
+
+namespace Loadstar::Test {
+
+// Points QSettings and QStandardPaths at test locations, so a test never reads
+// or changes the user's own settings, recent files or recovery copies.
+inline void isolateSettings(const QString &settingsDirectory)
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDirectory);
+}
+
+// Distance from `point` to the outline of `rect` (0 on the edge).
+inline qreal distanceToEdge(const QRectF &rect, QPointF point)
+{
+    const qreal dx = std::max({rect.left() - point.x(), 0.0, point.x() - rect.right()});
+    const qreal dy = std::max({rect.top() - point.y(), 0.0, point.y() - rect.bottom()});
+    if (dx > 0 || dy > 0)
+        return std::hypot(dx, dy);
+    return std::min({point.x() - rect.left(), rect.right() - point.x(), point.y() - rect.top(),
+                     rect.bottom() - point.y()});
+}
+
+} // namespace Loadstar::Test
