@@ -301,8 +301,12 @@ void DiagramScene::drawBackground(QPainter *painter, const QRectF &rect)
     if (zoom * DiagramStyle::GridSpacing < 9.0)
         return;
     const qreal step = DiagramStyle::GridSpacing;
-    const qreal left = std::floor(rect.left() / step) * step;
-    const qreal top = std::floor(rect.top() / step) * step;
+    // Dots centred just outside `rect` still reach into it (the clip keeps
+    // them in), so a partial repaint leaves no half dots at its edges.
+    const qreal reach = 2.0 / zoom;
+    const QRectF area = rect.adjusted(-reach, -reach, reach, reach);
+    const qreal left = std::floor(area.left() / step) * step;
+    const qreal top = std::floor(area.top() / step) * step;
     // Each dot is a round dot 1.6 pixels wide. Stroking thousands of them
     // cost a fifth of a frame, so they are stamped instead: the dot is
     // stroked once for each sub-pixel offset in use at this zoom (a handful),
@@ -346,12 +350,12 @@ void DiagramScene::drawBackground(QPainter *painter, const QRectF &rect)
         *pixel -= int(centre);
     };
     QList<QPair<int, int>> columns, rows;
-    for (qreal x = left; x < rect.right(); x += step) {
+    for (qreal x = left; x < area.right(); x += step) {
         int pixel, phase;
         split((x * transform.m11() + transform.dx()) * ratio, &pixel, &phase);
         columns.append({pixel, phase});
     }
-    for (qreal y = top; y < rect.bottom(); y += step) {
+    for (qreal y = top; y < area.bottom(); y += step) {
         int pixel, phase;
         split((y * transform.m22() + transform.dy()) * ratio, &pixel, &phase);
         rows.append({pixel, phase});
