@@ -296,22 +296,77 @@ void DiagramScene::drawBackground(QPainter *painter, const QRectF &rect)
 {
     painter->fillRect(rect, m_colors.canvas);
     // A quiet dot grid; hidden when zoomed out so far that it would be noise.
-    const qreal zoom = painter->worldTransform().m11();
+    const QTransform transform = painter->worldTransform();
+    const qreal zoom = transform.m11();
     if (zoom * DiagramStyle::GridSpacing < 9.0)
         return;
     const qreal step = DiagramStyle::GridSpacing;
-    const qreal left = std::floor(rect.left() / step) * step;
-    const qreal top = std::floor(rect.top() / step) * step;
-    QList<QPointF> dots;
-    dots.reserve(qsizetype((rect.width() / step + 2) * (rect.height() / step + 2)));
-    for (qreal x = left; x < rect.right(); x += step) {
-        for (qreal y = top; y < rect.bottom(); y += step)
-            dots.append(QPointF(x, y));
+    // Dots centred just outside `rect` still reach into it (the clip keeps
+    // them in), so a partial repaint leaves no half dots at its edges.
+    const qreal reach = 2.0 / zoom;
+    const QRectF area = rect.adjusted(-reach, -reach, reach, reach);
+    const qreal left = std::floor(area.left() / step) * step;
+    const qreal top = std::floor(area.top() / step) * step;
+    // Each dot is a round dot 1.6 pixels wide. Stroking thousands of them
+    // cost a fifth of a frame, so they are stamped instead: the dot is
+    // stroked once for each sub-pixel offset in use at this zoom (a handful),
+    // then copied to where it belongs. Stamps are stroked exactly as the dots
+    // were (same pen, same scale), so the grid looks the same pixel for pixel.
+    const qreal ratio = painter->device()->devicePixelRatioF();
+    constexpr int Phases = 64;
+    constexpr int Side = 5; // pixels of a stamp; the dot's centre is near (2, 2)
+    const int side = int(std::ceil(Side * ratio));
+    const qreal centre = std::floor(side / 2.0);
+    if (m_dotsColor != m_colors.grid || m_dotsRatio != ratio || m_dotsZoom != zoom) {
+        m_dots.clear();
+        m_dotsColor = m_colors.grid;
+        m_dotsRatio = ratio;
+        m_dotsZoom = zoom;
     }
-    QPen pen(m_colors.grid, 1.6 / zoom);
-    pen.setCapStyle(Qt::RoundCap);
-    painter->setPen(pen);
-    painter->drawPoints(dots.constData(), int(dots.size()));
+    const auto stamp = [&](int phase) -> const QImage & {
+        auto found = m_dots.find(phase);
+        if (found != m_dots.end())
+            return *found;
+        QImage dot(side, side, QImage::Format_ARGB32_Premultiplied);
+        dot.fill(Qt::transparent);
+        // Aliased, as the dots have always looked: QGraphicsView paints its
+        // background cache with a painter of its own, without antialiasing.
+        QPainter stroker(&dot);
+        stroker.scale(zoom * ratio, zoom * ratio);
+        QPen pen(m_colors.grid, 1.6 / zoom);
+        pen.setCapStyle(Qt::RoundCap);
+        stroker.setPen(pen);
+        stroker.drawPoint(QPointF((centre + qreal(phase % Phases) / Phases) / (zoom * ratio),
+                                  (centre + qreal(phase / Phases) / Phases) / (zoom * ratio)));
+        stroker.end();
+        dot.setDevicePixelRatio(ratio);
+        return *m_dots.insert(phase, dot);
+    };
+    // Device pixel (whole) and phase (a fraction) of each column and row.
+    const auto split = [&](qreal device, int *pixel, int *phase) {
+        const qreal fractions = std::round(device * Phases);
+        *pixel = int(std::floor(fractions / Phases));
+        *phase = int(fractions) - *pixel * Phases;
+        *pixel -= int(centre);
+    };
+    QList<QPair<int, int>> columns, rows;
+    for (qreal x = left; x < area.right(); x += step) {
+        int pixel, phase;
+        split((x * transform.m11() + transform.dx()) * ratio, &pixel, &phase);
+        columns.append({pixel, phase});
+    }
+    for (qreal y = top; y < area.bottom(); y += step) {
+        int pixel, phase;
+        split((y * transform.m22() + transform.dy()) * ratio, &pixel, &phase);
+        rows.append({pixel, phase});
+    }
+    painter->save();
+    painter->resetTransform();
+    for (const auto &[y, phaseY] : std::as_const(rows)) {
+        for (const auto &[x, phaseX] : std::as_const(columns))
+            painter->drawImage(QPointF(x / ratio, y / ratio), stamp(phaseY * Phases + phaseX));
+    }
+    painter->restore();
 }
 
 } // namespace Loadstar::Ui

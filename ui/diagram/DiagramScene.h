@@ -6,6 +6,7 @@
 
 #include <QGraphicsScene>
 #include <QHash>
+#include <QImage>
 #include <QPointer>
 
 #include <optional>
@@ -146,6 +147,12 @@ private:
     QHash<NodeId, NodeItem *> m_nodes;
     QHash<LinkId, LinkItem *> m_links;
     DiagramStyle::Colors m_colors;
+    // The grid's dot by sub-pixel offset (see drawBackground), for the
+    // colour, pixel ratio and zoom they were stroked for.
+    QHash<int, QImage> m_dots;
+    QColor m_dotsColor;
+    qreal m_dotsRatio = 0;
+    qreal m_dotsZoom = 0;
     bool m_orthogonalLinks = false;
     bool m_rebuilding = false;
     mutable std::optional<QRectF> m_contentsRect;

@@ -24,6 +24,11 @@ inline constexpr qreal GridSpacing = 25.0;
 inline constexpr qreal ParallelLinkSpacing = 14.0;
 // Below this zoom, cards are drawn without text or icon (fast overview).
 inline constexpr qreal SimplifiedBelowZoom = 0.35;
+// Below this zoom, on screen only, cards are plain rectangles and links lines
+// without arrowheads: an overview of thousands of items a few pixels big,
+// where corners, borders and arrowheads are invisible yet cost most of a
+// frame. Exports always get the full drawing.
+inline constexpr qreal PlainBelowZoom = 0.2;
 // Dragged and dropped cards snap their centre to this grid (the dot grid).
 inline constexpr qreal SnapSpacing = GridSpacing;
 // Connection ports: small handles in the middle of each card edge, shown on

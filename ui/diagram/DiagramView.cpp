@@ -48,7 +48,9 @@ DiagramView::DiagramView(DiagramScene *scene, QWidget *parent)
     setTransformationAnchor(AnchorUnderMouse);
     setResizeAnchor(AnchorViewCenter);
     setViewportUpdateMode(SmartViewportUpdate);
-    setCacheMode(CacheBackground);
+    // No background cache: the grid is cheap to stamp (see DiagramScene), and
+    // a cache is redrawn whole at every zoom step, then copied, each frame.
+    setCacheMode(CacheNone);
     // A canvas, not a page: pan by dragging, no scroll bars in the way.
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);

@@ -223,7 +223,7 @@ QPainterPath LinkItem::shape() const
     return stroker.createStroke(path);
 }
 
-void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
     if (m_route.size() < 2)
         return;
@@ -270,6 +270,14 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         pen.setDashPattern({5.0, 3.0});
     painter->setPen(pen);
     painter->setBrush(Qt::NoBrush);
+
+    // An overview on screen (see PlainBelowZoom): the arrowhead would be a
+    // pixel or two, the label unreadable (cards drop their text there too).
+    const qreal zoom = option->levelOfDetailFromTransform(painter->worldTransform());
+    if (widget && zoom < PlainBelowZoom) {
+        painter->drawPolyline(m_route);
+        return;
+    }
     // The line stops inside the arrowhead, so no line end pokes out of its tip.
     painter->drawPolyline(body);
 
@@ -285,7 +293,7 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     }
 
     const QString text = label();
-    if (!text.isEmpty()) {
+    if (!text.isEmpty() && !(widget && zoom < SimplifiedBelowZoom)) {
         const QRectF box = labelRect();
         painter->setPen(Qt::NoPen);
         QColor background = colors.canvas;

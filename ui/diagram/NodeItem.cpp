@@ -234,23 +234,31 @@ QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
     return QGraphicsItem::itemChange(change, value);
 }
 
-void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
     const auto *diagram = qobject_cast<const DiagramScene *>(scene());
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
     const QColor kindColor = accent(m_node.kind, colors.dark);
     const qreal zoom = option->levelOfDetailFromTransform(painter->worldTransform());
 
-    painter->setPen(QPen(colors.cardBorder, 1.0));
-    painter->setBrush(colors.card);
-    painter->drawRoundedRect(cardRect().adjusted(0.5, 0.5, -0.5, -0.5), CardRadius, CardRadius);
-
     const QRectF tile = iconTileRect();
     QColor tileColor = kindColor;
     tileColor.setAlphaF(colors.dark ? 0.22f : 0.13f);
-    painter->setPen(Qt::NoPen);
-    painter->setBrush(tileColor);
-    painter->drawRoundedRect(tile, 8.0, 8.0);
+    if (widget && zoom < PlainBelowZoom) {
+        // An overview on screen (see PlainBelowZoom): aliased fills take the
+        // raster engine's fast path. The view restores the painter after us.
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        painter->fillRect(cardRect(), colors.card);
+        painter->fillRect(tile, tileColor);
+    } else {
+        painter->setPen(QPen(colors.cardBorder, 1.0));
+        painter->setBrush(colors.card);
+        painter->drawRoundedRect(cardRect().adjusted(0.5, 0.5, -0.5, -0.5), CardRadius,
+                                 CardRadius);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(tileColor);
+        painter->drawRoundedRect(tile, 8.0, 8.0);
+    }
 
     // Selection and link targets as an outline around the card, never as a
     // change of the card's own colours (the state ring will live there).
