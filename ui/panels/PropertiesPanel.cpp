@@ -7,6 +7,7 @@
 #include "ui/Icons.h"
 #include "ui/diagram/DiagramStyle.h"
 
+#include <algorithm>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
@@ -184,7 +185,14 @@ PropertiesPanel::PropertiesPanel(QWidget *parent)
     rebuild();
 }
 
-PropertiesPanel::~PropertiesPanel() = default;
+PropertiesPanel::~PropertiesPanel()
+{
+    // An editor that loses focus while it is destroyed emits editingFinished;
+    // by then this panel is half gone, so no editor may call back into it.
+    const auto editors = findChildren<QWidget *>();
+    for (QWidget *editor : editors)
+        editor->disconnect(this);
+}
 
 void PropertiesPanel::setDocument(Document *document)
 {
@@ -226,7 +234,9 @@ void PropertiesPanel::setSelection(const QList<NodeId> &nodes)
                 known.append(id);
         }
     }
-    if (known == m_selection)
+    // std::equal, not QList::operator==: Qt 6.4's compares empty lists with
+    // memcmp(nullptr, …), which UBSan rightly reports.
+    if (std::equal(known.cbegin(), known.cend(), m_selection.cbegin(), m_selection.cend()))
         return;
     m_selection = known;
     rebuild();
