@@ -57,6 +57,8 @@ struct FrontendConfig
     int timeoutClient = 50000;
     int timeoutServer = 50000;
     int timeoutQueue = 5000;
+    int timeoutHttpRequest = 10000;  // a whole request head must arrive within this (408)
+    int timeoutHttpKeepAlive = 10000; // idle time allowed between two requests
     QList<ServerConfig> servers; // in link order, active and backup together
 
     bool operator==(const FrontendConfig &) const = default;

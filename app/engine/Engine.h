@@ -1,0 +1,74 @@
+#pragma once
+
+#include "EngineConfig.h"
+#include "ServerPool.h"
+#include "Stats.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace Loadstar::Engine {
+
+class EngineCore;
+
+// The embedded proxy: every frontend of an EngineConfig listening and
+// balancing real traffic, on worker threads of its own (standalone Asio, one
+// io_context per thread). Every method is thread-safe and returns quickly;
+// none waits for network I/O except start() and apply(), which resolve host
+// names that are not literal addresses.
+class Engine
+{
+public:
+    // `threads` workers share every listener; the kernel hands each new
+    // connection to one of them.
+    explicit Engine(int threads = 1);
+    ~Engine(); // stops
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    // Binds every frontend and starts serving. When a listener can't bind
+    // (port in use, address not on this machine…) nothing runs and *error
+    // says which, in one sentence.
+    bool start(const EngineConfig &config, QString *error = nullptr);
+
+    // Applies a new configuration while running. Frontends keep their
+    // listener when their address and port are unchanged; requests in flight
+    // finish on the server they were sent to; counters and runtime state
+    // (drain, maint, weight) carry over for servers of the same name.
+    bool apply(const EngineConfig &config, QString *error = nullptr);
+
+    // Closes the listeners and every connection, and joins the workers.
+    void stop();
+    bool isRunning() const;
+
+    // The port a frontend listens on (useful when configured as 0), 0 when
+    // there is no such frontend.
+    quint16 listenPort(const QString &frontend) const;
+
+    // Runtime control, as HAProxy's "set server BACKEND/SERVER state|weight".
+    // False with a sentence in *error for an unknown frontend or server.
+    bool setServerState(const QString &frontend, const QString &server, AdminState state,
+                        QString *error = nullptr);
+    bool setServerWeight(const QString &frontend, const QString &server, int weight,
+                         QString *error = nullptr);
+    // The health verdict, set by health probes (all servers start UP).
+    bool setServerHealth(const QString &frontend, const QString &server, bool up,
+                         QString *error = nullptr);
+
+    StatsSnapshot stats() const;
+
+    // An HTTP listener for stats and runtime control (loopback by default):
+    //   GET  /stats;csv            HAProxy's CSV
+    //   GET  /metrics              Prometheus text
+    //   POST /set?backend=LB&server=NAME&state=ready|drain|maint
+    //   POST /set?backend=LB&server=NAME&weight=N
+    // Port 0 picks a free port; statsPort() tells which.
+    bool startStats(const QString &address, quint16 port, QString *error = nullptr);
+    quint16 statsPort() const;
+
+private:
+    std::unique_ptr<EngineCore> m_core;
+};
+
+} // namespace Loadstar::Engine
