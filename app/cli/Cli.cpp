@@ -1,5 +1,7 @@
 #include "Cli.h"
 
+#include "ProxyVerbs.h"
+
 #include "document/DocumentFile.h"
 #include "model/Validator.h"
 
@@ -88,10 +90,10 @@ int validateVerb(const QCommandLineParser &, const QStringList &arguments)
     return problems.isEmpty() ? Success : Failure;
 }
 
-// app/'s own verbs; new headless verbs (run, proxy, …) are one more entry.
+// app/'s own verbs; the engine's (proxy, run) come from ProxyVerbs.
 const QList<Verb> &builtinVerbs()
 {
-    static const QList<Verb> list = {
+    static const QList<Verb> list = QList<Verb>{
         {"convert", "IN OUT", "Convert a document between the .loadstar and JSON formats",
          "Reads IN (a .loadstar document or its JSON form) and writes OUT in the format its "
          "name says: .json for JSON, anything else for a .loadstar document. The conversion is "
@@ -100,7 +102,7 @@ const QList<Verb> &builtinVerbs()
         {"validate", "FILE", "Check a document and list every problem, one per line",
          "Prints one line per problem and exits with 1 when there is any, 0 when there is none.",
          1, 1, nullptr, &validateVerb},
-    };
+    } + proxyVerbs();
     return list;
 }
 
@@ -128,7 +130,7 @@ int runVerb(const Verb &verb, const QStringList &arguments)
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
     parser.addOption(help);
-    for (const QString &argument : QString::fromLatin1(verb.arguments).split(QLatin1Char(' ')))
+    for (const QString &argument : QString::fromLatin1(verb.arguments).split(QLatin1Char(' '), Qt::SkipEmptyParts))
         parser.addPositionalArgument(argument, QString());
     if (verb.addOptions)
         verb.addOptions(parser);
@@ -144,6 +146,8 @@ int runVerb(const Verb &verb, const QStringList &arguments)
     }
     const QStringList positional = parser.positionalArguments();
     if (positional.size() < verb.minArguments || positional.size() > verb.maxArguments) {
+        if (verb.maxArguments == 0)
+            return usageError(command, QStringLiteral("takes no arguments, got “%1”").arg(positional.first()));
         return usageError(command, QStringLiteral("expects %1, got %2 argument%3")
                                        .arg(QString::fromLatin1(verb.arguments))
                                        .arg(positional.size())

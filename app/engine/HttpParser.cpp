@@ -87,7 +87,11 @@ ParseOutcome fail(int status, const char *reason)
 // the first line.
 ParseOutcome splitHead(std::string_view data, const Limits &limits, Head &head, std::string_view &firstLine)
 {
+    // Keep the header vector's capacity: a proxy parses a head per request.
+    std::vector<Header> headers = std::move(head.headers);
+    headers.clear();
     head = Head();
+    head.headers = std::move(headers);
     size_t start = 0;
     // A client may send stray empty lines between requests (RFC 9112 §2.2).
     while (start < data.size() && (data[start] == '\r' || data[start] == '\n'))

@@ -99,7 +99,8 @@ int RandomBalancer::draw(const QList<PoolServer> &servers, const QList<int> &can
 
 int RandomBalancer::pick(const QList<PoolServer> &servers, const QList<int> &candidates, quint32)
 {
-    QList<int> roomy;
+    QList<int> &roomy = m_roomy;
+    roomy.clear();
     for (int i : candidates) {
         if (servers[i].hasRoom())
             roomy.append(i);
@@ -150,20 +151,44 @@ int ServerPool::indexOf(const QString &name) const
     return -1;
 }
 
-QList<int> ServerPool::candidates() const
+void ServerPool::setUp(int server, bool up)
 {
-    QList<int> active;
-    QList<int> backups;
+    m_servers[server].up = up;
+    m_candidatesValid = false;
+}
+
+void ServerPool::setAdmin(int server, AdminState admin)
+{
+    m_servers[server].admin = admin;
+    m_candidatesValid = false;
+}
+
+void ServerPool::setWeight(int server, int weight)
+{
+    m_servers[server].weight = weight;
+    m_candidatesValid = false;
+}
+
+const QList<int> &ServerPool::candidates() const
+{
+    if (m_candidatesValid)
+        return m_candidates;
+    m_candidatesValid = true;
+    m_candidates.clear();
     for (int i = 0; i < m_servers.size(); ++i) {
-        if (!m_servers[i].usable())
-            continue;
-        (m_servers[i].backup ? backups : active).append(i);
+        if (m_servers[i].usable() && !m_servers[i].backup)
+            m_candidates.append(i);
     }
-    if (!active.isEmpty())
-        return active;
-    if (m_allBackups || backups.isEmpty())
-        return backups;
-    return {backups.first()};
+    if (!m_candidates.isEmpty())
+        return m_candidates;
+    for (int i = 0; i < m_servers.size(); ++i) {
+        if (m_servers[i].usable() && m_servers[i].backup) {
+            m_candidates.append(i);
+            if (!m_allBackups)
+                break;
+        }
+    }
+    return m_candidates;
 }
 
 int ServerPool::pick(quint32 sourceHash)

@@ -94,6 +94,7 @@ public:
 private:
     int draw(const QList<PoolServer> &servers, const QList<int> &candidates);
     std::mt19937 m_random;
+    QList<int> m_roomy; // kept to spare an allocation per pick
 };
 
 std::unique_ptr<Balancer> makeBalancer(const QString &algorithm);
@@ -114,19 +115,23 @@ public:
     const QList<PoolServer> &servers() const { return m_servers; }
     int indexOf(const QString &name) const;
 
-    void setUp(int server, bool up) { m_servers[server].up = up; }
-    void setAdmin(int server, AdminState admin) { m_servers[server].admin = admin; }
-    void setWeight(int server, int weight) { m_servers[server].weight = weight; }
+    void setUp(int server, bool up);
+    void setAdmin(int server, AdminState admin);
+    void setWeight(int server, int weight);
     void connectionOpened(int server) { ++m_servers[server].connections; }
     void connectionClosed(int server) { --m_servers[server].connections; }
 
-    // The servers that may take traffic now, in configuration order.
-    QList<int> candidates() const;
+    // The servers that may take traffic now, in configuration order. Kept
+    // between calls: it changes only with health, admin state and weight,
+    // not with every request.
+    const QList<int> &candidates() const;
 
 private:
     QList<PoolServer> m_servers;
     bool m_allBackups;
     std::unique_ptr<Balancer> m_balancer;
+    mutable QList<int> m_candidates;
+    mutable bool m_candidatesValid = false;
 };
 
 } // namespace Loadstar::Engine

@@ -1,0 +1,519 @@
+#include "Engine.h"
+
+#include "EngineCore.h"
+#include "StatsListener.h"
+
+#include <QStringList>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace Loadstar::Engine {
+
+using detail::Backend;
+using detail::FrontendShared;
+using detail::StatsNode;
+using detail::tcp;
+
+namespace {
+
+QString endpointText(const QString &address, quint16 port)
+{
+    return address.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(address).arg(port)
+                                              : QStringLiteral("%1:%2").arg(address).arg(port);
+}
+
+// A literal address, or a host name looked up once (this blocks: callers
+// keep it off the GUI thread).
+bool resolve(const QString &host, quint16 port, tcp::endpoint &endpoint, QString *error, const QString &what)
+{
+    asio::error_code code;
+    const std::string text = host.toStdString();
+    const asio::ip::address address = asio::ip::make_address(text, code);
+    if (!code) {
+        endpoint = tcp::endpoint(address, port);
+        return true;
+    }
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    const auto results = resolver.resolve(text, std::to_string(port), code);
+    if (code || results.empty()) {
+        if (error)
+            *error = QStringLiteral("Cannot find the address “%1” of %2.").arg(host, what);
+        return false;
+    }
+    endpoint = *results.begin();
+    return true;
+}
+
+// A listening socket, bound here so the caller learns at once why it can't be.
+int bindListener(tcp::endpoint &endpoint, const QString &what, const QString &address, QString *error)
+{
+    const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        if (error)
+            *error = QStringLiteral("Cannot listen for %1: %2.").arg(what, QString::fromLocal8Bit(std::strerror(errno)));
+        return -1;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, endpoint.data(), socklen_t(endpoint.size())) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+        const int code = errno;
+        ::close(fd);
+        if (error) {
+            const QString where = endpointText(address, endpoint.port());
+            switch (code) {
+            case EADDRINUSE:
+                *error = QStringLiteral("Cannot listen on %1 for %2: the port is already in use.").arg(where, what);
+                break;
+            case EADDRNOTAVAIL:
+                *error = QStringLiteral("Cannot listen on %1 for %2: %3 is not an address of this machine.")
+                             .arg(where, what, address);
+                break;
+            case EACCES:
+                *error = QStringLiteral("Cannot listen on %1 for %2: ports below 1024 need administrator rights.")
+                             .arg(where, what);
+                break;
+            default:
+                *error = QStringLiteral("Cannot listen on %1 for %2: %3.")
+                             .arg(where, what, QString::fromLocal8Bit(std::strerror(code)));
+                break;
+            }
+        }
+        return -1;
+    }
+    sockaddr_storage bound{};
+    socklen_t size = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &size) == 0) {
+        std::memcpy(endpoint.data(), &bound, std::min<size_t>(size, endpoint.capacity()));
+        endpoint.resize(size);
+    }
+    return fd;
+}
+
+// Sums one counter block over the workers into a stats row.
+void addCounters(const StatsNode &node, StatsRow &row, detail::Clock::time_point now)
+{
+    uint64_t sums[4] = {};
+    uint64_t counts[4] = {};
+    int64_t scur = 0;
+    for (int w = 0; w < node.workers(); ++w) {
+        const detail::CounterBlock &block = node.at(w);
+        row.stot += block.stot.value();
+        row.bin += block.bin.value();
+        row.bout += block.bout.value();
+        row.ereq += block.ereq.value();
+        row.econ += block.econ.value();
+        row.eresp += block.eresp.value();
+        row.wretr += block.wretr.value();
+        row.wredis += block.wredis.value();
+        row.lbtot += block.lbtot.value();
+        row.reqTot += block.reqTot.value();
+        row.cliAbrt += block.cliAbrt.value();
+        row.srvAbrt += block.srvAbrt.value();
+        for (int i = 0; i < 6; ++i)
+            row.hrsp[i] += block.hrsp[i].value();
+        scur += block.scur.value();
+        row.smax += uint64_t(std::max<int64_t>(0, block.scur.max()));
+        row.rate += block.rate.perSecond(now);
+        row.rateMax += block.rate.max();
+        row.reqRate += block.reqRate.perSecond(now);
+        const detail::SlidingAverage *averages[4] = {&block.qtime, &block.ctime, &block.rtime, &block.ttime};
+        for (int i = 0; i < 4; ++i) {
+            sums[i] += averages[i]->sum();
+            counts[i] += std::min(averages[i]->count(), detail::SlidingAverage::Window);
+        }
+    }
+    row.scur = uint64_t(std::max<int64_t>(0, scur));
+    uint64_t *times[4] = {&row.qtime, &row.ctime, &row.rtime, &row.ttime};
+    for (int i = 0; i < 4; ++i)
+        *times[i] = counts[i] ? sums[i] / counts[i] : 0;
+}
+
+} // namespace
+
+EngineCore::EngineCore(int threads)
+    : m_threads(std::max(1, threads))
+{}
+
+EngineCore::~EngineCore()
+{
+    stop();
+}
+
+template<typename Task>
+void EngineCore::onEveryWorker(Task task)
+{
+    for (const auto &worker : m_workers)
+        worker->post([w = worker.get(), task] { task(*w); });
+}
+
+bool EngineCore::start(const EngineConfig &config, QString *error)
+{
+    stop();
+    {
+        std::lock_guard lock(m_mutex);
+        for (int i = 0; i < m_threads; ++i)
+            m_workers.push_back(std::make_unique<detail::Worker>(*this, i));
+        for (const auto &worker : m_workers)
+            worker->start();
+    }
+    if (!apply(config, error)) {
+        stop();
+        return false;
+    }
+    return true;
+}
+
+std::shared_ptr<StatsNode> EngineCore::statsNode(const std::string &proxy, const std::string &server)
+{
+    auto &node = m_statsNodes[{proxy, server}];
+    if (!node)
+        node = std::make_shared<StatsNode>(m_threads);
+    return node;
+}
+
+bool EngineCore::apply(const EngineConfig &config, QString *error)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_workers.empty()) {
+        if (error)
+            *error = QStringLiteral("The engine is not running.");
+        return false;
+    }
+    std::vector<Frontend> next;
+    std::vector<int> newFds(size_t(config.frontends.size()), -1);
+    std::vector<bool> oldKept(m_frontends.size(), false);
+    auto fail = [&newFds] {
+        for (int fd : newFds) {
+            if (fd >= 0)
+                ::close(fd);
+        }
+        return false;
+    };
+
+    for (qsizetype f = 0; f < config.frontends.size(); ++f) {
+        const FrontendConfig &fc = config.frontends[f];
+        const std::string proxy = fc.name.toStdString();
+        std::vector<detail::ServerRuntime> servers;
+        for (const ServerConfig &sc : fc.servers) {
+            detail::ServerRuntime server;
+            server.name = sc.name.toStdString();
+            if (!resolve(sc.address, sc.port, server.endpoint, error, sc.name))
+                return fail();
+            server.stats = statsNode(proxy, server.name);
+            servers.push_back(std::move(server));
+        }
+        auto backend = std::make_shared<Backend>(fc, std::move(servers), statsNode(proxy, "FRONTEND"),
+                                                 statsNode(proxy, "BACKEND"));
+        Frontend frontend{fc.name, fc.bindAddress, fc.port, {}, backend};
+
+        // Operator and health state of servers that were already running.
+        for (const Frontend &old : m_frontends) {
+            if (old.name == fc.name)
+                backend->restoreState(old.backend->poolState());
+        }
+        // Same address and port: keep the listening socket, so no connection
+        // attempt is refused while the configuration changes.
+        for (size_t o = 0; o < m_frontends.size(); ++o) {
+            const Frontend &old = m_frontends[o];
+            if (!oldKept[o] && fc.port != 0 && old.bindAddress == fc.bindAddress && old.configuredPort == fc.port) {
+                oldKept[o] = true;
+                frontend.shared = old.shared;
+                frontend.shared->maxconn.store(fc.maxconn);
+                break;
+            }
+        }
+        if (!frontend.shared) {
+            tcp::endpoint bind;
+            if (!resolve(fc.bindAddress, fc.port, bind, error, fc.name))
+                return fail();
+            const int fd = bindListener(bind, fc.name, fc.bindAddress, error);
+            if (fd < 0)
+                return fail();
+            newFds[size_t(f)] = fd;
+            frontend.shared = std::make_shared<FrontendShared>();
+            frontend.shared->name = proxy;
+            frontend.shared->bind = bind;
+            frontend.shared->maxconn.store(fc.maxconn);
+        }
+        next.push_back(std::move(frontend));
+    }
+
+    // Everything could bind: switch over.
+    for (size_t o = 0; o < m_frontends.size(); ++o) {
+        if (!oldKept[o]) {
+            onEveryWorker([shared = m_frontends[o].shared](detail::Worker &w) { w.closeListener(shared.get()); });
+        }
+    }
+    for (size_t f = 0; f < next.size(); ++f) {
+        const Frontend &frontend = next[f];
+        const int fd = newFds[f];
+        if (fd < 0) {
+            onEveryWorker([shared = frontend.shared, backend = frontend.backend](detail::Worker &w) {
+                w.setBackend(shared.get(), backend);
+            });
+            continue;
+        }
+        for (const auto &worker : m_workers) {
+            const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            worker->post([w = worker.get(), shared = frontend.shared, backend = frontend.backend, own] {
+                w->addListener(std::make_shared<detail::Listener>(*w, shared, own, backend));
+            });
+        }
+        ::close(fd);
+    }
+    m_frontends = std::move(next);
+    return true;
+}
+
+void EngineCore::stop()
+{
+    std::vector<std::unique_ptr<detail::Worker>> workers;
+    std::vector<Frontend> frontends;
+    {
+        std::lock_guard lock(m_mutex);
+        workers.swap(m_workers);
+        frontends.swap(m_frontends);
+        m_statsPort = 0;
+    }
+    // Workers are joined outside the lock: a stats request on a worker may
+    // be waiting for it.
+    for (const Frontend &frontend : frontends)
+        frontend.backend->shutdown();
+    for (const auto &worker : workers)
+        worker->join();
+    for (const auto &worker : workers)
+        worker->destroy();
+}
+
+bool EngineCore::isRunning() const
+{
+    std::lock_guard lock(m_mutex);
+    return !m_workers.empty();
+}
+
+quint16 EngineCore::listenPort(const QString &frontend) const
+{
+    std::lock_guard lock(m_mutex);
+    for (const Frontend &f : m_frontends) {
+        if (f.name == frontend)
+            return f.shared->bind.port();
+    }
+    return 0;
+}
+
+std::shared_ptr<Backend> EngineCore::findBackend(const QString &frontend, const QString &server, int &index,
+                                                 QString *error) const
+{
+    for (const Frontend &f : m_frontends) {
+        if (f.name != frontend)
+            continue;
+        index = f.backend->indexOf(server.toStdString());
+        if (index < 0) {
+            if (error)
+                *error = QStringLiteral("%1 has no server named “%2”.").arg(frontend, server);
+            return {};
+        }
+        return f.backend;
+    }
+    if (error)
+        *error = QStringLiteral("There is no load balancer named “%1” running.").arg(frontend);
+    return {};
+}
+
+bool EngineCore::setServerState(const QString &frontend, const QString &server, AdminState state, QString *error)
+{
+    std::lock_guard lock(m_mutex);
+    int index = -1;
+    const auto backend = findBackend(frontend, server, index, error);
+    if (backend)
+        backend->setAdmin(index, state);
+    return bool(backend);
+}
+
+bool EngineCore::setServerWeight(const QString &frontend, const QString &server, int weight, QString *error)
+{
+    std::lock_guard lock(m_mutex);
+    int index = -1;
+    const auto backend = findBackend(frontend, server, index, error);
+    if (backend)
+        backend->setWeight(index, weight);
+    return bool(backend);
+}
+
+bool EngineCore::setServerHealth(const QString &frontend, const QString &server, bool up, QString *error)
+{
+    std::lock_guard lock(m_mutex);
+    int index = -1;
+    const auto backend = findBackend(frontend, server, index, error);
+    if (backend)
+        backend->setUp(index, up);
+    return bool(backend);
+}
+
+StatsSnapshot EngineCore::stats() const
+{
+    std::lock_guard lock(m_mutex);
+    const detail::Clock::time_point now = detail::Clock::now();
+    StatsSnapshot snapshot;
+    for (const Frontend &frontend : m_frontends) {
+        const Backend &backend = *frontend.backend;
+        const std::string proxy = frontend.name.toStdString();
+
+        StatsRow front;
+        front.pxname = proxy;
+        front.svname = "FRONTEND";
+        front.type = StatsRow::Type::Frontend;
+        front.status = "OPEN";
+        front.slim = uint64_t(frontend.shared->maxconn.load());
+        addCounters(*m_statsNodes.at({proxy, "FRONTEND"}), front, now);
+        snapshot.rows.push_back(std::move(front));
+
+        StatsRow back;
+        back.pxname = proxy;
+        back.svname = "BACKEND";
+        back.type = StatsRow::Type::Backend;
+        addCounters(*m_statsNodes.at({proxy, "BACKEND"}), back, now);
+
+        const std::vector<PoolServer> pool = backend.poolState();
+        bool anyActive = false;
+        for (const PoolServer &s : pool)
+            anyActive = anyActive || (!s.backup && s.usable());
+        bool firstBackupTaken = false;
+        for (size_t i = 0; i < pool.size(); ++i) {
+            const PoolServer &s = pool[i];
+            StatsRow row;
+            row.pxname = proxy;
+            row.svname = backend.servers()[i].name;
+            row.type = StatsRow::Type::Server;
+            if (!s.up)
+                row.status = "DOWN";
+            else if (s.admin == AdminState::Maint)
+                row.status = "MAINT";
+            else if (s.admin == AdminState::Drain)
+                row.status = "DRAIN";
+            else
+                row.status = "UP";
+            row.weight = uint64_t(s.weight);
+            row.act = s.backup ? 0 : 1;
+            row.bck = s.backup ? 1 : 0;
+            row.slim = uint64_t(s.maxconn);
+            addCounters(*backend.servers()[i].stats, row, now);
+            // The backend's weight and counts are those of the servers that
+            // take traffic now: the active ones, or the backups in use.
+            if (s.usable()) {
+                if (!s.backup) {
+                    ++back.act;
+                    back.weight += uint64_t(s.weight);
+                } else {
+                    ++back.bck;
+                    if (!anyActive && (backend.config().allbackups || !firstBackupTaken))
+                        back.weight += uint64_t(s.weight);
+                    firstBackupTaken = true;
+                }
+            }
+            snapshot.rows.push_back(std::move(row));
+        }
+        back.status = back.act + back.bck > 0 ? "UP" : "DOWN";
+        back.qcur = backend.queueLength();
+        back.qmax = backend.queueMax();
+        back.slim = 0;
+        snapshot.rows.push_back(std::move(back));
+    }
+    return snapshot;
+}
+
+bool EngineCore::startStats(const QString &address, quint16 port, QString *error)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_workers.empty()) {
+        if (error)
+            *error = QStringLiteral("The engine is not running.");
+        return false;
+    }
+    tcp::endpoint bind;
+    if (!resolve(address, port, bind, error, QStringLiteral("the stats listener")))
+        return false;
+    const int fd = bindListener(bind, QStringLiteral("the stats listener"), address, error);
+    if (fd < 0)
+        return false;
+    m_statsPort = bind.port();
+    detail::Worker *worker = m_workers.front().get();
+    worker->post([worker, this, fd, bind] {
+        std::make_shared<detail::StatsListener>(*worker, *this, fd, bind)->start();
+    });
+    return true;
+}
+
+quint16 EngineCore::statsPort() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_statsPort;
+}
+
+Engine::Engine(int threads)
+    : m_core(std::make_unique<EngineCore>(threads))
+{}
+
+Engine::~Engine() = default;
+
+bool Engine::start(const EngineConfig &config, QString *error)
+{
+    return m_core->start(config, error);
+}
+
+bool Engine::apply(const EngineConfig &config, QString *error)
+{
+    return m_core->apply(config, error);
+}
+
+void Engine::stop()
+{
+    m_core->stop();
+}
+
+bool Engine::isRunning() const
+{
+    return m_core->isRunning();
+}
+
+quint16 Engine::listenPort(const QString &frontend) const
+{
+    return m_core->listenPort(frontend);
+}
+
+bool Engine::setServerState(const QString &frontend, const QString &server, AdminState state, QString *error)
+{
+    return m_core->setServerState(frontend, server, state, error);
+}
+
+bool Engine::setServerWeight(const QString &frontend, const QString &server, int weight, QString *error)
+{
+    return m_core->setServerWeight(frontend, server, weight, error);
+}
+
+bool Engine::setServerHealth(const QString &frontend, const QString &server, bool up, QString *error)
+{
+    return m_core->setServerHealth(frontend, server, up, error);
+}
+
+StatsSnapshot Engine::stats() const
+{
+    return m_core->stats();
+}
+
+bool Engine::startStats(const QString &address, quint16 port, QString *error)
+{
+    return m_core->startStats(address, port, error);
+}
+
+quint16 Engine::statsPort() const
+{
+    return m_core->statsPort();
+}
+
+} // namespace Loadstar::Engine
