@@ -41,6 +41,8 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
     frontend.timeoutClient = lb.intProperty(QStringLiteral("timeout_client"));
     frontend.timeoutServer = lb.intProperty(QStringLiteral("timeout_server"));
     frontend.timeoutQueue = lb.intProperty(QStringLiteral("timeout_queue"));
+    frontend.timeoutHttpRequest = lb.intProperty(QStringLiteral("timeout_http_request"));
+    frontend.timeoutHttpKeepAlive = lb.intProperty(QStringLiteral("timeout_http_keep_alive"));
     for (const Link &link : topology.linksFrom(lb.id)) {
         const Node *server = topology.node(link.to);
         if (!server || !isServerKind(server->kind))

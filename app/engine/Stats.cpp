@@ -336,9 +336,9 @@ std::string formatStatsCsv(const StatsSnapshot &snapshot)
     std::map<std::string, uint64_t> proxyIds;
     std::map<std::string, uint64_t> serverCounts;
     for (const StatsRow &row : snapshot.rows) {
-        const auto [it, added] = proxyIds.try_emplace(row.pxname, proxyIds.size() + 1);
+        const uint64_t iid = proxyIds.try_emplace(row.pxname, proxyIds.size() + 1).first->second;
         const uint64_t sid = row.type == T::Server ? ++serverCounts[row.pxname] : 0;
-        appendCsvLine(out, csvLine(row, it->second, sid));
+        appendCsvLine(out, csvLine(row, iid, sid));
     }
     out += '\n'; // HAProxy's CLI ends every answer with an empty line
     return out;

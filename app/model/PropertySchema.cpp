@@ -136,6 +136,10 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                        "Inactivity allowed on the server side"));
     lb.append(duration("timeout_queue", "Queue timeout", "Timeouts", 5000,
                        "Time a request may wait for a free server slot"));
+    lb.append(duration("timeout_http_request", "HTTP request timeout", "Timeouts", 10000,
+                       "Time a client has to send a complete request head; after it the client gets 408"));
+    lb.append(duration("timeout_http_keep_alive", "Keep-alive timeout", "Timeouts", 10000,
+                       "Idle time allowed on a client connection between two requests"));
 
     const QStringList httpChecks = latin1List({"none", "tcp", "http"});
     for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {

@@ -201,6 +201,39 @@ private slots:
         QCOMPARE(*DocumentFile::read(upgraded, &error), *t);
     }
 
+    void documentsFromBeforeTheHttpTimeoutsGetTheirDefaults()
+    {
+        const QStringList added{QStringLiteral("timeout_http_request"), QStringLiteral("timeout_http_keep_alive")};
+        const QByteArray shipped = readAll(QStringLiteral(":/documents/reference.json"));
+        QByteArrayList lines = shipped.split('\n');
+        lines.removeIf([](const QByteArray &line) { return line.contains("\"timeout_http_"); });
+        QCOMPARE(lines.size(), shipped.count('\n') + 1 - 2);
+        const QString oldJson = m_dir->filePath(QStringLiteral("old.json"));
+        writeAll(oldJson, lines.join('\n'));
+
+        // The same design in a .loadstar saved before them, and a version-1 file.
+        const QString oldSqlite = m_dir->filePath(QStringLiteral("old.loadstar"));
+        QString error;
+        QVERIFY(DocumentFile::write(referenceDocument(), oldSqlite, &error));
+        execSql(oldSqlite, {QStringLiteral("DELETE FROM node_properties WHERE key LIKE 'timeout_http_%'")});
+
+        const QList<std::pair<QString, QString>> documents{
+            {oldJson, QStringLiteral("lb")},
+            {oldSqlite, QStringLiteral("lb")},
+            {QStringLiteral(TEST_DATA_DIR "/reference-v1.loadstar"), QStringLiteral("edge")}};
+        for (const auto &[path, balancer] : documents) {
+            const auto t = DocumentFile::read(path, &error);
+            QVERIFY2(t, qPrintable(error));
+            const Node *lb = t->nodeByName(balancer);
+            for (const QString &key : added) {
+                QVERIFY2(lb->properties.contains(key), qPrintable(path + QLatin1Char(' ') + key));
+                QCOMPARE(lb->intProperty(key), 10000);
+            }
+        }
+        // Saved again, the old JSON is today's reference design, defaults written out.
+        QCOMPARE(JsonFormat::write(*DocumentFile::read(oldJson, &error)), shipped);
+    }
+
     void badFilesGetOneClearError_data()
     {
         QTest::addColumn<QByteArray>("kind");

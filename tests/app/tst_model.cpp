@@ -188,6 +188,23 @@ private slots:
         QCOMPARE(lb.servers.at(0).check.type, QStringLiteral("http"));
         QCOMPARE(lb.servers.at(0).check.expectLow, 200);
         QCOMPARE(lb.servers.at(0).check.expectHigh, 399);
+        QCOMPARE(lb.timeoutQueue, 5000);
+        QCOMPARE(lb.timeoutHttpRequest, 10000);
+        QCOMPARE(lb.timeoutHttpKeepAlive, 10000);
+    }
+
+    void httpTimeoutsReachTheEngine()
+    {
+        Topology reference = referenceDocument();
+        Node *lb = reference.node(reference.nodeByName(QStringLiteral("lb"))->id);
+        QCOMPARE(lb->setProperty(QStringLiteral("timeout_http_request"), 3000), QString());
+        QCOMPARE(lb->setProperty(QStringLiteral("timeout_http_keep_alive"), QStringLiteral("750")), QString());
+        QVERIFY(!lb->setProperty(QStringLiteral("timeout_http_request"), 0).isEmpty());
+
+        const Engine::CompileResult result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.frontends.first().timeoutHttpRequest, 3000);
+        QCOMPARE(result.config.frontends.first().timeoutHttpKeepAlive, 750);
     }
 
     void invalidTopologyDoesNotCompile()
