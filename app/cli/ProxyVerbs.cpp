@@ -173,6 +173,10 @@ int proxyVerb(const QCommandLineParser &parser, const QStringList &)
     frontend.name = QStringLiteral("proxy");
     frontend.bindAddress = from->host;
     frontend.port = from->port;
+    // Like HAProxy with only `timeout client` set: the wait for a request and
+    // between requests falls back to the client timeout.
+    frontend.timeoutHttpRequest = frontend.timeoutClient;
+    frontend.timeoutHttpKeepAlive = frontend.timeoutClient;
     frontend.balance = parser.value(QStringLiteral("balance"));
     if (!kAlgorithms.contains(frontend.balance)) {
         return usageError(command, QStringLiteral("unknown --balance “%1”; use %2")

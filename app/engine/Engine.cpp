@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -156,8 +157,17 @@ bool EngineCore::start(const EngineConfig &config, QString *error)
     stop();
     {
         std::lock_guard lock(m_mutex);
+        // A proxy needs two descriptors per connection: take all the system
+        // allows (HAProxy does the same), and keep at most a quarter of them
+        // for idle server connections (HAProxy's pool-high-fd-ratio).
+        rlimit files{};
+        if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+            files.rlim_cur = files.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &files);
+        }
+        const size_t idleLimit = std::max<size_t>(16, size_t(files.rlim_cur) / 4 / size_t(m_threads));
         for (int i = 0; i < m_threads; ++i)
-            m_workers.push_back(std::make_unique<detail::Worker>(*this, i));
+            m_workers.push_back(std::make_unique<detail::Worker>(*this, i, idleLimit));
         for (const auto &worker : m_workers)
             worker->start();
     }

@@ -315,7 +315,7 @@ void HttpSession::beginExchange(const Http::Head &head)
     m_status = 0;
     CounterBlock &frontend = frontendCounters();
     frontend.reqTot.add();
-    frontend.reqRate.add(now);
+    frontend.reqRate.add(coarseNow());
     backendCounters().reqTot.add();
     m_headRequest = head.method == "HEAD";
     m_clientKeepAlive = head.keepAlive;

@@ -19,7 +19,7 @@ ProxySession::ProxySession(Worker &worker, std::shared_ptr<Listener> listener, t
     CounterBlock &frontend = frontendCounters();
     frontend.stot.add();
     frontend.scur.increment();
-    frontend.rate.add(Clock::now());
+    frontend.rate.add(coarseNow());
 }
 
 ProxySession::~ProxySession()
@@ -83,7 +83,7 @@ void ProxySession::assigned(int server)
         counters->stot.add();
         counters->lbtot.add();
         counters->scur.increment();
-        counters->rate.add(Clock::now());
+        counters->rate.add(coarseNow());
     }
 }
 

@@ -74,11 +74,12 @@ void BufferPool::put(Buffer &buffer)
         std::free(data);
 }
 
-Worker::Worker(EngineCore &core, int index)
+Worker::Worker(EngineCore &core, int index, size_t idleLimit)
     : m_core(core)
     , m_index(index)
     , m_io(std::make_unique<asio::io_context>(1))
     , m_ticker(std::make_unique<asio::steady_timer>(*m_io))
+    , m_idleLimit(idleLimit)
 {}
 
 Worker::~Worker()
@@ -109,6 +110,7 @@ void Worker::destroy()
     // them, and their destructors still need this worker's lists and pool.
     m_listeners.clear();
     m_idle.clear();
+    m_idleCount = 0;
     m_ticker.reset();
     m_io.reset();
 }
@@ -134,7 +136,7 @@ void Worker::unlink(Session *session)
 
 void Worker::tick()
 {
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = coarseNow();
     // Collect first: onDeadline() may end a session and unlink it.
     std::vector<std::shared_ptr<Session>> due;
     for (Session *session = m_sessions; session; session = session->m_next) {
@@ -166,6 +168,7 @@ std::shared_ptr<ServerConnection> Worker::takeIdle(const tcp::endpoint &endpoint
         return {};
     std::shared_ptr<ServerConnection> connection = std::move(it->second.back());
     it->second.pop_back();
+    --m_idleCount;
     ++connection->idleToken;
     asio::error_code ignored;
     connection->socket.cancel(ignored); // the watch for a close while idle
@@ -174,7 +177,10 @@ std::shared_ptr<ServerConnection> Worker::takeIdle(const tcp::endpoint &endpoint
 
 void Worker::putIdle(std::shared_ptr<ServerConnection> connection)
 {
-    connection->idleSince = Clock::now();
+    if (m_idleCount >= m_idleLimit)
+        return; // closed: idle connections may not starve clients of descriptors
+    ++m_idleCount;
+    connection->idleSince = coarseNow();
     watchIdle(connection);
     m_idle[connection->endpoint].push_back(std::move(connection));
 }
@@ -199,18 +205,20 @@ void Worker::dropIdle(const ServerConnection *connection)
     if (it == m_idle.end())
         return;
     auto &list = it->second;
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [connection](const auto &idle) { return idle.get() == connection; }),
-               list.end());
+    const auto kept = std::remove_if(list.begin(), list.end(),
+                                     [connection](const auto &idle) { return idle.get() == connection; });
+    m_idleCount -= size_t(list.end() - kept);
+    list.erase(kept, list.end());
 }
 
 void Worker::purgeIdle(Clock::time_point now)
 {
     for (auto it = m_idle.begin(); it != m_idle.end();) {
         auto &list = it->second;
-        list.erase(std::remove_if(list.begin(), list.end(),
-                                  [now](const auto &idle) { return now - idle->idleSince > IdleServerLifetime; }),
-                   list.end());
+        const auto kept = std::remove_if(list.begin(), list.end(),
+                                         [now](const auto &idle) { return now - idle->idleSince > IdleServerLifetime; });
+        m_idleCount -= size_t(list.end() - kept);
+        list.erase(kept, list.end());
         it = list.empty() ? m_idle.erase(it) : std::next(it);
     }
 }
@@ -253,6 +261,7 @@ void Worker::abortSessions()
         listener->close();
     m_listeners.clear();
     m_idle.clear();
+    m_idleCount = 0;
 }
 
 Backend::Backend(const FrontendConfig &config, std::vector<ServerRuntime> servers,

@@ -121,7 +121,8 @@ struct FrontendShared;
 class Worker
 {
 public:
-    Worker(EngineCore &core, int index);
+    // `idleLimit`: idle server connections this worker keeps at most.
+    Worker(EngineCore &core, int index, size_t idleLimit);
     ~Worker();
 
     asio::io_context &io() { return *m_io; }
@@ -171,6 +172,8 @@ private:
     BufferPool m_buffers;
     Session *m_sessions = nullptr; // intrusive list through Session::m_prev/m_next
     std::map<tcp::endpoint, std::vector<std::shared_ptr<ServerConnection>>> m_idle;
+    size_t m_idleCount = 0;
+    size_t m_idleLimit;
     std::vector<std::shared_ptr<Listener>> m_listeners;
     unsigned m_ticks = 0;
 };
@@ -198,7 +201,7 @@ public:
 protected:
     void setDeadline(int milliseconds)
     {
-        m_deadline = milliseconds > 0 ? Clock::now() + std::chrono::milliseconds(milliseconds)
+        m_deadline = milliseconds > 0 ? coarseNow() + std::chrono::milliseconds(milliseconds)
                                       : Clock::time_point::max();
     }
     void clearDeadline() { m_deadline = Clock::time_point::max(); }
