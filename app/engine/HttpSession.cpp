@@ -143,7 +143,7 @@ bool BodyTracker::take(std::string_view data, size_t &bytes)
     return true;
 }
 
-HttpSession::HttpSession(Worker &worker, std::shared_ptr<Listener> listener, tcp::socket client)
+HttpSession::HttpSession(Worker &worker, std::shared_ptr<Listener> listener, Socket client)
     : ProxySession(worker, std::move(listener), std::move(client))
 {
     asio::error_code error;
@@ -249,7 +249,7 @@ void HttpSession::onClientData()
         return;
     case Phase::RequestBody: {
         size_t bytes = 0;
-        if (!m_requestBody.take(m_in.view(), bytes)) {
+        if (!m_body.take(m_in.view(), bytes)) {
             frontendCounters().ereq.add();
             sendError(400, "malformed chunked body");
             return;
@@ -271,7 +271,7 @@ void HttpSession::onClientData()
                                   return;
                               }
                               self->m_in.consume(bytes);
-                              if (self->m_requestBody.done()) {
+                              if (self->m_body.done()) {
                                   self->waitForResponse();
                               } else {
                                   self->setDeadline(self->m_backend->config().timeoutClient);
@@ -341,15 +341,15 @@ void HttpSession::beginExchange(const Http::Head &head)
     m_out.append("\r\n\r\n");
     m_in.consume(head.size);
 
-    m_requestBody.start(head.framing, head.contentLength);
+    m_body.start(head.framing, head.contentLength);
     size_t bytes = 0;
-    if (!m_requestBody.take(m_in.view(), bytes)) {
+    if (!m_body.take(m_in.view(), bytes)) {
         frontend.ereq.add();
         sendError(400, "malformed chunked body");
         return;
     }
     m_pendingBody = bytes;
-    m_replayable = m_requestBody.done();
+    m_replayable = m_body.done();
     m_phase = Phase::Dispatching;
     clearDeadline();
     requestServer(true);
@@ -388,7 +388,7 @@ void HttpSession::onRequestSent(const asio::error_code &error)
         serverFailed(502);
         return;
     }
-    if (!m_requestBody.done()) {
+    if (!m_body.done()) {
         // The body is longer than what came with the head: stream the rest.
         m_in.consume(m_pendingBody);
         m_pendingBody = 0;
@@ -504,9 +504,9 @@ void HttpSession::onResponseHead(const Http::Head &head)
     m_out.append("\r\n");
     m_from.consume(head.size);
 
-    m_responseBody.start(head.framing, head.contentLength);
+    m_body.start(head.framing, head.contentLength);
     size_t bytes = 0;
-    if (!m_responseBody.take(m_from.view(), bytes)) {
+    if (!m_body.take(m_from.view(), bytes)) {
         serverFailed(502);
         return;
     }
@@ -538,7 +538,7 @@ void HttpSession::onResponseSent(const asio::error_code &error, size_t bytes)
     m_from.consume(bytes);
     backendCounters().bout.add(bytes);
     serverCounters().bout.add(bytes);
-    if (m_responseBody.done())
+    if (m_body.done())
         finishExchange();
     else
         readResponseBody();
@@ -554,7 +554,7 @@ void HttpSession::readResponseBody()
             if (self->stale(connection))
                 return;
             if (error) {
-                if (error == asio::error::eof && self->m_responseBody.framing() == Http::Framing::UntilClose) {
+                if (error == asio::error::eof && self->m_body.framing() == Http::Framing::UntilClose) {
                     self->m_serverKeepAlive = false;
                     self->finishExchange();
                     return;
@@ -570,7 +570,7 @@ void HttpSession::readResponseBody()
             }
             self->m_from.produced(n);
             size_t bytes = 0;
-            if (!self->m_responseBody.take(self->m_from.view(), bytes)) {
+            if (!self->m_body.take(self->m_from.view(), bytes)) {
                 self->serverCounters().eresp.add();
                 self->backendCounters().eresp.add();
                 self->closeServerConnection();

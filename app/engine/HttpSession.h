@@ -30,7 +30,7 @@ private:
 class HttpSession final : public ProxySession
 {
 public:
-    HttpSession(Worker &worker, std::shared_ptr<Listener> listener, tcp::socket client);
+    HttpSession(Worker &worker, std::shared_ptr<Listener> listener, Socket client);
     ~HttpSession() override;
 
     void start();
@@ -82,7 +82,7 @@ private:
 
     Phase m_phase = Phase::Idle;
     bool m_firstRequest = true;
-    char m_first[512];  // the first bytes of a request, read while idle
+    char m_first[160];  // the first bytes of a request, read while idle (most fit)
     Buffer m_in;   // from the client
     Buffer m_out;  // heads Loadstar writes
     Buffer m_from; // from the server
@@ -95,8 +95,7 @@ private:
     bool m_headRequest = false;
     bool m_clientKeepAlive = true;
     bool m_serverKeepAlive = true;
-    BodyTracker m_requestBody;
-    BodyTracker m_responseBody;
+    BodyTracker m_body; // the request's body, then the response's
     size_t m_pendingBody = 0;    // body bytes in m_in sent with the head, kept for a resend
     bool m_replayable = false;   // the whole request went out in one write
     bool m_replayed = false;

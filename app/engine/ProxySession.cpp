@@ -4,7 +4,7 @@
 
 namespace Loadstar::Engine::detail {
 
-ProxySession::ProxySession(Worker &worker, std::shared_ptr<Listener> listener, tcp::socket client)
+ProxySession::ProxySession(Worker &worker, std::shared_ptr<Listener> listener, Socket client)
     : Session(worker)
     , m_listener(std::move(listener))
     , m_client(std::move(client))

@@ -11,7 +11,7 @@ namespace Loadstar::Engine::detail {
 class ProxySession : public Session
 {
 public:
-    ProxySession(Worker &worker, std::shared_ptr<Listener> listener, tcp::socket client);
+    ProxySession(Worker &worker, std::shared_ptr<Listener> listener, Socket client);
     ~ProxySession() override;
 
     void onDeadline() override;
@@ -40,7 +40,7 @@ protected:
     static uint64_t millisecondsSince(Clock::time_point start);
 
     std::shared_ptr<Listener> m_listener;
-    tcp::socket m_client;
+    Socket m_client;
     uint32_t m_sourceHash = 0;
     std::shared_ptr<Backend> m_backend; // for the current request (HTTP) or connection (TCP)
     int m_server = -1;                  // holds a slot of this server while >= 0

@@ -460,12 +460,12 @@ void Listener::accept()
         return;
     }
     m_accepting = true;
-    m_acceptor.async_accept(m_worker.io(), [self = shared_from_this()](const asio::error_code &error, tcp::socket socket) {
+    m_acceptor.async_accept(m_worker.io(), [self = shared_from_this()](const asio::error_code &error, Socket socket) {
         self->onAccepted(error, std::move(socket));
     });
 }
 
-void Listener::onAccepted(const asio::error_code &error, tcp::socket socket)
+void Listener::onAccepted(const asio::error_code &error, Socket socket)
 {
     m_accepting = false;
     if (m_closed)

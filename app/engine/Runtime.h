@@ -27,6 +27,11 @@ class EngineCore;
 namespace Loadstar::Engine::detail {
 
 using asio::ip::tcp;
+// Sockets bound to an io_context's own executor rather than the type-erased
+// default: smaller sockets and smaller pending operations, per connection.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 
 // A 16 KiB I/O buffer (HAProxy's bufsize) with a read and a write position.
 class Buffer
@@ -105,7 +110,7 @@ class Worker;
 struct ServerConnection
 {
     ServerConnection(asio::io_context &io, const tcp::endpoint &to) : socket(io), endpoint(to) {}
-    tcp::socket socket;
+    Socket socket;
     tcp::endpoint endpoint;
     uint64_t idleToken = 0; // changes whenever it leaves the idle list
     Clock::time_point idleSince;
@@ -319,11 +324,11 @@ public:
 
 private:
     void accept();
-    void onAccepted(const asio::error_code &error, tcp::socket socket);
+    void onAccepted(const asio::error_code &error, Socket socket);
 
     Worker &m_worker;
     std::shared_ptr<FrontendShared> m_frontend;
-    tcp::acceptor m_acceptor;
+    Acceptor m_acceptor;
     std::shared_ptr<Backend> m_backend;
     bool m_closed = false;
     bool m_accepting = false;

@@ -67,7 +67,7 @@ std::string setServer(EngineCore &core, const QUrlQuery &query)
 class StatsSession final : public Session
 {
 public:
-    StatsSession(Worker &worker, EngineCore &core, tcp::socket socket)
+    StatsSession(Worker &worker, EngineCore &core, Socket socket)
         : Session(worker), m_core(core), m_socket(std::move(socket))
     {}
 
@@ -121,7 +121,7 @@ private:
     }
 
     EngineCore &m_core;
-    tcp::socket m_socket;
+    Socket m_socket;
     std::string m_buffer;
     size_t m_used = 0;
     std::string m_answer;
@@ -171,7 +171,7 @@ void StatsListener::start()
 
 void StatsListener::accept()
 {
-    m_acceptor.async_accept(m_worker.io(), [self = shared_from_this()](const asio::error_code &error, tcp::socket socket) {
+    m_acceptor.async_accept(m_worker.io(), [self = shared_from_this()](const asio::error_code &error, Socket socket) {
         if (error == asio::error::operation_aborted || !self->m_acceptor.is_open())
             return;
         if (!error)

@@ -22,7 +22,7 @@ private:
 
     Worker &m_worker;
     EngineCore &m_core;
-    tcp::acceptor m_acceptor;
+    Acceptor m_acceptor;
 };
 
 // The answer to one request, whole (status line, fields and body), so the

@@ -4,7 +4,7 @@
 
 namespace Loadstar::Engine::detail {
 
-TcpSession::TcpSession(Worker &worker, std::shared_ptr<Listener> listener, tcp::socket client)
+TcpSession::TcpSession(Worker &worker, std::shared_ptr<Listener> listener, Socket client)
     : ProxySession(worker, std::move(listener), std::move(client))
     , m_start(Clock::now())
 {}

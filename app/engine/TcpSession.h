@@ -10,7 +10,7 @@ namespace Loadstar::Engine::detail {
 class TcpSession final : public ProxySession
 {
 public:
-    TcpSession(Worker &worker, std::shared_ptr<Listener> listener, tcp::socket client);
+    TcpSession(Worker &worker, std::shared_ptr<Listener> listener, Socket client);
     ~TcpSession() override;
 
     void start();
@@ -32,8 +32,8 @@ private:
     void onWritten(bool upstream, const asio::error_code &error, size_t bytes);
     void halfClose(bool upstream);
     void touch();
-    tcp::socket &source(bool upstream) { return upstream ? m_client : m_connection->socket; }
-    tcp::socket &sink(bool upstream) { return upstream ? m_connection->socket : m_client; }
+    Socket &source(bool upstream) { return upstream ? m_client : m_connection->socket; }
+    Socket &sink(bool upstream) { return upstream ? m_connection->socket : m_client; }
 
     Pipe m_up;   // client → server
     Pipe m_down; // server → client
