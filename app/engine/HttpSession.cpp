@@ -10,7 +10,8 @@ namespace {
 // Heads may take 15 KiB of a 16 KiB buffer; the rest is room for what the
 // proxy adds (HAProxy's maxrewrite).
 constexpr size_t RewriteRoom = 1024;
-const Http::Limits RequestLimits{Buffer::Size - RewriteRoom, 100, uint64_t(1) << 40};
+// Bodies announced beyond 1 GiB get 413 (the parser's default limit).
+const Http::Limits RequestLimits{Buffer::Size - RewriteRoom, 100, Http::Limits().maxBodyBytes};
 const Http::Limits ResponseLimits{Buffer::Size - RewriteRoom, 100, uint64_t(1) << 62};
 // How long a closing connection may keep sending before it is cut.
 constexpr int LingerMilliseconds = 1000;
@@ -319,6 +320,7 @@ void HttpSession::beginExchange(const Http::Head &head)
     backendCounters().reqTot.add();
     m_headRequest = head.method == "HEAD";
     m_clientKeepAlive = head.keepAlive;
+    m_clientHttp10 = head.versionMinor == 0;
 
     ensureBuffer(m_out);
     m_out.clear();
@@ -501,6 +503,8 @@ void HttpSession::onResponseHead(const Http::Head &head)
     appendFields(m_out, head);
     if (!m_clientKeepAlive)
         m_out.append("Connection: close\r\n");
+    else if (m_clientHttp10) // HTTP/1.0 closes unless told otherwise
+        m_out.append("Connection: keep-alive\r\n");
     m_out.append("\r\n");
     m_from.consume(head.size);
 

@@ -94,6 +94,7 @@ private:
     Clock::time_point m_requestSent;
     bool m_headRequest = false;
     bool m_clientKeepAlive = true;
+    bool m_clientHttp10 = false;
     bool m_serverKeepAlive = true;
     BodyTracker m_body; // the request's body, then the response's
     size_t m_pendingBody = 0;    // body bytes in m_in sent with the head, kept for a resend
