@@ -5,7 +5,10 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace Loadstar::Test {
 
@@ -118,6 +121,7 @@ void TestBackend::stop()
     m_held.clear();
     const auto sockets = m_connections.keys();
     m_connections.clear();
+    m_inProgress = 0;
     for (QTcpSocket *socket : sockets) {
         socket->disconnect(this);
         socket->abort();
@@ -131,8 +135,7 @@ void TestBackend::onNewConnection()
         m_connections.insert(socket, Connection{++m_accepted, {}, false});
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
-            m_connections.remove(socket);
-            m_held.removeIf([socket](const Held &request) { return request.socket == socket; });
+            forget(socket);
             socket->deleteLater();
         });
     }
@@ -192,6 +195,7 @@ void TestBackend::process(QTcpSocket *socket)
                                                          : connection.contains("keep-alive");
     m_requests.append(request);
     it->busy = true;
+    m_maxInProgress = std::max(m_maxInProgress, ++m_inProgress);
     handle(socket, request, keepAlive);
 }
 
@@ -267,6 +271,7 @@ void TestBackend::answer(QTcpSocket *socket, const QByteArray &target, bool keep
     const auto it = m_connections.find(socket);
     if (it != m_connections.end()) {
         it->busy = false;
+        --m_inProgress;
         if (!it->in.isEmpty())
             process(socket);
     }
@@ -278,21 +283,47 @@ void TestBackend::reset(QTcpSocket *socket)
     socket->flush();
     const linger option{1, 0};
     ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &option, sizeof option);
-    m_connections.remove(socket);
-    m_held.removeIf([socket](const Held &request) { return request.socket == socket; });
+    forget(socket);
     socket->disconnect(this);
     socket->abort();
     socket->deleteLater();
 }
 
-quint16 refusingPort()
+// A connection is gone: it works on nothing any more.
+void TestBackend::forget(QTcpSocket *socket)
 {
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = server.serverPort();
-    server.close();
-    return port;
+    const auto it = m_connections.find(socket);
+    if (it == m_connections.end())
+        return;
+    if (it->busy)
+        --m_inProgress;
+    m_connections.erase(it);
+    m_held.removeIf([socket](const Held &request) { return request.socket == socket; });
+}
+
+RefusingPort::RefusingPort()
+    : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0))
+{
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr *>(&address), size) != 0
+        || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
+        return;
+    m_port = ntohs(address.sin_port);
+}
+
+RefusingPort::~RefusingPort()
+{
+    release();
+}
+
+void RefusingPort::release()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
 }
 
 } // namespace Loadstar::Test

@@ -72,6 +72,9 @@ public:
     // Resets the connections of held requests (PartialHold: mid-response).
     void resetHeld();
 
+    // The most requests it was working on at the same time.
+    int maxInProgress() const { return m_maxInProgress; }
+
     int connectionsAccepted() const { return m_accepted; }
     int openConnections() const { return int(m_connections.size()); }
 
@@ -92,6 +95,7 @@ private:
     void handle(QTcpSocket *socket, const ReceivedRequest &request, bool keepAlive);
     void answer(QTcpSocket *socket, const QByteArray &target, bool keepAlive);
     void reset(QTcpSocket *socket);
+    void forget(QTcpSocket *socket);
 
     QString m_name;
     QTcpServer *m_server;
@@ -108,9 +112,28 @@ private:
     QList<Held> m_held;
     QHash<QTcpSocket *, Connection> m_connections;
     int m_accepted = 0;
+    int m_inProgress = 0;
+    int m_maxInProgress = 0;
 };
 
-// A port on 127.0.0.1 where nothing listens: connecting to it is refused.
-quint16 refusingPort();
+// A port on 127.0.0.1 where nothing listens, so connecting to it is refused.
+// The port stays bound (without listening) while this object lives, so no
+// other socket — the engine's own listener included — can be given it.
+class RefusingPort
+{
+public:
+    RefusingPort();
+    ~RefusingPort();
+    RefusingPort(const RefusingPort &) = delete;
+    RefusingPort &operator=(const RefusingPort &) = delete;
+
+    quint16 port() const { return m_port; }
+    // Frees the port, for a server to start listening on it.
+    void release();
+
+private:
+    int m_fd = -1;
+    quint16 m_port = 0;
+};
 
 } // namespace Loadstar::Test

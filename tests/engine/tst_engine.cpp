@@ -237,7 +237,7 @@ private slots:
         a.release();
         QCOMPARE(first.readResponse().status, 200);
         QCOMPARE(second.readResponse().status, 200);
-        QCOMPARE(serverRow(engine, "a").smax, 1u);
+        QCOMPARE(a.maxInProgress(), 1);
     }
 
     void firstFillsServersInOrder()
@@ -342,7 +342,8 @@ private slots:
     {
         TestBackend b("b");
         QVERIFY(b.listen());
-        FrontendConfig frontend = webFrontend({serverOn("a", refusingPort()), serverOf(b)});
+        RefusingPort refusing;
+        FrontendConfig frontend = webFrontend({serverOn("a", refusing.port()), serverOf(b)});
         frontend.redispatch = true;
         frontend.retries = 3;
         EngineT engine(2);
@@ -371,7 +372,8 @@ private slots:
 
     void retriesWaitATurnAroundThenGive503()
     {
-        FrontendConfig frontend = webFrontend({serverOn("a", refusingPort())});
+        RefusingPort refusing;
+        FrontendConfig frontend = webFrontend({serverOn("a", refusing.port())});
         frontend.retries = 1;
         frontend.timeoutConnect = 300;
         EngineT engine(1);
@@ -397,7 +399,8 @@ private slots:
 
     void retryReachesAServerThatComesBack()
     {
-        const quint16 port = refusingPort();
+        RefusingPort refusing;
+        const quint16 port = refusing.port();
         FrontendConfig frontend = webFrontend({serverOn("a", port)});
         frontend.retries = 3;
         frontend.timeoutConnect = 1000; // a turn-around of 1 s: time to start the server
@@ -409,6 +412,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(serverRow(engine, "a").econ, 1u, 2000);
 
         // The server starts during the turn-around: the retry gets through.
+        refusing.release();
         TestBackend a("a");
         QVERIFY(a.listen(port));
         const HttpResponse response = client.readResponse(5000);
@@ -793,7 +797,7 @@ private slots:
             QCOMPARE(client->readResponse().status, 200);
             delete client;
         }
-        QCOMPARE(serverRow(engine, "a").smax, 1u);
+        QCOMPARE(a.maxInProgress(), 1);
         QCOMPARE(backendRow(engine).qmax, 3u);
         QCOMPARE(backendRow(engine).qcur, 0u);
     }
