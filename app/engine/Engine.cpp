@@ -227,10 +227,12 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
                 backend->restoreState(old.backend->poolState());
         }
         // Same address and port: keep the listening socket, so no connection
-        // attempt is refused while the configuration changes.
+        // attempt is refused while the configuration changes. A frontend of
+        // the same name still on port 0 ("any free port") keeps the port it got.
         for (size_t o = 0; o < m_frontends.size(); ++o) {
             const Frontend &old = m_frontends[o];
-            if (!oldKept[o] && fc.port != 0 && old.bindAddress == fc.bindAddress && old.configuredPort == fc.port) {
+            if (!oldKept[o] && old.bindAddress == fc.bindAddress && old.configuredPort == fc.port
+                && (fc.port != 0 || old.name == fc.name)) {
                 oldKept[o] = true;
                 frontend.shared = old.shared;
                 frontend.shared->maxconn.store(fc.maxconn);

@@ -310,6 +310,7 @@ void HttpSession::parseRequestHead()
 
 void HttpSession::beginExchange(const Http::Head &head)
 {
+    m_backend = m_listener->backend(); // a configuration applied while the connection idled counts
     const Clock::time_point now = Clock::now();
     m_requestStart = now;
     m_replayed = false;

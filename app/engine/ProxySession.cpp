@@ -57,6 +57,7 @@ void ProxySession::takeServer(bool allowReuse)
         m_step = ConnectStep::Queued;
         m_queuedAt = Clock::now();
         setDeadline(m_backend->config().timeoutQueue);
+        holdWhileWaiting();
         return;
     case Backend::Take::NoServer:
         serverUnavailable();
@@ -66,6 +67,7 @@ void ProxySession::takeServer(bool allowReuse)
 
 void ProxySession::onDequeued(int server)
 {
+    stopWaiting();
     if (m_closed || m_step != ConnectStep::Queued) {
         m_backend->release(server);
         return;
@@ -164,6 +166,25 @@ void ProxySession::connectFailed()
     // before the same server is tried again.
     m_step = ConnectStep::RetryWait;
     setDeadline(std::min(m_backend->config().timeoutConnect, 1000));
+    holdWhileWaiting();
+}
+
+// A timer that never fires by itself (the worker's tick enforces the
+// deadline): its pending wait owns the session, as a pending read or write
+// does otherwise. Cancelled when the wait ends; destroyed with the
+// io_context, and the session with it, when the engine stops.
+void ProxySession::holdWhileWaiting()
+{
+    if (!m_waiting)
+        m_waiting = std::make_unique<asio::steady_timer>(m_worker.io());
+    m_waiting->expires_at(asio::steady_timer::time_point::max());
+    m_waiting->async_wait([self = shared_from_this()](const asio::error_code &) {});
+}
+
+void ProxySession::stopWaiting()
+{
+    if (m_waiting)
+        m_waiting->cancel();
 }
 
 void ProxySession::onDeadline()
@@ -172,6 +193,7 @@ void ProxySession::onDeadline()
     case ConnectStep::Queued:
         clearDeadline();
         if (m_backend->unqueue(m_queueId)) {
+            stopWaiting();
             m_step = ConnectStep::None;
             backendCounters().qtime.add(millisecondsSince(m_queuedAt));
             serverUnavailable();
@@ -184,6 +206,7 @@ void ProxySession::onDeadline()
         return;
     case ConnectStep::RetryWait:
         clearDeadline();
+        stopWaiting();
         connect(false);
         return;
     case ConnectStep::None:

@@ -56,12 +56,17 @@ private:
     void connect(bool allowReuse);
     void onConnected(const asio::error_code &error, const std::shared_ptr<ServerConnection> &connection);
     void connectFailed();
+    // Keeps the session alive while it waits in the queue or for the
+    // turn-around, when no socket operation is pending to own it.
+    void holdWhileWaiting();
+    void stopWaiting();
 
     ConnectStep m_step = ConnectStep::None;
     uint64_t m_queueId = 0;
     int m_retriesLeft = 0;
     Clock::time_point m_queuedAt;
     Clock::time_point m_connectStart;
+    std::unique_ptr<asio::steady_timer> m_waiting;
 };
 
 } // namespace Loadstar::Engine::detail

@@ -63,7 +63,7 @@ int SourceBalancer::pick(const QList<PoolServer> &servers, const QList<int> &can
     for (int i : candidates) {
         slot -= servers[i].weight;
         if (slot < 0)
-            return i;
+            return servers[i].hasRoom() ? i : -1; // full: the request waits for this server
     }
     return -1;
 }

@@ -68,7 +68,8 @@ private:
 
 // source: the client's address hashed onto the weighted list of servers
 // (HAProxy's default map-based hash), so a client sticks to one server while
-// the set of usable servers does not change.
+// the set of usable servers does not change. When that server is at its
+// maxconn there is no pick: the request waits in the queue for it.
 class SourceBalancer final : public Balancer
 {
 public:
