@@ -8,6 +8,7 @@
 #include <QHostAddress>
 #include <QTextStream>
 
+#include <algorithm>
 #include <csignal>
 #include <optional>
 #include <pthread.h>
@@ -46,9 +47,12 @@ std::optional<HostPort> parseHostPort(const QString &text)
     if (colon < 0)
         return std::nullopt;
     QString host = text.left(colon);
-    bool ok = false;
-    const uint port = text.mid(colon + 1).toUInt(&ok);
-    if (!ok || port > 65535)
+    const QString digits = text.mid(colon + 1);
+    // Digits only: toUInt() alone would also take "+80" and " 80".
+    const bool allDigits = !digits.isEmpty() && digits.size() <= 5
+                           && std::all_of(digits.cbegin(), digits.cend(), [](QChar c) { return c >= u'0' && c <= u'9'; });
+    const uint port = digits.toUInt();
+    if (!allDigits || port > 65535)
         return std::nullopt;
     if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
         host = host.mid(1, host.size() - 2);
@@ -107,6 +111,12 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         err() << command << ": " << error << "\n";
         return Failure;
     }
+    // The stats listener binds before anything is printed: stdout never
+    // says "listening" for a run that then fails.
+    if (stats && !engine.startStats(stats->host, stats->port, &error)) {
+        err() << command << ": " << error << "\n";
+        return Failure;
+    }
     for (const Engine::FrontendConfig &frontend : config.frontends) {
         QStringList servers;
         for (const Engine::ServerConfig &server : frontend.servers) {
@@ -118,13 +128,8 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
               << (frontend.mode == Engine::FrontendConfig::Mode::Tcp ? "tcp" : "http") << ", " << frontend.balance
               << ") → " << servers.join(QStringLiteral(", ")) << "\n";
     }
-    if (stats) {
-        if (!engine.startStats(stats->host, stats->port, &error)) {
-            err() << command << ": " << error << "\n";
-            return Failure;
-        }
+    if (stats)
         out() << command << ": stats on http://" << stats->host << ":" << engine.statsPort() << "/stats;csv\n";
-    }
     out() << command << ": " << threads << (threads == 1 ? " thread" : " threads") << "; Ctrl+C stops.\n";
     out().flush();
     const char *signal = waitForStopSignal(stopSet);
@@ -137,8 +142,9 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         }
     }
     engine.stop();
-    out() << command << ": stopped on " << signal << " after " << connections << " connections, " << requests
-          << " HTTP requests.\n";
+    out() << command << ": stopped on " << signal << " after " << connections
+          << (connections == 1 ? " connection, " : " connections, ") << requests
+          << (requests == 1 ? " HTTP request.\n" : " HTTP requests.\n");
     return Success;
 }
 

@@ -3,14 +3,21 @@
 #include "document/DocumentFile.h"
 #include "model/Validator.h"
 
+#include <QHostAddress>
 #include <QImage>
+#include <QPointer>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QtTest>
 
 #include <cmath>
+#include <csignal>
+#include <utility>
 
 #include <unistd.h>
 
@@ -53,6 +60,210 @@ QString referenceJson()
     return QStringLiteral(TEST_DATA_DIR "/../../resources/documents/reference.json");
 }
 
+// Every wait on the network or on a running loadstar ends after this long.
+constexpr int Timeout = 10000;
+
+// A port nothing listens on right now, for documents, which cannot say
+// "any port" (the proxy verb can: --from 127.0.0.1:0 prints the port taken).
+quint16 freePort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return server.serverPort();
+}
+
+// A server for the proxy to balance over, on a loopback port of its own. In
+// HTTP it answers every request of a connection (keep-alive) with 200 and its
+// name; in TCP it echoes what it gets after its name ("A:" + bytes).
+class Backend : public QObject
+{
+public:
+    enum class Protocol { Http, Tcp };
+
+    explicit Backend(const QByteArray &name, Protocol protocol = Protocol::Http)
+        : m_name(name)
+        , m_protocol(protocol)
+    {
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, &Backend::accept);
+    }
+
+    bool listen()
+    {
+        if (!m_server.listen(QHostAddress::LocalHost, 0))
+            return false;
+        m_port = m_server.serverPort(); // kept after kill(): the port then refuses
+        return true;
+    }
+    quint16 port() const { return m_port; }
+    QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
+    QByteArray name() const { return m_name; }
+    int requests() const { return m_requests; }
+
+    // HTTP requests get no answer until release(), as from a slow server.
+    void hold() { m_holding = true; }
+    void release()
+    {
+        m_holding = false;
+        for (const QPointer<QTcpSocket> &socket : std::exchange(m_held, {})) {
+            if (socket)
+                answer(socket);
+        }
+    }
+
+    // Stops listening and cuts every connection: from now on the port
+    // refuses connections, as a crashed server's does.
+    void kill()
+    {
+        m_server.close();
+        for (QTcpSocket *socket : m_server.findChildren<QTcpSocket *>())
+            socket->abort();
+    }
+
+private:
+    void accept()
+    {
+        while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+            QObject::connect(socket, &QTcpSocket::readyRead, this, [this, socket] { serve(socket); });
+            QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        }
+    }
+
+    void serve(QTcpSocket *socket)
+    {
+        if (m_protocol == Protocol::Tcp) {
+            socket->write(m_name + ':' + socket->readAll());
+            return;
+        }
+        QByteArray buffer = socket->property("pending").toByteArray() + socket->readAll();
+        for (qsizetype end; (end = buffer.indexOf("\r\n\r\n")) >= 0; buffer.remove(0, end + 4)) {
+            ++m_requests;
+            if (m_holding)
+                m_held.append(socket);
+            else
+                answer(socket);
+        }
+        socket->setProperty("pending", buffer);
+    }
+
+    void answer(QTcpSocket *socket)
+    {
+        socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                      + QByteArray::number(m_name.size()) + "\r\n\r\n" + m_name);
+    }
+
+    QTcpServer m_server;
+    QByteArray m_name;
+    Protocol m_protocol;
+    quint16 m_port = 0;
+    int m_requests = 0;
+    bool m_holding = false;
+    QList<QPointer<QTcpSocket>> m_held;
+};
+
+struct Response
+{
+    int status = 0; // 0: no response at all (the connection closed or timed out)
+    QByteArray body;
+};
+
+// One client connection to the proxy, keep-alive: the requests it sends one
+// after another travel on the same connection.
+class Client
+{
+public:
+    bool connectTo(quint16 port)
+    {
+        m_socket.connectToHost(QHostAddress::LocalHost, port);
+        return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::ConnectedState; },
+                               Timeout);
+    }
+
+    Response request(const QByteArray &method, const QByteArray &target, const QByteArray &headers = {})
+    {
+        send(method + ' ' + target + " HTTP/1.1\r\nHost: loadstar.test\r\n" + headers + "\r\n");
+        return response();
+    }
+
+    Response get(const QByteArray &target = "/") { return request("GET", target); }
+
+    void send(const QByteArray &bytes) { m_socket.write(bytes); }
+    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+
+    // The next response, whole; status 0 when the connection closed first.
+    Response response()
+    {
+        Response response;
+        QByteArray data;
+        qsizetype headEnd = -1;
+        qsizetype length = -1;
+        const bool complete = QTest::qWaitFor(
+            [&] {
+                data += m_socket.readAll();
+                if (headEnd < 0 && (headEnd = data.indexOf("\r\n\r\n")) >= 0) {
+                    static const QRegularExpression contentLength(
+                        QStringLiteral("\r\nContent-Length: *(\\d+)"), QRegularExpression::CaseInsensitiveOption);
+                    const auto match = contentLength.match(QString::fromLatin1(data.left(headEnd + 2)));
+                    length = match.hasMatch() ? match.captured(1).toLongLong() : 0;
+                }
+                return (headEnd >= 0 && data.size() >= headEnd + 4 + length)
+                       || m_socket.state() == QAbstractSocket::UnconnectedState;
+            },
+            Timeout);
+        if (!complete || headEnd < 0)
+            return response;
+        response.status = data.mid(9, 3).toInt(); // "HTTP/1.1 200 OK"
+        response.body = data.mid(headEnd + 4, length);
+        return response;
+    }
+
+    // TCP mode: sends bytes and returns what has come back once `expected`
+    // bytes have (or the connection closed).
+    QByteArray exchange(const QByteArray &bytes, qsizetype expected)
+    {
+        m_socket.write(bytes);
+        QByteArray data;
+        const bool done = QTest::qWaitFor(
+            [&] {
+                data += m_socket.readAll();
+                return data.size() >= expected || m_socket.state() == QAbstractSocket::UnconnectedState;
+            },
+            Timeout);
+        return done ? data : QByteArray();
+    }
+
+private:
+    QTcpSocket m_socket;
+};
+
+// One request on a connection of its own, as curl would send it.
+Response fetch(quint16 port, const QByteArray &method, const QByteArray &target)
+{
+    Client client;
+    if (!client.connectTo(port))
+        return {};
+    return client.request(method, target, "Connection: close\r\n");
+}
+
+// A row of HAProxy's CSV (/stats;csv) as column name → value.
+QHash<QString, QString> csvRow(const QByteArray &csv, const QString &pxname, const QString &svname)
+{
+    const QStringList lines = QString::fromUtf8(csv).split(QLatin1Char('\n'));
+    if (lines.isEmpty() || !lines.first().startsWith(QStringLiteral("# ")))
+        return {};
+    const QStringList names = lines.first().mid(2).split(QLatin1Char(','));
+    for (const QString &line : lines) {
+        const QStringList fields = line.split(QLatin1Char(','));
+        if (fields.size() < 2 || fields.at(0) != pxname || fields.at(1) != svname)
+            continue;
+        QHash<QString, QString> row;
+        for (qsizetype i = 0; i < names.size() && i < fields.size(); ++i)
+            row.insert(names.at(i), fields.at(i));
+        return row;
+    }
+    return {};
+}
+
 } // namespace
 
 class CliTest : public QObject
@@ -64,6 +275,16 @@ private slots:
     {
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
+    }
+
+    void cleanup()
+    {
+        // A test that failed half-way leaves no proxy behind.
+        if (m_process && m_process->state() != QProcess::NotRunning) {
+            m_process->kill();
+            m_process->waitForFinished(Timeout);
+        }
+        m_process.reset();
     }
 
     void versionAndHelp()
@@ -116,6 +337,38 @@ private slots:
                                                << "loadstar export: --background expects white or transparent, not “pink”";
         QTest::newRow("export one argument") << QStringList{"export", "a.json"}
                                              << "loadstar export: expects FILE OUT, got 1 argument";
+        QTest::newRow("proxy without --from") << QStringList{"proxy", "--to", "127.0.0.1:8081"}
+                                              << "loadstar proxy: --from HOST:PORT is required";
+        QTest::newRow("proxy without --to") << QStringList{"proxy", "--from", "127.0.0.1:8080"}
+                                            << "loadstar proxy: at least one --to HOST:PORT is required";
+        QTest::newRow("proxy --from without port") << QStringList{"proxy", "--from", "127.0.0.1", "--to", "127.0.0.1:8081"}
+                                                   << "loadstar proxy: --from takes HOST:PORT, not “127.0.0.1”";
+        QTest::newRow("proxy --from port too big") << QStringList{"proxy", "--from", "127.0.0.1:65536", "--to", "127.0.0.1:8081"}
+                                                   << "loadstar proxy: --from takes HOST:PORT, not “127.0.0.1:65536”";
+        QTest::newRow("proxy --from signed port") << QStringList{"proxy", "--from", "127.0.0.1:+80", "--to", "127.0.0.1:8081"}
+                                                  << "loadstar proxy: --from takes HOST:PORT, not “127.0.0.1:+80”";
+        QTest::newRow("proxy --to port 0") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:0"}
+                                           << "loadstar proxy: --to takes HOST:PORT, not “127.0.0.1:0”";
+        QTest::newRow("proxy bad --backup") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                           "--backup", "web-02"}
+                                            << "loadstar proxy: --backup takes HOST:PORT, not “web-02”";
+        QTest::newRow("proxy unknown --balance") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to",
+                                                                "127.0.0.1:8081", "--balance", "fastest"}
+                                                 << "loadstar proxy: unknown --balance “fastest”; use roundrobin, static-rr, leastconn, source, first, random";
+        QTest::newRow("proxy bad --mode") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                         "--mode", "udp"}
+                                          << "loadstar proxy: --mode is http or tcp, not “udp”";
+        QTest::newRow("proxy --threads 0") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                          "--threads", "0"}
+                                           << "loadstar proxy: --threads takes a number from 1 to 64";
+        QTest::newRow("proxy bad --stats") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                          "--stats", "8404"}
+                                           << "loadstar proxy: --stats takes HOST:PORT, not “8404”";
+        QTest::newRow("proxy argument") << QStringList{"proxy", "127.0.0.1:8080"}
+                                        << "loadstar proxy: takes no arguments, got “127.0.0.1:8080”";
+        QTest::newRow("run nothing") << QStringList{"run"} << "loadstar run: expects FILE, got 0 arguments";
+        QTest::newRow("run --threads 0") << QStringList{"run", "a.json", "--threads", "0"}
+                                         << "loadstar run: --threads takes a number from 1 to 64";
     }
 
     void usageErrorsExitTwoWithOneClearLine()
@@ -274,8 +527,391 @@ private slots:
         QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("a.png"))));
     }
 
+
+    void proxyBalancesRoundRobinAndStopsOnSigterm()
+    {
+        Backend a("A"), b("B"), spare("C");
+        QVERIFY(a.listen() && b.listen() && spare.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--to", b.address(),
+                                "--backup", spare.address(), "--stats", "127.0.0.1:0"}),
+                 m_out.constData());
+        const quint16 port = printedPort(ListenLine);
+        const quint16 statsPort = printedPort(StatsLine);
+        QVERIFY(port != 0 && statsPort != 0);
+        QCOMPARE(outLines(), (QStringList{
+            QStringLiteral("loadstar proxy: proxy listening on 127.0.0.1:%1 (http, roundrobin) → %2, %3, %4 (backup)")
+                .arg(port).arg(a.address(), b.address(), spare.address()),
+            QStringLiteral("loadstar proxy: stats on http://127.0.0.1:%1/stats;csv").arg(statsPort),
+            QStringLiteral("loadstar proxy: 1 thread; Ctrl+C stops.")}));
+
+        // Each request of one keep-alive connection is balanced on its own.
+        Client client;
+        QVERIFY(client.connectTo(port));
+        QByteArrayList answers;
+        for (int i = 0; i < 4; ++i) {
+            const Response response = client.get();
+            QCOMPARE(response.status, 200);
+            answers.append(response.body);
+        }
+        QCOMPARE(answers, (QByteArrayList{"A", "B", "A", "B"}));
+        QCOMPARE(a.requests(), 2);
+        QCOMPARE(b.requests(), 2);
+        QCOMPARE(spare.requests(), 0);
+
+        // The stats listener counts the same.
+        const Response csv = fetch(statsPort, "GET", "/stats;csv");
+        QCOMPARE(csv.status, 200);
+        const auto frontend = csvRow(csv.body, QStringLiteral("proxy"), QStringLiteral("FRONTEND"));
+        QCOMPARE(frontend.value(QStringLiteral("req_tot")), QStringLiteral("4"));
+        QCOMPARE(frontend.value(QStringLiteral("stot")), QStringLiteral("1"));
+        for (const Backend *server : {&a, &b}) {
+            const auto row = csvRow(csv.body, QStringLiteral("proxy"), server->address());
+            QCOMPARE(row.value(QStringLiteral("status")), QStringLiteral("UP"));
+            QCOMPARE(row.value(QStringLiteral("lbtot")), QStringLiteral("2"));
+            QCOMPARE(row.value(QStringLiteral("hrsp_2xx")), QStringLiteral("2"));
+        }
+        const auto backup = csvRow(csv.body, QStringLiteral("proxy"), spare.address());
+        QCOMPARE(backup.value(QStringLiteral("bck")), QStringLiteral("1"));
+        QCOMPARE(backup.value(QStringLiteral("lbtot")), QStringLiteral("0"));
+        const Response metrics = fetch(statsPort, "GET", "/metrics");
+        QCOMPARE(metrics.status, 200);
+        QVERIFY(metrics.body.contains("\nhaproxy_frontend_http_requests_total{proxy=\"proxy\"} 4\n"));
+
+        m_process->terminate(); // SIGTERM
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_process->exitCode(), 0);
+        QCOMPARE(outLines().last(), QStringLiteral("loadstar proxy: stopped on SIGTERM after 1 connection, 4 HTTP requests."));
+        QCOMPARE(m_process->readAllStandardError(), QByteArray());
+    }
+
+    void proxyStopsOnSigint()
+    {
+        Backend a("A");
+        QVERIFY(a.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--threads", "2"}),
+                 m_out.constData());
+        QCOMPARE(outLines().last(), QStringLiteral("loadstar proxy: 2 threads; Ctrl+C stops."));
+        const quint16 port = printedPort(ListenLine);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(fetch(port, "GET", "/").body, QByteArray("A"));
+
+        QCOMPARE(::kill(pid_t(m_process->processId()), SIGINT), 0);
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_process->exitCode(), 0);
+        QCOMPARE(outLines().last(), QStringLiteral("loadstar proxy: stopped on SIGINT after 3 connections, 3 HTTP requests."));
+        QCOMPARE(m_process->readAllStandardError(), QByteArray());
+        // The port is free again.
+        QTcpServer again;
+        QVERIFY(again.listen(QHostAddress::LocalHost, port));
+    }
+
+    void proxyBackupTakesOverWhenServersAreInMaintenance()
+    {
+        Backend a("A"), b("B"), spare("C");
+        QVERIFY(a.listen() && b.listen() && spare.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--to", b.address(),
+                                "--backup", spare.address(), "--stats", "127.0.0.1:0"}),
+                 m_out.constData());
+        const quint16 port = printedPort(ListenLine);
+        const quint16 statsPort = printedPort(StatsLine);
+
+        for (const Backend *server : {&a, &b}) {
+            const Response set = fetch(statsPort, "POST", "/set?backend=proxy&server=" + server->address().toLatin1()
+                                                              + "&state=maint");
+            QCOMPARE(set.status, 200);
+            QCOMPARE(set.body, QStringLiteral("proxy/%1 is now maint.\n").arg(server->address()).toUtf8());
+        }
+        Client client;
+        QVERIFY(client.connectTo(port));
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(client.get().body, QByteArray("C"));
+        const Response csv = fetch(statsPort, "GET", "/stats;csv");
+        QCOMPARE(csvRow(csv.body, QStringLiteral("proxy"), a.address()).value(QStringLiteral("status")),
+                 QStringLiteral("MAINT"));
+        QCOMPARE(csvRow(csv.body, QStringLiteral("proxy"), spare.address()).value(QStringLiteral("lbtot")),
+                 QStringLiteral("3"));
+
+        // One active server back: the backup stops taking traffic.
+        QCOMPARE(fetch(statsPort, "POST", "/set?backend=proxy&server=" + b.address().toLatin1() + "&state=ready").status,
+                 200);
+        QCOMPARE(client.get().body, QByteArray("B"));
+        QCOMPARE(client.get().body, QByteArray("B"));
+        QCOMPARE(a.requests(), 0);
+        QCOMPARE(spare.requests(), 3);
+    }
+
+    void proxyBackupTakesOverWhenServersRefuse()
+    {
+        Backend a("A"), spare("C");
+        QVERIFY(a.listen() && spare.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--backup", spare.address()}),
+                 m_out.constData());
+        const quint16 port = printedPort(ListenLine);
+        QCOMPARE(fetch(port, "GET", "/").body, QByteArray("A"));
+
+        a.kill();
+        const bool tookOver = QTest::qWaitFor([port] { return fetch(port, "GET", "/").body == "C"; }, 5000);
+        QEXPECT_FAIL("", "Engine: no health probes yet, so a refusing server is never marked DOWN and "
+                         "--backup never takes over (only maint via /set moves traffic to it)", Continue);
+        QVERIFY(tookOver);
+    }
+
+    void proxyAnswers503WhenNoServerAnswers()
+    {
+        const quint16 nobody = freePort();
+        QVERIFY(nobody != 0);
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", QStringLiteral("127.0.0.1:%1").arg(nobody)}),
+                 m_out.constData());
+        const Response response = fetch(printedPort(ListenLine), "GET", "/");
+        QEXPECT_FAIL("", "Engine: a session waiting to retry a refused connect has no owner and is destroyed, "
+                         "so the client gets an empty reply instead of 503 after the retries", Continue);
+        QCOMPARE(response.status, 503);
+    }
+
+    void proxyTcpModeForwardsBytes()
+    {
+        Backend a("A", Backend::Protocol::Tcp), b("B", Backend::Protocol::Tcp);
+        QVERIFY(a.listen() && b.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--to", b.address(),
+                                "--mode", "tcp"}),
+                 m_out.constData());
+        QVERIFY(outLines().first().contains(QStringLiteral(" (tcp, roundrobin) → ")));
+        const quint16 port = printedPort(ListenLine);
+
+        // Not HTTP at all: bytes, a NUL included, both ways.
+        const QByteArray bytes("\x00\x01 not http\r\n\xff", 15);
+        Client first, second;
+        QVERIFY(first.connectTo(port));
+        QCOMPARE(first.exchange(bytes, bytes.size() + 2), "A:" + bytes);
+        QVERIFY(second.connectTo(port));
+        QCOMPARE(second.exchange(bytes, bytes.size() + 2), "B:" + bytes);
+        QCOMPARE(first.exchange("again", 7), QByteArray("A:again")); // a connection stays on its server
+
+        m_process->terminate();
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitCode(), 0);
+        QCOMPARE(outLines().last(), QStringLiteral("loadstar proxy: stopped on SIGTERM after 2 connections, 0 HTTP requests."));
+    }
+
+    void proxyOnAPortInUseExitsOne()
+    {
+        QTcpServer taken;
+        QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(taken.serverPort());
+
+        Result r = loadstar({QStringLiteral("proxy"), QStringLiteral("--from"), address, QStringLiteral("--to"),
+                             QStringLiteral("127.0.0.1:8081")});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("loadstar proxy: Cannot listen on %1 for proxy: the port is already in use.\n")
+                            .arg(address));
+
+        // The stats listener's port too; and stdout has not claimed it was listening.
+        r = loadstar({QStringLiteral("proxy"), QStringLiteral("--from"), QStringLiteral("127.0.0.1:0"),
+                      QStringLiteral("--to"), QStringLiteral("127.0.0.1:8081"), QStringLiteral("--stats"), address});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("loadstar proxy: Cannot listen on %1 for the stats listener: the port is "
+                                       "already in use.\n")
+                            .arg(address));
+    }
+
+    void proxyOnAnAddressNotOfThisMachineExitsOne()
+    {
+        // 192.0.2.0/24 is TEST-NET-1: documentation only, never a local address.
+        const Result r = loadstar({QStringLiteral("proxy"), QStringLiteral("--from"), QStringLiteral("192.0.2.1:8080"),
+                                   QStringLiteral("--to"), QStringLiteral("127.0.0.1:8081")});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("loadstar proxy: Cannot listen on 192.0.2.1:8080 for proxy: 192.0.2.1 is not "
+                                       "an address of this machine.\n"));
+    }
+
+    void runRefusesADocumentWithProblems()
+    {
+        Topology t = Test::everyKind();
+        t.node(t.nodeByName(QStringLiteral("lb"))->id)->properties.insert(QStringLiteral("port"), 0);
+        t.node(t.nodeByName(QStringLiteral("web-02"))->id)->name = QStringLiteral("web-01");
+        const QString path = m_dir->filePath(QStringLiteral("broken.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        const Result r = loadstar({QStringLiteral("run"), path});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QStringList lines = r.err.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines.takeLast(), QStringLiteral("loadstar run: fix these problems first; nothing was started."));
+        QVERIFY(lines.contains(path + QStringLiteral(": lb: listen port 0 is out of range (1–65535)")));
+        QVERIFY(lines.contains(path + QStringLiteral(": 2 nodes are named “web-01”: names must be unique, rename all but one")));
+    }
+
+    void runWithoutALoadBalancerExitsOne()
+    {
+        Topology t;
+        t.addNode(Node::make(NodeKind::WebServer, QStringLiteral("web-01")));
+        const QString path = m_dir->filePath(QStringLiteral("servers.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        const Result r = loadstar({QStringLiteral("run"), path});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("loadstar run: %1 has no load balancer to run.\n").arg(path));
+    }
+
+    void runBalancesAsDrawn()
+    {
+        Backend web1("web-01"), web2("web-02"), web3("web-03");
+        QVERIFY(web1.listen() && web2.listen() && web3.listen());
+        const quint16 port = freePort(), tcpPort = freePort();
+        QVERIFY(port != 0 && tcpPort != 0 && port != tcpPort);
+        // lb balances round robin over web-01 and web-02, web-03 its backup;
+        // lb-tcp sends whole connections to web-01.
+        Topology t;
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        Node lbTcp = Node::make(NodeKind::LoadBalancer, QStringLiteral("lb-tcp"), {300, 0});
+        QCOMPARE(lbTcp.setProperty(QStringLiteral("mode"), QStringLiteral("tcp")), QString());
+        QCOMPARE(lbTcp.setProperty(QStringLiteral("balance"), QStringLiteral("first")), QString());
+        QCOMPARE(lbTcp.setProperty(QStringLiteral("port"), tcpPort), QString());
+        const NodeId tcpId = t.addNode(lbTcp);
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        QList<NodeId> servers;
+        for (const Backend *backend : {&web1, &web2, &web3}) {
+            Node server = Node::make(NodeKind::WebServer, QString::fromLatin1(backend->name()),
+                                     QPointF(150 * servers.size(), 200));
+            QCOMPARE(server.setProperty(QStringLiteral("port"), backend->port()), QString());
+            QCOMPARE(server.setProperty(QStringLiteral("embedded"), false), QString());
+            QCOMPARE(server.setProperty(QStringLiteral("backup"), backend == &web3), QString());
+            servers.append(t.addNode(server));
+            t.connect(lb, servers.last());
+        }
+        t.connect(tcpId, servers.first());
+        const QString path = m_dir->filePath(QStringLiteral("run.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
+        const QStringList lines = outLines();
+        QCOMPARE(lines.size(), 4);
+        QCOMPARE(lines.at(0), QStringLiteral("loadstar run: lb listening on 127.0.0.1:%1 (http, roundrobin) → "
+                                             "web-01, web-02, web-03 (backup)").arg(port));
+        QCOMPARE(lines.at(1), QStringLiteral("loadstar run: lb-tcp listening on 127.0.0.1:%1 (tcp, first) → web-01")
+                                  .arg(tcpPort));
+        const quint16 statsPort = printedPort(StatsLine);
+
+        Client client;
+        QVERIFY(client.connectTo(port));
+        QByteArrayList answers;
+        for (int i = 0; i < 4; ++i)
+            answers.append(client.get().body);
+        QCOMPARE(answers, (QByteArrayList{"web-01", "web-02", "web-01", "web-02"}));
+        QCOMPARE(web3.requests(), 0);
+
+        // The drawn backup takes over when both active servers are in maintenance.
+        for (const char *server : {"web-01", "web-02"}) {
+            QCOMPARE(fetch(statsPort, "POST", QByteArray("/set?backend=lb&server=") + server + "&state=maint").status,
+                     200);
+        }
+        QCOMPARE(client.get().body, QByteArray("web-03"));
+        QCOMPARE(client.get().body, QByteArray("web-03"));
+
+        // lb-tcp forwards a whole connection, HTTP or not, to web-01.
+        Client tcp;
+        QVERIFY(tcp.connectTo(tcpPort));
+        const QByteArray answer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nweb-01");
+        QCOMPARE(tcp.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", answer.size()), answer);
+
+        m_process->terminate();
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_process->exitCode(), 0);
+        QCOMPARE(outLines().last(), QStringLiteral("loadstar run: stopped on SIGTERM after 2 connections, 6 HTTP requests."));
+        QCOMPARE(m_process->readAllStandardError(), QByteArray());
+    }
+
+    void runQueuesRequestsBeyondAServersMaxconn()
+    {
+        Backend web1("web-01");
+        QVERIFY(web1.listen());
+        const quint16 port = freePort();
+        QVERIFY(port != 0);
+        Topology t;
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        Node server = Node::make(NodeKind::WebServer, QStringLiteral("web-01"), {0, 200});
+        QCOMPARE(server.setProperty(QStringLiteral("port"), web1.port()), QString());
+        QCOMPARE(server.setProperty(QStringLiteral("embedded"), false), QString());
+        QCOMPARE(server.setProperty(QStringLiteral("maxconn"), 1), QString());
+        t.connect(lb, t.addNode(server));
+        const QString path = m_dir->filePath(QStringLiteral("maxconn.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+        QVERIFY2(startLoadstar({"run", path}), m_out.constData());
+
+        // The first request holds web-01's only slot until it is answered;
+        // the second waits in the queue for it (timeout_queue: 5 s).
+        web1.hold();
+        Client first, second;
+        QVERIFY(first.connectTo(port) && second.connectTo(port));
+        first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(web1.requests(), 1, Timeout);
+        second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const bool dropped = QTest::qWaitFor([&second] { return !second.isConnected(); }, 500);
+        web1.release();
+        QEXPECT_FAIL("", "Engine: a queued session has no owner (the queue holds a weak_ptr) and is destroyed, "
+                         "so the client's connection closes with no answer", Abort);
+        QVERIFY(!dropped);
+        QCOMPARE(first.response().body, QByteArray("web-01"));
+        QCOMPARE(second.response().body, QByteArray("web-01"));
+        QCOMPARE(web1.requests(), 2);
+    }
+
 private:
+    enum Printed { ListenLine, StatsLine };
+
+    // Starts `loadstar ARGUMENTS` in the background and waits until it serves
+    // (its "Ctrl+C stops." line). False if it exited or said nothing in time.
+    bool startLoadstar(const QStringList &arguments)
+    {
+        m_out.clear();
+        m_process = std::make_unique<QProcess>();
+        connect(m_process.get(), &QProcess::readyReadStandardOutput, this,
+                [this] { m_out += m_process->readAllStandardOutput(); });
+        m_process->start(QStringLiteral(LOADSTAR_BINARY), arguments);
+        const auto serving = [this] { return m_out.contains("; Ctrl+C stops.\n"); };
+        if (QTest::qWaitFor([&] { return serving() || m_process->state() == QProcess::NotRunning; }, Timeout)
+            && serving())
+            return true;
+        m_out += m_process->readAllStandardError(); // for the failure message
+        return false;
+    }
+
+    bool waitForExit()
+    {
+        if (!m_process->waitForFinished(Timeout))
+            return false;
+        m_out += m_process->readAllStandardOutput();
+        return true;
+    }
+
+    QStringList outLines() const { return QString::fromUtf8(m_out).trimmed().split(QLatin1Char('\n')); }
+
+    // The port loadstar printed it listens on (the first load balancer's), or
+    // its stats listener's.
+    quint16 printedPort(Printed which) const
+    {
+        static const QRegularExpression listen(QStringLiteral(" listening on 127\\.0\\.0\\.1:(\\d+) "));
+        static const QRegularExpression stats(QStringLiteral(": stats on http://127\\.0\\.0\\.1:(\\d+)/stats;csv\n"));
+        const auto match = (which == ListenLine ? listen : stats).match(QString::fromUtf8(m_out));
+        return match.hasMatch() ? quint16(match.captured(1).toUInt()) : 0;
+    }
+
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QProcess> m_process; // a loadstar proxy or run in the background
+    QByteArray m_out;                    // what it printed so far
 };
 
 QTEST_GUILESS_MAIN(CliTest)
