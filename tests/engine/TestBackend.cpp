@@ -1,5 +1,6 @@
 #include "TestBackend.h"
 
+#include <QNetworkProxy>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -73,6 +74,7 @@ TestBackend::TestBackend(const QString &name, QObject *parent)
     , m_name(name)
     , m_server(new QTcpServer(this))
 {
+    m_server->setProxy(QNetworkProxy::NoProxy);
     connect(m_server, &QTcpServer::newConnection, this, &TestBackend::onNewConnection);
 }
 

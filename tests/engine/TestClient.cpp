@@ -1,5 +1,6 @@
 #include "TestClient.h"
 
+#include <QNetworkProxy>
 #include <QTest>
 
 #include <sys/socket.h>
@@ -18,6 +19,8 @@ QByteArray HttpResponse::header(const QByteArray &name) const
 TestClient::TestClient(QObject *parent)
     : QObject(parent)
 {
+    // Loopback only: no system proxy look-up (libproxy's thread).
+    m_socket.setProxy(QNetworkProxy::NoProxy);
     connect(&m_socket, &QTcpSocket::readyRead, this, &TestClient::take);
     connect(&m_socket, &QTcpSocket::disconnected, this, [this] {
         take();

@@ -909,6 +909,27 @@ private slots:
         QCOMPARE(request.headerCount("X-Private"), 0);
     }
 
+    void http10ClientGetsItsAnswerThenAClose()
+    {
+        TestBackend a("a");
+        QVERIFY(a.listen());
+        EngineT engine(1);
+        QVERIFY(start(engine, webFrontend({serverOf(a)})));
+        TestClient client;
+        QVERIFY(client.connectTo(engine.listenPort(Web)));
+        // HTTP/1.0 without Host: it stays 1.0 towards the server, which may
+        // then close; the client is told the connection ends, and it does.
+        const HttpResponse response = client.request("GET /old HTTP/1.0\r\n\r\n");
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, QByteArray("a"));
+        QCOMPARE(response.header("Connection"), QByteArray("close"));
+        QVERIFY(client.waitForClosed());
+        QCOMPARE(a.requests().first().version, QByteArray("HTTP/1.0"));
+        QCOMPARE(a.requests().first().header("X-Forwarded-For"), QByteArray("127.0.0.1"));
+        // The next client gets a fresh server connection, and its answer.
+        QCOMPARE(fetchGet(engine.listenPort(Web)).status, 200);
+    }
+
     void keepAliveReusesServerConnections()
     {
         TestBackend a("a");

@@ -187,6 +187,33 @@ private slots:
         QTRY_COMPARE(leftovers(engine), QString());
     }
 
+    void malformedChunkAfterTheHeadWasForwardedGets400()
+    {
+        TestBackend a("a");
+        QVERIFY(a.listen());
+        EngineT engine(2);
+        QVERIFY(start(engine, webFrontend({serverOf(a)})));
+        const quint16 port = engine.listenPort(Web);
+        TestClient client;
+        QVERIFY(client.connectTo(port));
+        client.send("POST /stream HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        // The head and the first chunk are on their way to the server…
+        QTRY_COMPARE(serverRow(engine, "a").scur, 1u);
+        QTRY_COMPARE(a.openConnections(), 1);
+        // …when the next chunk turns out malformed.
+        client.send("not a chunk size\r\n");
+        const HttpResponse response = client.readResponse();
+        const QString problem = errorProblem(response, 400, "malformed chunked body");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(client.waitForClosed());
+        // The server's half-sent request is abandoned with its connection.
+        QTRY_COMPARE(a.openConnections(), 0);
+        QCOMPARE(a.requestCount(), 0);
+        QTRY_COMPARE(leftovers(engine), QString());
+        const QString normal = normalClientProblem(port);
+        QVERIFY2(normal.isEmpty(), qPrintable(normal));
+    }
+
     void oversizedBodyGets413()
     {
         TestBackend a("a");
@@ -430,6 +457,31 @@ private slots:
         QTRY_COMPARE(leftovers(engine), QString());
         if (refuse)
             QCOMPARE(backendRow(engine).econ, 60u); // three attempts each
+    }
+
+    void tcpModeClosesClientsWhenNoServerConnects()
+    {
+        RefusingPort refusing;
+        FrontendConfig frontend = webFrontend({serverOn("a", refusing.port())});
+        frontend.mode = FrontendConfig::Mode::Tcp;
+        frontend.retries = 1;
+        frontend.timeoutConnect = 200;
+        EngineT engine(2);
+        QVERIFY(start(engine, frontend));
+        // TCP has no status line to say why: the connection just closes,
+        // after the retry, for every client.
+        std::vector<std::unique_ptr<TestClient>> clients;
+        for (int i = 0; i < 10; ++i) {
+            clients.push_back(std::make_unique<TestClient>());
+            QVERIFY(clients.back()->connectTo(engine.listenPort(Web)));
+            clients.back()->send("GET / HTTP/1.1\r\nHost: test\r\n\r\n");
+        }
+        for (const auto &client : clients) {
+            QVERIFY(client->waitForClosed(3000));
+            QCOMPARE(client->received(), QByteArray());
+        }
+        QTRY_COMPARE(serverRow(engine, "a").econ, 20u);
+        QTRY_COMPARE(leftovers(engine), QString());
     }
 
     void manyClientsAtOnce()
