@@ -242,7 +242,10 @@ void HttpSession::onClientData()
     switch (m_phase) {
     case Phase::Idle:
         m_phase = Phase::RequestHead;
-        setDeadline(m_backend->config().timeoutHttpRequest);
+        // The first request's time runs from the accept, as in HAProxy, so
+        // a slow first byte buys no time; later ones from their first byte.
+        if (!m_firstRequest)
+            setDeadline(m_backend->config().timeoutHttpRequest);
         parseRequestHead();
         return;
     case Phase::RequestHead:
