@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <malloc.h>
 
 namespace Loadstar::Engine::detail {
 
@@ -56,11 +57,27 @@ BufferPool::~BufferPool()
 
 Buffer BufferPool::get()
 {
-    if (m_free.empty())
+    if (m_free.empty()) {
+        m_fewestFree = 0;
         return Buffer(static_cast<char *>(std::malloc(Buffer::Size)));
+    }
     char *data = m_free.back();
     m_free.pop_back();
+    m_fewestFree = std::min(m_fewestFree, m_free.size());
     return Buffer(data);
+}
+
+bool BufferPool::shrink()
+{
+    constexpr size_t Kept = 16;
+    while (m_fewestFree > Kept && !m_free.empty()) {
+        std::free(m_free.back());
+        m_free.pop_back();
+        --m_fewestFree;
+        ++m_released;
+    }
+    m_fewestFree = m_free.size();
+    return std::exchange(m_released, 0) > 0;
 }
 
 void BufferPool::put(Buffer &buffer)
@@ -68,10 +85,12 @@ void BufferPool::put(Buffer &buffer)
     if (buffer.isNull())
         return;
     char *data = buffer.release();
-    if (m_free.size() < MaxFreeBuffers)
+    if (m_free.size() < MaxFreeBuffers) {
         m_free.push_back(data);
-    else
+    } else {
         std::free(data);
+        ++m_released;
+    }
 }
 
 Worker::Worker(EngineCore &core, int index, size_t idleLimit)
@@ -151,6 +170,10 @@ void Worker::tick()
     }
     if (++m_ticks % 10 == 0) {
         purgeIdle(now);
+        // After a burst, buffers nobody needed for a second go back, and the
+        // pages freed in the middle of the heap go back to the system.
+        if (m_buffers.shrink())
+            malloc_trim(0);
         for (const auto &listener : m_listeners)
             listener->connectionClosed(); // resumes a listener paused at maxconn
     }

@@ -97,9 +97,14 @@ public:
     ~BufferPool();
     Buffer get();
     void put(Buffer &buffer);
+    // Frees the buffers that sat unused since the last call (all but a few),
+    // and says whether any memory went back to the allocator.
+    bool shrink();
 
 private:
     std::vector<char *> m_free;
+    size_t m_fewestFree = 0; // since the last shrink()
+    size_t m_released = 0;
 };
 
 class Session;
