@@ -168,12 +168,13 @@ void Worker::tick()
         if (session->deadline() <= now)
             session->onDeadline();
     }
-    if (++m_ticks % 10 == 0) {
+    ++m_ticks;
+    // After a burst, buffers nobody needed for 300 ms go back, and the pages
+    // freed in the middle of the heap go back to the system.
+    if (m_ticks % 3 == 0 && m_buffers.shrink())
+        malloc_trim(0);
+    if (m_ticks % 10 == 0) {
         purgeIdle(now);
-        // After a burst, buffers nobody needed for a second go back, and the
-        // pages freed in the middle of the heap go back to the system.
-        if (m_buffers.shrink())
-            malloc_trim(0);
         for (const auto &listener : m_listeners)
             listener->connectionClosed(); // resumes a listener paused at maxconn
     }
