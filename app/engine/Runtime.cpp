@@ -339,7 +339,7 @@ void Backend::dispatch()
     dispatchLocked(lock);
 }
 
-void Backend::dispatchLocked(std::unique_lock<std::mutex> &lock)
+void Backend::dispatchLocked(std::unique_lock<SpinLock> &lock)
 {
     struct Handoff
     {
