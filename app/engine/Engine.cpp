@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,10 +51,7 @@ bool resolve(const QString &host, quint16 port, tcp::endpoint &endpoint, QString
 }
 
 // A listening socket, bound here so the caller learns at once why it can't be.
-// `reusePort`: one socket per worker on the same port, so the kernel spreads
-// new connections evenly over the workers instead of waking them all.
-int bindListener(tcp::endpoint &endpoint, const QString &what, const QString &address, QString *error,
-                 bool reusePort = false)
+int bindListener(tcp::endpoint &endpoint, const QString &what, const QString &address, QString *error)
 {
     const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
@@ -63,8 +61,6 @@ int bindListener(tcp::endpoint &endpoint, const QString &what, const QString &ad
     }
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (reusePort)
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (::bind(fd, endpoint.data(), socklen_t(endpoint.size())) != 0 || ::listen(fd, SOMAXCONN) != 0) {
         const int code = errno;
         ::close(fd);
@@ -199,12 +195,11 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
         return false;
     }
     std::vector<Frontend> next;
-    // Per new frontend, a listening socket per worker.
-    std::vector<std::vector<int>> newFds(size_t(config.frontends.size()));
+    std::vector<int> newFds(size_t(config.frontends.size()), -1);
     std::vector<bool> oldKept(m_frontends.size(), false);
     auto fail = [&newFds] {
-        for (const auto &fds : newFds) {
-            for (int fd : fds)
+        for (int fd : newFds) {
+            if (fd >= 0)
                 ::close(fd);
         }
         return false;
@@ -248,13 +243,10 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
             tcp::endpoint bind;
             if (!resolve(fc.bindAddress, fc.port, bind, error, fc.name))
                 return fail();
-            const bool several = m_workers.size() > 1;
-            for (size_t w = 0; w < m_workers.size(); ++w) {
-                const int fd = bindListener(bind, fc.name, fc.bindAddress, error, several);
-                if (fd < 0)
-                    return fail();
-                newFds[size_t(f)].push_back(fd);
-            }
+            const int fd = bindListener(bind, fc.name, fc.bindAddress, error);
+            if (fd < 0)
+                return fail();
+            newFds[size_t(f)] = fd;
             frontend.shared = std::make_shared<FrontendShared>();
             frontend.shared->name = proxy;
             frontend.shared->bind = bind;
@@ -271,18 +263,20 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
     }
     for (size_t f = 0; f < next.size(); ++f) {
         const Frontend &frontend = next[f];
-        if (newFds[f].empty()) {
+        const int fd = newFds[f];
+        if (fd < 0) {
             onEveryWorker([shared = frontend.shared, backend = frontend.backend](detail::Worker &w) {
                 w.setBackend(shared.get(), backend);
             });
             continue;
         }
-        for (size_t w = 0; w < m_workers.size(); ++w) {
-            detail::Worker *worker = m_workers[w].get();
-            worker->post([worker, shared = frontend.shared, backend = frontend.backend, fd = newFds[f][w]] {
-                worker->addListener(std::make_shared<detail::Listener>(*worker, shared, fd, backend));
+        for (const auto &worker : m_workers) {
+            const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            worker->post([w = worker.get(), shared = frontend.shared, backend = frontend.backend, own] {
+                w->addListener(std::make_shared<detail::Listener>(*w, shared, own, backend));
             });
         }
+        ::close(fd);
     }
     m_frontends = std::move(next);
     return true;
