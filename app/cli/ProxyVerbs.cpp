@@ -210,7 +210,9 @@ int proxyVerb(const QCommandLineParser &parser, const QStringList &)
     if (!threadCount(parser, command, threads, code))
         return code;
     const sigset_t stopSet = blockStopSignals();
-    return serve(command, parser, {{frontend}}, threads, stopSet);
+    Engine::EngineConfig config;
+    config.frontends.append(frontend);
+    return serve(command, parser, config, threads, stopSet);
 }
 
 void addRunOptions(QCommandLineParser &parser)

@@ -1,5 +1,7 @@
 #include "EngineConfig.h"
 
+#include <QSet>
+
 namespace Loadstar::Engine {
 
 namespace {
@@ -14,13 +16,27 @@ CheckConfig checkOf(const Node &server)
     check.rise = server.intProperty(QStringLiteral("rise"));
     check.fall = server.intProperty(QStringLiteral("fall"));
     check.timeout = server.intProperty(QStringLiteral("check_timeout"));
-    if (check.type == QLatin1String("http")) {
+    if (check.type == QLatin1String("http") || check.type == QLatin1String("https")) {
         check.httpPath = server.stringProperty(QStringLiteral("check_path"));
         const QStringList range = server.stringProperty(QStringLiteral("check_status")).split(QLatin1Char('-'));
         check.expectLow = range.first().toInt();
         check.expectHigh = range.last().toInt();
     }
     return check;
+}
+
+ServerConfig serverOf(const Node &server)
+{
+    ServerConfig config;
+    config.name = server.name;
+    config.address = server.stringProperty(QStringLiteral("address"));
+    config.port = quint16(server.intProperty(QStringLiteral("port")));
+    config.weight = server.intProperty(QStringLiteral("weight"));
+    config.backup = server.boolProperty(QStringLiteral("backup"));
+    config.maxconn = server.intProperty(QStringLiteral("maxconn"));
+    config.embedded = server.kind != NodeKind::Database && server.boolProperty(QStringLiteral("embedded"));
+    config.check = checkOf(server);
+    return config;
 }
 
 FrontendConfig frontendOf(const Topology &topology, const Node &lb)
@@ -47,11 +63,7 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
         const Node *server = topology.node(link.to);
         if (!server || !isServerKind(server->kind))
             continue;
-        frontend.servers.append({server->name, server->stringProperty(QStringLiteral("address")),
-                                 quint16(server->intProperty(QStringLiteral("port"))),
-                                 server->intProperty(QStringLiteral("weight")),
-                                 server->boolProperty(QStringLiteral("backup")),
-                                 server->intProperty(QStringLiteral("maxconn")), checkOf(*server)});
+        frontend.servers.append(serverOf(*server));
     }
     return frontend;
 }
@@ -64,9 +76,17 @@ CompileResult compile(const Topology &topology)
     result.problems = validate(topology);
     if (!result.problems.isEmpty())
         return result;
+    QSet<QString> balanced;
     for (const Node &node : topology.nodes()) {
-        if (node.kind == NodeKind::LoadBalancer)
-            result.config.frontends.append(frontendOf(topology, node));
+        if (node.kind != NodeKind::LoadBalancer)
+            continue;
+        result.config.frontends.append(frontendOf(topology, node));
+        for (const ServerConfig &server : result.config.frontends.constLast().servers)
+            balanced.insert(server.name);
+    }
+    for (const Node &node : topology.nodes()) {
+        if (isServerKind(node.kind) && !balanced.contains(node.name))
+            result.config.watched.append(serverOf(node));
     }
     return result;
 }

@@ -13,16 +13,45 @@ namespace Loadstar::Engine {
 
 struct CheckConfig
 {
-    QString type; // "none", "tcp", "http", "mysql", "pgsql"
-    int inter = 2000;
-    int fastinter = 2000;
-    int downinter = 2000;
+    // "none", "tcp", "http", "https", "tls", "mysql", "pgsql", "redis" are
+    // built in; "mysql-role" and "pgsql-role" come from probe plugins.
+    QString type = QStringLiteral("none");
+    int inter = 2000;     // between two checks of a server that is UP
+    int fastinter = 2000; // while the state is changing (UP 1/3, DOWN 1/2)
+    int downinter = 2000; // between two checks of a server that is DOWN
     int rise = 2;
     int fall = 3;
-    int timeout = 2000;
-    QString httpPath;   // http checks only
-    int expectLow = 0;  // http checks only: accepted status range
-    int expectHigh = 0;
+    int timeout = 2000;   // a check that takes longer fails (L4TOUT, L6TOUT, L7TOUT)
+
+    // http and https
+    QString httpMethod = QStringLiteral("GET");
+    QString httpPath = QStringLiteral("/");
+    QString httpHost;      // Host header; empty: the server's address
+    int expectLow = 200;   // accepted status range (HAProxy: http-check expect status)
+    int expectHigh = 399;
+    QString expectBody;    // when not empty the body must contain it (http-check expect string)
+
+    // tls and https: a certificate expiring within this many days fails the
+    // check (L6RSP); 0 only fails an expired one.
+    int certMinDays = 0;
+
+    // Passive observation of live traffic (HAProxy: observe, error-limit,
+    // on-error). "layer4": connection errors and timeouts; "layer7": also 5xx
+    // responses other than 501 and 505.
+    QString observe = QStringLiteral("layer4"); // "none", "layer4", "layer7"
+    int errorLimit = 10;                        // consecutive errors before on-error acts
+    QString onError = QStringLiteral("fastinter"); // "fastinter", "fail-check", "sudden-death", "mark-down"
+
+    // Database role probes (plugins). Credentials are never part of the
+    // configuration: `credentialsFile` names a MariaDB option file or a
+    // PostgreSQL passfile the probe reads the password from.
+    QString dbUser;
+    QString credentialsFile;
+    QString database;      // database to connect to (pgsql); empty: the driver's default
+    // "": any role is fine; "primary": only a server that takes writes passes;
+    // "replica": only a replica whose lag is at most maxLagMs passes.
+    QString requireRole;
+    int maxLagMs = 10000;
 
     bool operator==(const CheckConfig &) const = default;
 };
@@ -35,6 +64,7 @@ struct ServerConfig
     int weight = 1;
     bool backup = false;
     int maxconn = 0;
+    bool embedded = false; // a demo backend Loadstar runs itself (web and app servers)
     CheckConfig check;
 
     bool operator==(const ServerConfig &) const = default;
@@ -67,6 +97,9 @@ struct FrontendConfig
 struct EngineConfig
 {
     QList<FrontendConfig> frontends;
+    // Servers and databases no load balancer links to: probed all the same,
+    // so the map shows their health too.
+    QList<ServerConfig> watched;
 
     bool operator==(const EngineConfig &) const = default;
 };
