@@ -218,7 +218,7 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
             servers.push_back(std::move(server));
         }
         auto backend = std::make_shared<Backend>(fc, std::move(servers), statsNode(proxy, "FRONTEND"),
-                                                 statsNode(proxy, "BACKEND"));
+                                                 statsNode(proxy, "BACKEND"), m_observations);
         Frontend frontend{fc.name, fc.bindAddress, fc.port, {}, backend};
 
         // Operator and health state of servers that were already running.
@@ -506,6 +506,11 @@ bool Engine::setServerState(const QString &frontend, const QString &server, Admi
 bool Engine::setServerWeight(const QString &frontend, const QString &server, int weight, QString *error)
 {
     return m_core->setServerWeight(frontend, server, weight, error);
+}
+
+void Engine::setObservationHandler(ObservationHandler handler)
+{
+    m_core->setObservationHandler(std::move(handler));
 }
 
 bool Engine::setServerHealth(const QString &frontend, const QString &server, bool up, QString *error)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "EngineConfig.h"
+#include "Observation.h"
 #include "ServerPool.h"
 #include "Stats.h"
 
@@ -55,6 +56,12 @@ public:
     // The health verdict, set by health probes (all servers start UP).
     bool setServerHealth(const QString &frontend, const QString &server, bool up,
                          QString *error = nullptr);
+
+    // Passive observation: `handler` hears of every server that reaches its
+    // error-limit in live traffic (a checked server with observe layer4 or
+    // layer7). With on-error mark-down the engine has already taken the
+    // server out of rotation when the handler runs; checks bring it back.
+    void setObservationHandler(ObservationHandler handler);
 
     StatsSnapshot stats() const;
 

@@ -28,6 +28,7 @@ public:
     bool setServerState(const QString &frontend, const QString &server, AdminState state, QString *error);
     bool setServerWeight(const QString &frontend, const QString &server, int weight, QString *error);
     bool setServerHealth(const QString &frontend, const QString &server, bool up, QString *error);
+    void setObservationHandler(ObservationHandler handler) { m_observations->setHandler(std::move(handler)); }
 
     StatsSnapshot stats() const;
     bool startStats(const QString &address, quint16 port, QString *error);
@@ -56,6 +57,7 @@ private:
     std::vector<Frontend> m_frontends;
     std::map<std::pair<std::string, std::string>, std::shared_ptr<detail::StatsNode>> m_statsNodes;
     quint16 m_statsPort = 0;
+    std::shared_ptr<detail::ObservationHub> m_observations = std::make_shared<detail::ObservationHub>();
 };
 
 } // namespace Loadstar::Engine

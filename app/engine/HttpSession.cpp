@@ -271,7 +271,7 @@ void HttpSession::onClientData()
                               if (self->stale(connection))
                                   return;
                               if (error) {
-                                  self->serverFailed(502);
+                                  self->serverFailed(502, "connection lost while sending the request");
                                   return;
                               }
                               self->m_in.consume(bytes);
@@ -323,6 +323,8 @@ void HttpSession::beginExchange(const Http::Head &head)
     frontend.reqRate.add(coarseNow());
     backendCounters().reqTot.add();
     m_headRequest = head.method == "HEAD";
+    m_idempotent = m_headRequest || head.method == "GET" || head.method == "PUT" || head.method == "DELETE"
+                   || head.method == "OPTIONS" || head.method == "TRACE";
     m_clientKeepAlive = head.keepAlive;
     m_clientHttp10 = head.versionMinor == 0;
 
@@ -391,7 +393,7 @@ void HttpSession::sendRequest()
 void HttpSession::onRequestSent(const asio::error_code &error)
 {
     if (error) {
-        serverFailed(502);
+        serverFailed(502, "connection lost while sending the request");
         return;
     }
     if (!m_body.done()) {
@@ -426,7 +428,8 @@ void HttpSession::waitForResponse()
 void HttpSession::onResponseData(const asio::error_code &error, size_t bytes)
 {
     if (error) {
-        serverFailed(502);
+        serverFailed(502, error == asio::error::eof ? "connection closed before the response"
+                                                    : "connection reset before the response");
         return;
     }
     m_from.produced(bytes);
@@ -436,7 +439,7 @@ void HttpSession::onResponseData(const asio::error_code &error, size_t bytes)
     case Http::Result::Incomplete:
         if (m_from.full()) {
             m_replayable = false;
-            serverFailed(502);
+            serverFailed(502, "response head too large");
             return;
         }
         m_connection->socket.async_read_some(
@@ -448,14 +451,14 @@ void HttpSession::onResponseData(const asio::error_code &error, size_t bytes)
         return;
     case Http::Result::Error:
         m_replayable = false;
-        serverFailed(502);
+        serverFailed(502, "invalid response");
         return;
     case Http::Result::Done:
         break;
     }
     if (t_head.status == 101) { // upgrades are not forwarded, so a 101 is a server error
         m_replayable = false;
-        serverFailed(502);
+        serverFailed(502, "protocol upgrade");
         return;
     }
     if (t_head.status < 200) {
@@ -496,7 +499,7 @@ void HttpSession::onResponseHead(const Http::Head &head)
 
     m_out.clear();
     if (head.reason.size() + fieldsSize(head) + 64 > m_out.room()) {
-        serverFailed(502);
+        serverFailed(502, "response head too large");
         return;
     }
     m_out.append("HTTP/1.1 ");
@@ -515,9 +518,12 @@ void HttpSession::onResponseHead(const Http::Head &head)
     m_body.start(head.framing, head.contentLength);
     size_t bytes = 0;
     if (!m_body.take(m_from.view(), bytes)) {
-        serverFailed(502);
+        serverFailed(502, "invalid response body");
         return;
     }
+    const bool serverError = head.status >= 500 && head.status != 501 && head.status != 505;
+    m_backend->observe(m_server, serverError ? Backend::Observed::ResponseError : Backend::Observed::ResponseOk,
+                       "HTTP 5xx status");
     for (CounterBlock *counters : {&frontendCounters(), &backendCounters(), &serverCounters()})
         counters->countStatus(head.status);
     m_phase = Phase::SendingResponse;
@@ -613,17 +619,28 @@ void HttpSession::finishExchange()
     waitForRequest();
 }
 
-void HttpSession::serverFailed(int status)
+void HttpSession::serverFailed(int status, const char *what)
 {
     closeServerConnection();
+    // Nothing of the request was answered: it can be sent again.
+    const bool unanswered = status == 502 && m_replayable && m_from.empty()
+                            && (m_phase == Phase::SendingRequest || m_phase == Phase::WaitingResponse);
     // A reused connection the server had closed while idle: send the request
     // once more on a new connection, as nothing of it was processed.
-    if (status == 502 && m_reused && m_replayable && !m_replayed && m_from.empty()
-        && (m_phase == Phase::SendingRequest || m_phase == Phase::WaitingResponse)) {
+    if (unanswered && m_reused && !m_replayed) {
         m_replayed = true;
         m_phase = Phase::Dispatching;
         reconnect();
         return;
+    }
+    m_backend->observe(m_server, Backend::Observed::ResponseError, what);
+    // The server went away with the request (killed, crashed): an idempotent
+    // request goes to another server, so the client never hears of it
+    // (HAProxy: retry-on conn-failure empty-response).
+    if (unanswered && m_idempotent) {
+        m_phase = Phase::Dispatching;
+        if (retryElsewhere())
+            return;
     }
     serverCounters().eresp.add();
     backendCounters().eresp.add();
@@ -768,7 +785,7 @@ void HttpSession::phaseDeadline()
     case Phase::SendingRequest:
     case Phase::WaitingResponse:
         m_replayable = false;
-        serverFailed(504);
+        serverFailed(504, "response timeout");
         return;
     case Phase::RequestBody:
     case Phase::SendingResponse:

@@ -68,7 +68,8 @@ private:
     void onResponseSent(const asio::error_code &error, size_t bytes);
     void readResponseBody();
     void finishExchange();
-    void serverFailed(int status);
+    // The server failed the request; `what` names how, for observation.
+    void serverFailed(int status, const char *what);
 
     void sendError(int status, std::string_view detail = {});
     void closeClient();
@@ -93,6 +94,7 @@ private:
     Clock::time_point m_requestStart;
     Clock::time_point m_requestSent;
     bool m_headRequest = false;
+    bool m_idempotent = false;   // may be sent again when its server fails it unanswered
     bool m_clientKeepAlive = true;
     bool m_clientHttp10 = false;
     bool m_serverKeepAlive = true;

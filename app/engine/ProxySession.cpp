@@ -41,13 +41,14 @@ uint64_t ProxySession::millisecondsSince(Clock::time_point start)
 void ProxySession::requestServer(bool allowReuse)
 {
     m_retriesLeft = m_backend->config().retries;
+    m_avoid = -1;
     takeServer(allowReuse);
 }
 
 void ProxySession::takeServer(bool allowReuse)
 {
     int server = -1;
-    switch (m_backend->take(m_sourceHash, server, shared_from_this(), m_queueId)) {
+    switch (m_backend->take(m_sourceHash, server, shared_from_this(), m_queueId, m_avoid)) {
     case Backend::Take::Assigned:
         backendCounters().qtime.add(0);
         assigned(server);
@@ -125,9 +126,10 @@ void ProxySession::onConnected(const asio::error_code &error, const std::shared_
     if (m_closed || connection != m_connection || m_step != ConnectStep::Connecting)
         return; // timed out and replaced, or the session ended
     if (error) {
-        connectFailed();
+        connectFailed(error == asio::error::connection_refused ? "connection refused" : "connection failed");
         return;
     }
+    m_backend->observe(m_server, Backend::Observed::ConnectOk);
     asio::error_code ignored;
     connection->socket.set_option(tcp::no_delay(true), ignored);
     connection->socket.non_blocking(true, ignored);
@@ -138,11 +140,12 @@ void ProxySession::onConnected(const asio::error_code &error, const std::shared_
     serverReady();
 }
 
-void ProxySession::connectFailed()
+void ProxySession::connectFailed(const char *what)
 {
     closeServerConnection();
     serverCounters().econ.add();
     backendCounters().econ.add();
+    m_backend->observe(m_server, Backend::Observed::ConnectError, what);
     if (m_retriesLeft <= 0) {
         m_step = ConnectStep::None;
         releaseServer(false);
@@ -152,14 +155,14 @@ void ProxySession::connectFailed()
     --m_retriesLeft;
     serverCounters().wretr.add();
     backendCounters().wretr.add();
-    if (m_backend->config().redispatch) {
-        // option redispatch: the next attempt goes wherever the balancer
-        // says, without waiting.
-        serverCounters().wredis.add();
-        backendCounters().wredis.add();
-        m_step = ConnectStep::None;
-        releaseServer(false);
-        takeServer(false);
+    // option redispatch: the next attempt goes wherever the balancer says,
+    // without waiting — to another server when there is one. A server that
+    // left rotation meanwhile (marked down by this very error) is not
+    // waited for either.
+    if (m_backend->config().redispatch || !m_backend->usable(m_server)) {
+        if (m_backend->config().redispatch)
+            m_avoid = m_server;
+        redispatch();
         return;
     }
     // HAProxy's turn-around: a server that is restarting gets a moment
@@ -167,6 +170,27 @@ void ProxySession::connectFailed()
     m_step = ConnectStep::RetryWait;
     setDeadline(std::min(m_backend->config().timeoutConnect, 1000));
     holdWhileWaiting();
+}
+
+void ProxySession::redispatch()
+{
+    serverCounters().wredis.add();
+    backendCounters().wredis.add();
+    m_step = ConnectStep::None;
+    releaseServer(false);
+    takeServer(false);
+}
+
+bool ProxySession::retryElsewhere()
+{
+    if (m_retriesLeft <= 0 || m_server < 0)
+        return false;
+    --m_retriesLeft;
+    serverCounters().wretr.add();
+    backendCounters().wretr.add();
+    m_avoid = m_server;
+    redispatch();
+    return true;
 }
 
 // A timer that never fires by itself (the worker's tick enforces the
@@ -202,12 +226,15 @@ void ProxySession::onDeadline()
         return;
     case ConnectStep::Connecting:
         clearDeadline();
-        connectFailed();
+        connectFailed("connect timeout");
         return;
     case ConnectStep::RetryWait:
         clearDeadline();
         stopWaiting();
-        connect(false);
+        if (m_backend->usable(m_server))
+            connect(false);
+        else
+            redispatch(); // it left rotation while we waited
         return;
     case ConnectStep::None:
         phaseDeadline();

@@ -23,6 +23,10 @@ protected:
     void requestServer(bool allowReuse);
     // Connects again to the same server on a fresh connection.
     void reconnect();
+    // The request failed on its server before any answer: if a retry is
+    // left, it goes to the balancer again, avoiding that server. False when
+    // the retries are spent.
+    bool retryElsewhere();
     // The request or connection is done with its server: the slot goes back,
     // and the connection is closed unless `keepIdle`.
     void releaseServer(bool keepIdle);
@@ -55,7 +59,9 @@ private:
     void assigned(int server);
     void connect(bool allowReuse);
     void onConnected(const asio::error_code &error, const std::shared_ptr<ServerConnection> &connection);
-    void connectFailed();
+    void connectFailed(const char *what);
+    // Counts a retry; the next attempt asks the balancer again.
+    void redispatch();
     // Keeps the session alive while it waits in the queue or for the
     // turn-around, when no socket operation is pending to own it.
     void holdWhileWaiting();
@@ -64,6 +70,7 @@ private:
     ConnectStep m_step = ConnectStep::None;
     uint64_t m_queueId = 0;
     int m_retriesLeft = 0;
+    int m_avoid = -1; // a server that failed the current request
     Clock::time_point m_queuedAt;
     Clock::time_point m_connectStart;
     std::unique_ptr<asio::steady_timer> m_waiting;

@@ -289,23 +289,84 @@ void Worker::abortSessions()
 }
 
 Backend::Backend(const FrontendConfig &config, std::vector<ServerRuntime> servers,
-                 std::shared_ptr<StatsNode> frontend, std::shared_ptr<StatsNode> backend)
+                 std::shared_ptr<StatsNode> frontend, std::shared_ptr<StatsNode> backend,
+                 std::shared_ptr<const ObservationHub> observations)
     : m_name(config.name.toStdString())
     , m_config(config)
     , m_servers(std::move(servers))
     , m_frontendStats(std::move(frontend))
     , m_backendStats(std::move(backend))
+    , m_observations(std::move(observations))
+    , m_consecutiveErrors(new std::atomic<int>[size_t(config.servers.size())]())
     , m_pool(config)
-{}
+{
+    for (const ServerConfig &server : config.servers) {
+        ObserveRule rule;
+        // HAProxy observes only servers that are checked: a server marked
+        // down by its traffic needs checks to come back.
+        if (server.check.type != QLatin1String("none") && !server.check.type.isEmpty()) {
+            if (server.check.observe == QLatin1String("layer4"))
+                rule.layer = ObserveRule::Layer4;
+            else if (server.check.observe == QLatin1String("layer7"))
+                rule.layer = ObserveRule::Layer7;
+        }
+        rule.errorLimit = std::max(1, server.check.errorLimit);
+        rule.markDown = server.check.onError == QLatin1String("mark-down");
+        m_observeRules.push_back(rule);
+    }
+}
+
+void Backend::observe(int server, Observed observed, const char *what)
+{
+    const ObserveRule &rule = m_observeRules[size_t(server)];
+    if (rule.layer == ObserveRule::None)
+        return;
+    const bool layer7 = rule.layer == ObserveRule::Layer7;
+    std::atomic<int> &errors = m_consecutiveErrors[size_t(server)];
+    switch (observed) {
+    // HAProxy's table: a connection is a success only to layer4, a good
+    // response only to layer7; a connection error fails both.
+    case Observed::ConnectOk:
+    case Observed::ResponseOk:
+        if ((observed == Observed::ConnectOk) != layer7 && errors.load(std::memory_order_relaxed) != 0)
+            errors.store(0, std::memory_order_relaxed);
+        return;
+    case Observed::ResponseError:
+        if (!layer7)
+            return;
+        break;
+    case Observed::ConnectError:
+        break;
+    }
+    if (errors.fetch_add(1, std::memory_order_relaxed) + 1 < rule.errorLimit)
+        return;
+    errors.store(0, std::memory_order_relaxed);
+    if (rule.markDown)
+        setUp(server, false);
+    if (m_observations) {
+        const QString reason = QStringLiteral("%1 consecutive errors in live traffic (last: %2)")
+                                   .arg(rule.errorLimit)
+                                   .arg(QLatin1String(what ? what : "error"));
+        m_observations->notify(m_config.name, m_config.servers[server].name, reason);
+    }
+}
+
+bool Backend::usable(int server) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_pool.servers()[server].usable();
+}
 
 Backend::Take Backend::take(uint32_t sourceHash, int &server, const std::shared_ptr<Session> &session,
-                            uint64_t &queueId)
+                            uint64_t &queueId, int avoid)
 {
     std::lock_guard lock(m_mutex);
     if (m_shutdown || m_pool.candidates().isEmpty())
         return Take::NoServer;
-    // Requests already waiting go first, as in HAProxy's queue.
-    server = m_queue.empty() ? m_pool.pick(sourceHash) : -1;
+    // Requests already waiting go first, as in HAProxy's queue; a request
+    // that must avoid a failed server goes on at once, or it could wait for
+    // the very server that failed it.
+    server = m_queue.empty() || avoid >= 0 ? m_pool.pick(sourceHash, avoid) : -1;
     if (server >= 0) {
         m_pool.connectionOpened(server);
         return Take::Assigned;

@@ -6,6 +6,7 @@
 
 #include "Counters.h"
 #include "EngineConfig.h"
+#include "Observation.h"
 #include "ServerPool.h"
 
 #include <asio.hpp>
@@ -265,7 +266,7 @@ public:
     enum class Take { Assigned, Queued, NoServer };
 
     Backend(const FrontendConfig &config, std::vector<ServerRuntime> servers, std::shared_ptr<StatsNode> frontend,
-            std::shared_ptr<StatsNode> backend);
+            std::shared_ptr<StatsNode> backend, std::shared_ptr<const ObservationHub> observations = {});
 
     const std::string &name() const { return m_name; }
     const FrontendConfig &config() const { return m_config; }
@@ -275,7 +276,9 @@ public:
 
     // A server slot for a request or connection: assigned now, queued (every
     // usable server is at its maxconn; onDequeued() follows) or refused.
-    Take take(uint32_t sourceHash, int &server, const std::shared_ptr<Session> &session, uint64_t &queueId);
+    // `avoid`: a server that just failed this request (see ServerPool::pick).
+    Take take(uint32_t sourceHash, int &server, const std::shared_ptr<Session> &session, uint64_t &queueId,
+              int avoid = -1);
     // Gives a slot back, and passes it on to the oldest queued request.
     void release(int server);
     // A queued request gave up (timeout queue). False when a slot is already
@@ -288,7 +291,21 @@ public:
     void setAdmin(int server, AdminState state);
     void setWeight(int server, int weight);
     void setUp(int server, bool up);
+    // May the server take new traffic (up, ready, weight > 0)?
+    bool usable(int server) const;
     int indexOf(std::string_view name) const;
+
+    // What live traffic showed of a server, for passive observation.
+    enum class Observed {
+        ConnectOk,    // layer 4: a connection was established
+        ConnectError, // layer 4: refused, reset or timed out while connecting
+        ResponseOk,   // layer 7: a response that is not a server error
+        ResponseError // layer 7: 5xx (not 501/505), broken, invalid or timed out
+    };
+    // Counts consecutive errors per the server's check (observe, error-limit);
+    // at the limit it applies on-error mark-down itself and tells the hub.
+    // `what` says what went wrong, for the reason ("connection refused").
+    void observe(int server, Observed observed, const char *what = nullptr);
     // The state of every server, for stats and for carrying over to the next
     // configuration.
     std::vector<PoolServer> poolState() const;
@@ -309,11 +326,22 @@ private:
     };
     void dispatchLocked(std::unique_lock<SpinLock> &lock);
 
+    // A server's observation settings, and its run of consecutive errors.
+    struct ObserveRule
+    {
+        enum Layer { None, Layer4, Layer7 } layer = None;
+        int errorLimit = 10;
+        bool markDown = false;
+    };
+
     std::string m_name;
     FrontendConfig m_config;
     std::vector<ServerRuntime> m_servers;
     std::shared_ptr<StatsNode> m_frontendStats;
     std::shared_ptr<StatsNode> m_backendStats;
+    std::shared_ptr<const ObservationHub> m_observations;
+    std::vector<ObserveRule> m_observeRules;
+    std::unique_ptr<std::atomic<int>[]> m_consecutiveErrors;
 
     mutable SpinLock m_mutex;
     ServerPool m_pool;

@@ -171,29 +171,40 @@ void ServerPool::setWeight(int server, int weight)
 
 const QList<int> &ServerPool::candidates() const
 {
-    if (m_candidatesValid)
-        return m_candidates;
-    m_candidatesValid = true;
-    m_candidates.clear();
-    for (int i = 0; i < m_servers.size(); ++i) {
-        if (m_servers[i].usable() && !m_servers[i].backup)
-            m_candidates.append(i);
-    }
-    if (!m_candidates.isEmpty())
-        return m_candidates;
-    for (int i = 0; i < m_servers.size(); ++i) {
-        if (m_servers[i].usable() && m_servers[i].backup) {
-            m_candidates.append(i);
-            if (!m_allBackups)
-                break;
-        }
+    if (!m_candidatesValid) {
+        collectCandidates(m_candidates, -1);
+        m_candidatesValid = true;
     }
     return m_candidates;
 }
 
-int ServerPool::pick(quint32 sourceHash)
+void ServerPool::collectCandidates(QList<int> &candidates, int avoid) const
 {
-    return m_balancer->pick(m_servers, candidates(), sourceHash);
+    candidates.clear();
+    const auto usable = [&](int i) { return i != avoid && m_servers[i].usable(); };
+    for (int i = 0; i < m_servers.size(); ++i) {
+        if (usable(i) && !m_servers[i].backup)
+            candidates.append(i);
+    }
+    if (!candidates.isEmpty())
+        return;
+    for (int i = 0; i < m_servers.size(); ++i) {
+        if (usable(i) && m_servers[i].backup) {
+            candidates.append(i);
+            if (!m_allBackups)
+                break;
+        }
+    }
+}
+
+int ServerPool::pick(quint32 sourceHash, int avoid)
+{
+    if (avoid < 0 || !candidates().contains(avoid))
+        return m_balancer->pick(m_servers, candidates(), sourceHash);
+    collectCandidates(m_avoiding, avoid);
+    if (m_avoiding.isEmpty()) // nothing else: the failed server is still the best bet
+        return m_balancer->pick(m_servers, candidates(), sourceHash);
+    return m_balancer->pick(m_servers, m_avoiding, sourceHash);
 }
 
 } // namespace Loadstar::Engine

@@ -110,8 +110,10 @@ public:
     explicit ServerPool(const FrontendConfig &config);
 
     // The server for the next request or connection, or -1 when none can
-    // take it (the caller answers 503 or queues).
-    int pick(quint32 sourceHash = 0);
+    // take it (the caller answers 503 or queues). `avoid`: a server that just
+    // failed this request is left out, as if it were down, so a redispatch
+    // reaches another server — a backup when it was the only active one.
+    int pick(quint32 sourceHash = 0, int avoid = -1);
 
     const QList<PoolServer> &servers() const { return m_servers; }
     int indexOf(const QString &name) const;
@@ -128,11 +130,14 @@ public:
     const QList<int> &candidates() const;
 
 private:
+    void collectCandidates(QList<int> &candidates, int avoid) const;
+
     QList<PoolServer> m_servers;
     bool m_allBackups;
     std::unique_ptr<Balancer> m_balancer;
     mutable QList<int> m_candidates;
     mutable bool m_candidatesValid = false;
+    QList<int> m_avoiding; // candidates without the server to avoid, made on demand
 };
 
 } // namespace Loadstar::Engine
