@@ -83,6 +83,121 @@ const char *waitForStopSignal(const sigset_t &stopSet)
     return signal == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
+// "250ms", "2s", "1m" or plain milliseconds, as HAProxy writes durations.
+std::optional<int> parseDuration(const QString &text)
+{
+    static const QList<std::pair<QLatin1String, int>> units = {
+        {QLatin1String("ms"), 1}, {QLatin1String("s"), 1000}, {QLatin1String("m"), 60000}};
+    int scale = 1;
+    QString digits = text;
+    for (const auto &[suffix, factor] : units) {
+        if (text.endsWith(suffix)) {
+            digits = text.chopped(suffix.size());
+            scale = factor;
+            break;
+        }
+    }
+    bool ok = false;
+    const int value = digits.toInt(&ok);
+    if (!ok || value <= 0 || value > 24 * 3600 * 1000 / scale)
+        return std::nullopt;
+    return value * scale;
+}
+
+// The health checks of `loadstar proxy`: HAProxy's `check` with its default
+// timings and passive observation of the traffic, unless told otherwise.
+struct CheckOption
+{
+    const char *name;
+    const char *help;
+    const char *valueName;
+};
+const CheckOption kCheckOptions[] = {
+    {"check", "tcp (default), http:PATH, https:PATH, tls, mysql, pgsql, redis or none.", "CHECK"},
+    {"inter", "Time between checks of an UP server (default 2s).", "TIME"},
+    {"fastinter", "Time between checks while a state changes (default: --inter).", "TIME"},
+    {"downinter", "Time between checks of a DOWN server (default: --inter).", "TIME"},
+    {"rise", "Successful checks before a server is UP (default 2).", "N"},
+    {"fall", "Failed checks before a server is DOWN (default 3).", "N"},
+    {"check-timeout", "Time a check may take (default: --inter, at most 2s).", "TIME"},
+    {"observe", "Watch live traffic: layer4 (default: connection errors), layer7 (also 5xx) or none.", "LAYER"},
+    {"error-limit", "Consecutive live-traffic errors before --on-error acts (default 10).", "N"},
+    {"on-error", "mark-down (default), sudden-death, fail-check or fastinter.", "ACTION"},
+    {"retries", "Connection attempts before a request fails (default 3).", "N"},
+};
+
+void addCheckOptions(QCommandLineParser &parser)
+{
+    for (const CheckOption &option : kCheckOptions) {
+        parser.addOption({QLatin1String(option.name), QLatin1String(option.help), QLatin1String(option.valueName)});
+    }
+    parser.addOption({QStringLiteral("no-redispatch"),
+                      QStringLiteral("Retry a failed connection on the same server only (default: on another one).")});
+}
+
+bool parseCheckOptions(const QCommandLineParser &parser, const QString &command, Engine::CheckConfig &check,
+                       Engine::FrontendConfig &frontend, int &code)
+{
+    const auto fail = [&](const QString &message) {
+        code = usageError(command, message);
+        return false;
+    };
+    const auto duration = [&](const char *name, int &target) {
+        const QString option = QLatin1String(name);
+        if (!parser.isSet(option))
+            return true;
+        const std::optional<int> value = parseDuration(parser.value(option));
+        if (!value)
+            return fail(QStringLiteral("--%1 takes a time such as 2s, 250ms or 2000, not “%2”").arg(option, parser.value(option)));
+        target = *value;
+        return true;
+    };
+    const auto number = [&](const char *name, int &target, int min, int max) {
+        const QString option = QLatin1String(name);
+        if (!parser.isSet(option))
+            return true;
+        bool ok = false;
+        const int value = parser.value(option).toInt(&ok);
+        if (!ok || value < min || value > max)
+            return fail(QStringLiteral("--%1 takes a number from %2 to %3").arg(option).arg(min).arg(max));
+        target = value;
+        return true;
+    };
+
+    const QString type = parser.isSet(QStringLiteral("check")) ? parser.value(QStringLiteral("check")) : QStringLiteral("tcp");
+    static const QStringList plain = {QStringLiteral("tcp"), QStringLiteral("tls"), QStringLiteral("mysql"),
+                                      QStringLiteral("pgsql"), QStringLiteral("redis"), QStringLiteral("none")};
+    if (plain.contains(type)) {
+        check.type = type;
+    } else if (type.startsWith(QLatin1String("http:/")) || type.startsWith(QLatin1String("https:/"))) {
+        const qsizetype colon = type.indexOf(QLatin1Char(':'));
+        check.type = type.left(colon);
+        check.httpPath = type.mid(colon + 1);
+    } else {
+        return fail(QStringLiteral("--check is tcp, http:PATH, https:PATH, tls, mysql, pgsql, redis or none, not “%1”").arg(type));
+    }
+    check.inter = 2000;
+    if (!duration("inter", check.inter))
+        return false;
+    // HAProxy: fastinter and downinter default to inter.
+    check.fastinter = check.downinter = check.inter;
+    check.timeout = std::min(check.inter, 2000);
+    if (!duration("fastinter", check.fastinter) || !duration("downinter", check.downinter)
+        || !duration("check-timeout", check.timeout) || !number("rise", check.rise, 1, 100)
+        || !number("fall", check.fall, 1, 100) || !number("error-limit", check.errorLimit, 1, 1000)
+        || !number("retries", frontend.retries, 0, 100))
+        return false;
+    check.observe = parser.isSet(QStringLiteral("observe")) ? parser.value(QStringLiteral("observe")) : QStringLiteral("layer4");
+    if (!QStringList{QStringLiteral("layer4"), QStringLiteral("layer7"), QStringLiteral("none")}.contains(check.observe))
+        return fail(QStringLiteral("--observe is layer4, layer7 or none, not “%1”").arg(check.observe));
+    check.onError = parser.isSet(QStringLiteral("on-error")) ? parser.value(QStringLiteral("on-error")) : QStringLiteral("mark-down");
+    if (!QStringList{QStringLiteral("mark-down"), QStringLiteral("sudden-death"), QStringLiteral("fail-check"),
+                     QStringLiteral("fastinter")}.contains(check.onError))
+        return fail(QStringLiteral("--on-error is mark-down, sudden-death, fail-check or fastinter, not “%1”").arg(check.onError));
+    frontend.redispatch = !parser.isSet(QStringLiteral("no-redispatch"));
+    return true;
+}
+
 bool threadCount(const QCommandLineParser &parser, const QString &command, int &threads, int &code)
 {
     bool ok = false;
@@ -160,6 +275,7 @@ void addProxyOptions(QCommandLineParser &parser)
                       QStringLiteral("ALGO"), QStringLiteral("roundrobin")});
     parser.addOption({QStringLiteral("mode"), QStringLiteral("http (default) or tcp."), QStringLiteral("MODE"),
                       QStringLiteral("http")});
+    addCheckOptions(parser);
     parser.addOption(threadsOption());
     parser.addOption(statsOption());
 }
@@ -192,6 +308,10 @@ int proxyVerb(const QCommandLineParser &parser, const QStringList &)
     if (mode != QLatin1String("http") && mode != QLatin1String("tcp"))
         return usageError(command, QStringLiteral("--mode is http or tcp, not “%1”").arg(mode));
     frontend.mode = mode == QLatin1String("tcp") ? Engine::FrontendConfig::Mode::Tcp : Engine::FrontendConfig::Mode::Http;
+    Engine::CheckConfig check;
+    int code = Success;
+    if (!parseCheckOptions(parser, command, check, frontend, code))
+        return code;
     for (const QString &option : {QStringLiteral("to"), QStringLiteral("backup")}) {
         for (const QString &value : parser.values(option)) {
             const std::optional<HostPort> to = parseHostPort(value);
@@ -202,11 +322,11 @@ int proxyVerb(const QCommandLineParser &parser, const QStringList &)
             server.address = to->host;
             server.port = to->port;
             server.backup = option == QLatin1String("backup");
+            server.check = check;
             frontend.servers.append(server);
         }
     }
     int threads = 1;
-    int code = Success;
     if (!threadCount(parser, command, threads, code))
         return code;
     const sigset_t stopSet = blockStopSignals();

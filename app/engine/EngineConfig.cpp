@@ -16,6 +16,9 @@ CheckConfig checkOf(const Node &server)
     check.rise = server.intProperty(QStringLiteral("rise"));
     check.fall = server.intProperty(QStringLiteral("fall"));
     check.timeout = server.intProperty(QStringLiteral("check_timeout"));
+    check.observe = server.stringProperty(QStringLiteral("observe"));
+    check.errorLimit = server.intProperty(QStringLiteral("error_limit"));
+    check.onError = server.stringProperty(QStringLiteral("on_error"));
     if (check.type == QLatin1String("http") || check.type == QLatin1String("https")) {
         check.httpPath = server.stringProperty(QStringLiteral("check_path"));
         const QStringList range = server.stringProperty(QStringLiteral("check_status")).split(QLatin1Char('-'));

@@ -89,6 +89,14 @@ void appendCheckProperties(QList<PropertySpec> &specs, QStringList checkTypes, c
                          "Consecutive failed checks before a server is DOWN"));
     specs.append(duration("check_timeout", "Check timeout", "Health check", 2000,
                           "Time a check may take before it fails (L4TOUT/L7TOUT)"));
+    specs.append(choice("observe", "Watch traffic (observe)", "Health check", "layer4",
+                        latin1List({"none", "layer4", "layer7"}),
+                        "Live traffic counts too: layer4 connection errors, layer7 also 5xx responses"));
+    specs.append(integer("error_limit", "Error limit", "Health check", 10, 1, 1000,
+                         "Consecutive errors in live traffic before the on-error action"));
+    specs.append(choice("on_error", "On error", "Health check", "mark-down",
+                        latin1List({"mark-down", "sudden-death", "fail-check", "fastinter"}),
+                        "What reaching the error limit does: mark-down takes the server out at once"));
 }
 
 QHash<NodeKind, QList<PropertySpec>> buildSchema()
@@ -141,7 +149,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
     lb.append(duration("timeout_http_keep_alive", "Keep-alive timeout", "Timeouts", 10000,
                        "Idle time allowed on a client connection between two requests"));
 
-    const QStringList httpChecks = latin1List({"none", "tcp", "http"});
+    const QStringList httpChecks = latin1List({"none", "tcp", "http", "https"});
     for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {
         auto &server = schema[kind];
         appendServerProperties(server, kind == NodeKind::WebServer ? 8081 : 9001);

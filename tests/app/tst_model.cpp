@@ -83,7 +83,7 @@ private slots:
         QTest::newRow("status range") << "check_status" << QVariant(QStringLiteral("399-200")) << QVariant(QStringLiteral("200-399"))
                                       << QStringLiteral("“399-200” is not an HTTP status or range such as 200 or 200-399");
         QTest::newRow("choice") << "check" << QVariant(QStringLiteral("ping")) << QVariant(QStringLiteral("http"))
-                                << QStringLiteral("“ping” is not one of none, tcp, http");
+                                << QStringLiteral("“ping” is not one of none, tcp, http, https");
         QTest::newRow("unknown") << "colour" << QVariant(1) << QVariant()
                                  << QStringLiteral("a web server has no property “colour”");
     }
