@@ -343,6 +343,27 @@ private slots:
         QTest::newRow("proxy bad --backup") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
                                                            "--backup", "web-02"}
                                             << "loadstar proxy: --backup takes HOST:PORT, not “web-02”";
+        QTest::newRow("proxy bad --check") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                          "--check", "ping"}
+                                           << "loadstar proxy: --check is tcp, http:PATH, https:PATH, tls, mysql, pgsql, redis or none, not “ping”";
+        QTest::newRow("proxy http check without a path") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to",
+                                                                        "127.0.0.1:8081", "--check", "http:health"}
+                                                         << "loadstar proxy: --check is tcp, http:PATH, https:PATH, tls, mysql, pgsql, redis or none, not “http:health”";
+        QTest::newRow("proxy bad --inter") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                          "--inter", "soon"}
+                                           << "loadstar proxy: --inter takes a time such as 2s, 250ms or 2000, not “soon”";
+        QTest::newRow("proxy zero --fastinter") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                               "--fastinter", "0ms"}
+                                                << "loadstar proxy: --fastinter takes a time such as 2s, 250ms or 2000, not “0ms”";
+        QTest::newRow("proxy --rise 0") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                       "--rise", "0"}
+                                        << "loadstar proxy: --rise takes a number from 1 to 100";
+        QTest::newRow("proxy bad --observe") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                            "--observe", "layer3"}
+                                             << "loadstar proxy: --observe is layer4, layer7 or none, not “layer3”";
+        QTest::newRow("proxy bad --on-error") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to", "127.0.0.1:8081",
+                                                             "--on-error", "panic"}
+                                              << "loadstar proxy: --on-error is mark-down, sudden-death, fail-check or fastinter, not “panic”";
         QTest::newRow("proxy unknown --balance") << QStringList{"proxy", "--from", "127.0.0.1:8080", "--to",
                                                                 "127.0.0.1:8081", "--balance", "fastest"}
                                                  << "loadstar proxy: unknown --balance “fastest”; use roundrobin, static-rr, leastconn, source, first, random";
