@@ -38,10 +38,18 @@ public:
     {
         if (!thread.joinable())
             return task();
-        std::packaged_task<decltype(task())()> packaged(std::move(task));
-        auto result = packaged.get_future();
-        asio::post(*io, std::move(packaged));
-        return result.get();
+        // Not a packaged_task: Asio takes one for a completion token.
+        using Result = decltype(task());
+        std::promise<Result> promise;
+        asio::post(*io, [&task, &promise] {
+            if constexpr (std::is_void_v<Result>) {
+                task();
+                promise.set_value();
+            } else {
+                promise.set_value(task());
+            }
+        });
+        return promise.get_future().get();
     }
 
     Entry *find(const QString &name)
