@@ -183,6 +183,13 @@ private slots:
         const HttpResponse response = client.request("NOT HTTP AT ALL\r\n\r\n");
         QCOMPARE(response.status, 400);
         QVERIFY(client.waitForClosed());
+
+        TestClient huge;
+        QVERIFY(huge.connectTo(demo.port(Web1)));
+        huge.send("GET / HTTP/1.1\r\nHost: d\r\nCookie: " + QByteArray(20000, 'c') + "\r\n\r\n");
+        QCOMPARE(huge.readResponse().status, 400);
+        QVERIFY(huge.waitForClosed());
+        QCOMPARE(who(fetchGet(demo.port(Web1))), Web1);
     }
 
     void twoBackendsAnswerWithTheirOwnNames()

@@ -13,6 +13,7 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto AcceptRetry = std::chrono::milliseconds(100);
+constexpr auto LingerTime = std::chrono::seconds(2);
 
 bool equalsNoCase(std::string_view a, std::string_view b)
 {
@@ -95,6 +96,8 @@ private:
             m_inEnd -= m_inBegin;
             m_inBegin = 0;
         }
+        if (m_inEnd == sizeof m_in)
+            return refuse(); // a head larger than the buffer
         m_socket.async_read_some(asio::buffer(m_in + m_inEnd, sizeof m_in - m_inEnd),
                                  [self = shared_from_this()](const asio::error_code &error, size_t n) {
                                      if (error || self->m_closed) {
@@ -114,12 +117,8 @@ private:
                 return;
             }
             self->m_out.clear();
-            if (self->m_closing) {
-                asio::error_code ignored;
-                self->m_socket.shutdown(tcp::socket::shutdown_send, ignored);
-                self->close();
-                return;
-            }
+            if (self->m_closing)
+                return self->lingeringClose();
             self->process();
         });
     }
@@ -205,6 +204,31 @@ private:
             read();
     }
 
+    // Closing at once with unread input would reset the connection, and the
+    // client could lose the answer just sent: send FIN, then read and drop
+    // what the client still sends until it closes, for a bounded time.
+    void lingeringClose()
+    {
+        asio::error_code ignored;
+        m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+        m_delay.expires_after(LingerTime);
+        m_delay.async_wait([self = shared_from_this()](const asio::error_code &error) {
+            if (!error)
+                self->close();
+        });
+        drain();
+    }
+
+    void drain()
+    {
+        m_socket.async_read_some(asio::buffer(m_in), [self = shared_from_this()](const asio::error_code &error, size_t) {
+            if (error || self->m_closed)
+                self->close();
+            else
+                self->drain();
+        });
+    }
+
     // A request that isn't HTTP, or a head too large for the buffer.
     void refuse()
     {
@@ -229,7 +253,7 @@ private:
     asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, DemoExecutor>
         m_delay;
     Http::Head m_head;
-    Http::Limits m_limits{sizeof m_in, 100, uint64_t(1) << 40};
+    Http::Limits m_limits{sizeof m_in - 1, 100, uint64_t(1) << 40};
     Http::ChunkedDecoder m_decoder;
     uint64_t m_bodyLeft = 0;
     bool m_chunked = false;

@@ -220,8 +220,11 @@ bool DemoBackends::apply(const EngineConfig &config, QString *error)
 
     std::lock_guard lock(m_core->mutex);
     detail::DemoBackendsCore &core = *m_core;
-    if (!core.thread.joinable())
+    if (!core.thread.joinable()) {
+        if (error)
+            *error = QStringLiteral("The demo backends were stopped meanwhile.");
         return false;
+    }
 
     // Kept: same name, address and configured port.
     std::vector<Entry> next(size_t(servers.size()));
