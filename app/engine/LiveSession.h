@@ -1,0 +1,49 @@
+#pragma once
+
+#include "engine/Engine.h"
+#include "engine/demo/DemoBackends.h"
+#include "engine/health/HealthMonitor.h"
+
+#include <QString>
+
+namespace Loadstar {
+
+// A document (or `loadstar proxy`'s command line) running for real: the
+// embedded demo backends, the proxy engine in front of the servers, and the
+// health monitor probing every server and driving the engine — a DOWN
+// server leaves rotation, traffic the engine sees failing reaches the
+// monitor (observe/on-error). The GUI's Run and `loadstar run` both use it,
+// so they behave the same. Each part runs on threads of its own.
+class LiveSession
+{
+public:
+    explicit LiveSession(int engineThreads = 1);
+    ~LiveSession(); // stops
+    LiveSession(const LiveSession &) = delete;
+    LiveSession &operator=(const LiveSession &) = delete;
+
+    // Starts the demo backends, then the engine, then the checks. When a
+    // part can't start, nothing runs and *error says why in one sentence.
+    bool start(const Engine::EngineConfig &config, QString *error = nullptr);
+    // A changed configuration, while running: every part keeps what did not
+    // change (connections, faults, health states).
+    bool apply(const Engine::EngineConfig &config, QString *error = nullptr);
+    void stop();
+    bool isRunning() const { return m_running; }
+
+    Engine::Engine &engine() { return m_engine; }
+    Engine::DemoBackends &demoBackends() { return m_demo; }
+    Health::HealthMonitor &monitor() { return m_monitor; }
+
+    // What the monitor watches for a configuration: each server of each
+    // frontend, and each server no frontend links to.
+    static QList<Health::MonitoredServer> monitoredServers(const Engine::EngineConfig &config);
+
+private:
+    Engine::Engine m_engine;
+    Engine::DemoBackends m_demo;
+    Health::HealthMonitor m_monitor;
+    bool m_running = false;
+};
+
+} // namespace Loadstar
