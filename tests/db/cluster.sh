@@ -171,6 +171,7 @@ EOF
     as_pg "$PG_BIN/pg_ctl" start -w -t "$WAIT_SECONDS" -D "$dir/pg-primary/data" \
         -l "$dir/pg-primary/server.log" >/dev/null || die "PostgreSQL primary did not start: see $dir/pg-primary/server.log"
     pg_sql pg-primary "CREATE ROLE loadstar LOGIN PASSWORD '$password'" >/dev/null
+    pg_sql pg-primary "GRANT pg_monitor TO loadstar" >/dev/null # WAL receiver status on a standby
     pg_sql pg-primary "CREATE TABLE replicated (id int PRIMARY KEY, note text)" >/dev/null
     pg_sql pg-primary "GRANT SELECT ON replicated TO loadstar" >/dev/null
 
