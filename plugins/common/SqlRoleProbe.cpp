@@ -35,6 +35,8 @@ SqlRoleProbe::SqlRoleProbe(Check check, QObject *parent)
 {
     m_shared->probe = this;
     m_timer.setSingleShot(true);
+    // A coarse timer may fire 5 % early; a check's limit is exact.
+    m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &SqlRoleProbe::timeOut);
 }
 

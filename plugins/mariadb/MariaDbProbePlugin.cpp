@@ -78,13 +78,21 @@ CheckResult connectionFailure(const QSqlError &error)
 {
     const int number = error.nativeErrorCode().toInt();
     const QString text = error.databaseText();
-    static const QRegularExpression systemError(QStringLiteral("\\((\\d+) \"([^\"]+)\"\\)"));
+    // "Can't connect to server on '127.0.0.1' (111 "Connection refused")"; with
+    // a connect timeout the library's non-blocking connect reports a refusal
+    // as bare "(115)" (EINPROGRESS).
+    static const QRegularExpression systemError(QStringLiteral("\\((\\d+)(?: \"([^\"]+)\")?\\)"));
     const auto match = systemError.match(text);
-    const bool timedOut = (match.hasMatch() && match.captured(1) == QLatin1String("110"))
-                          || text.contains(QLatin1String("timeout"), Qt::CaseInsensitive)
+    const int systemNumber = match.hasMatch() ? match.captured(1).toInt() : 0;
+    const bool timedOut = systemNumber == 110 || text.contains(QLatin1String("timeout"), Qt::CaseInsensitive)
                           || text.contains(QLatin1String("timed out"), Qt::CaseInsensitive);
-    if (number == 2002 || number == 2003)
-        return failed(timedOut ? CheckCode::L4TOUT : CheckCode::L4CON, match.hasMatch() ? match.captured(2) : text);
+    if (number == 2002 || number == 2003) {
+        if (timedOut)
+            return failed(CheckCode::L4TOUT, QStringLiteral("Connection timed out"));
+        if (systemNumber == 111 || systemNumber == 115)
+            return failed(CheckCode::L4CON, QStringLiteral("Connection refused"));
+        return failed(CheckCode::L4CON, match.captured(2).isEmpty() ? text : match.captured(2));
+    }
     if (number == 2005)
         return failed(CheckCode::L4CON, text);
     if (number > 0 && number < 2000)

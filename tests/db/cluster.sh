@@ -91,6 +91,11 @@ wait_for() {
     done
 }
 
+# Whether a query (`$@`) returns the row written on the primary.
+replicated() {
+    [[ "$("$@" 2>/dev/null)" == "written on the primary" ]]
+}
+
 start_mariadb() { # instance, port, server-id, extra options…
     local name=$1 port=$2 id=$3
     shift 3
@@ -151,9 +156,8 @@ EOF
             MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos;
         START SLAVE;"
     mariadb_sql mariadb-primary "INSERT INTO loadstar_test.replicated VALUES (1, 'written on the primary')"
-    wait_for "the MariaDB replica to replicate a row" \
-        test "$(mariadb_sql mariadb-replica 'SELECT note FROM loadstar_test.replicated WHERE id = 1' 2>/dev/null)" \
-        = "written on the primary"
+    wait_for "the MariaDB replica to replicate a row" replicated mariadb_sql mariadb-replica \
+        "SELECT note FROM loadstar_test.replicated WHERE id = 1"
 
     # PostgreSQL: a primary, then a streaming replica made with pg_basebackup.
     install -d -m 0700 "$dir/pg-primary"
@@ -187,8 +191,8 @@ EOF
     as_pg "$PG_BIN/pg_ctl" start -w -t "$WAIT_SECONDS" -D "$dir/pg-replica/data" \
         -l "$dir/pg-replica/server.log" >/dev/null || die "PostgreSQL replica did not start: see $dir/pg-replica/server.log"
     pg_sql pg-primary "INSERT INTO replicated VALUES (1, 'written on the primary')" >/dev/null
-    wait_for "the PostgreSQL replica to replicate a row" \
-        test "$(pg_sql pg-replica 'SELECT note FROM replicated WHERE id = 1' 2>/dev/null)" = "written on the primary"
+    wait_for "the PostgreSQL replica to replicate a row" replicated pg_sql pg-replica \
+        "SELECT note FROM replicated WHERE id = 1"
 
     status
 }
