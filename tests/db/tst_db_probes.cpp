@@ -421,31 +421,42 @@ int DbProbesTest::serverIdThrough(quint16 port)
 
 void DbProbesTest::writeListenerFollowsThePrimary()
 {
-    // The write listener of a MariaDB cluster: the primary active, the
-    // replica a backup, each server's health set from its role probe (what
-    // the health monitor does, with rise and fall, in the application).
-    FrontendConfig frontend;
-    frontend.name = "db-write";
-    frontend.bindAddress = "127.0.0.1";
-    frontend.port = 0;
-    frontend.mode = FrontendConfig::Mode::Tcp;
-    frontend.balance = "first";
-    ServerConfig primary;
-    primary.name = "db-01";
-    primary.address = "127.0.0.1";
-    primary.port = m_mariadbPrimary;
-    ServerConfig replica = primary;
-    replica.name = "db-02";
-    replica.port = m_mariadbReplica;
-    replica.backup = true;
-    frontend.servers = {primary, replica};
+    // The write listener of a MariaDB cluster as a user draws it: a tcp load
+    // balancer with the database route "primary" to the primary and its
+    // replica; each server's health is set from its role probe (what the
+    // health monitor does, with rise and fall, in the application).
+    Loadstar::Topology t;
+    auto database = [&](const char *name, quint16 port, const char *role) {
+        Loadstar::Node node = Loadstar::Node::make(Loadstar::NodeKind::Database, name);
+        node.setProperty("port", port);
+        node.setProperty("role", role);
+        node.setProperty("check", "mysql-role");
+        node.setProperty("credentials_file", m_dir.filePath("loadstar.cnf"));
+        return t.addNode(node);
+    };
+    const Loadstar::NodeId primary = database("db-01", m_mariadbPrimary, "primary");
+    const Loadstar::NodeId replica = database("db-02", m_mariadbReplica, "replica");
+    Loadstar::Node lb = Loadstar::Node::make(Loadstar::NodeKind::LoadBalancer, "db-write");
+    lb.setProperty("mode", "tcp");
+    lb.setProperty("db_route", "primary");
+    const Loadstar::NodeId write = t.addNode(lb);
+    t.connect(write, primary);
+    t.connect(write, replica);
+    t.connect(primary, replica);
+    CompileResult compiled = compile(t);
+    QVERIFY(compiled.problems.isEmpty());
+    FrontendConfig &frontend = compiled.config.frontends.first();
+    QCOMPARE(frontend.servers.size(), 2);
+    QVERIFY(!frontend.servers[0].backup);
+    QVERIFY(frontend.servers[1].backup);
+    frontend.port = 0; // any free port
     Engine engine;
     QString error;
-    QVERIFY2(engine.start({{frontend}, {}}, &error), qPrintable(error));
+    QVERIFY2(engine.start(compiled.config, &error), qPrintable(error));
     const quint16 listener = engine.listenPort("db-write");
     auto probeAndApply = [&] {
         for (const ServerConfig &server : frontend.servers) {
-            const CheckResult result = mariadb(server.name, server.port);
+            const CheckResult result = check(server.check.type, server.name, server.port, server.check);
             QVERIFY(engine.setServerHealth("db-write", server.name, result.passed()));
         }
     };
