@@ -25,6 +25,12 @@ CheckConfig checkOf(const Node &server)
         check.expectLow = range.first().toInt();
         check.expectHigh = range.last().toInt();
     }
+    if (server.kind == NodeKind::Database) {
+        check.dbUser = server.stringProperty(QStringLiteral("db_user"));
+        check.credentialsFile = server.stringProperty(QStringLiteral("credentials_file"));
+        check.database = server.stringProperty(QStringLiteral("database"));
+        check.maxLagMs = server.intProperty(QStringLiteral("max_lag"));
+    }
     return check;
 }
 
@@ -40,6 +46,22 @@ ServerConfig serverOf(const Node &server)
     config.embedded = server.kind != NodeKind::Database && server.boolProperty(QStringLiteral("embedded"));
     config.check = checkOf(server);
     return config;
+}
+
+// A database route sets who is a backup from the databases' roles, as
+// people set up HAProxy in front of a MariaDB or PostgreSQL cluster: writes
+// go to the primary and fall back to a replica; reads are balanced over the
+// replicas that keep up, and fall back to the primary.
+void routeDatabase(const QString &route, const Node &database, ServerConfig &config)
+{
+    const bool replica = database.stringProperty(QStringLiteral("role")) == QLatin1String("replica");
+    if (route == QLatin1String("primary")) {
+        config.backup = replica;
+    } else if (route == QLatin1String("replicas")) {
+        config.backup = !replica;
+        if (replica)
+            config.check.requireRole = QStringLiteral("replica");
+    }
 }
 
 FrontendConfig frontendOf(const Topology &topology, const Node &lb)
@@ -66,7 +88,10 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
         const Node *server = topology.node(link.to);
         if (!server || !isServerKind(server->kind))
             continue;
-        frontend.servers.append(serverOf(*server));
+        ServerConfig config = serverOf(*server);
+        if (server->kind == NodeKind::Database)
+            routeDatabase(lb.stringProperty(QStringLiteral("db_route")), *server, config);
+        frontend.servers.append(config);
     }
     return frontend;
 }

@@ -128,6 +128,9 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
     lb.append(choice("balance", "Balance", "Balancing", "roundrobin",
                      latin1List({"roundrobin", "static-rr", "leastconn", "source", "first", "random"}),
                      "How servers are chosen (HAProxy: balance)"));
+    lb.append(choice("db_route", "Database route", "Balancing", "any", latin1List({"any", "primary", "replicas"}),
+                     "For databases: “primary” sends writes to the primary with replicas as backups; "
+                     "“replicas” balances reads over replicas that keep up, with the primary as backup"));
     lb.append(boolean("allbackups", "All backups", "Balancing", false,
                       "When no active server is UP, spread traffic over every backup instead of the first"));
     lb.append(integer("maxconn", "Max connections", "Balancing", 0, 0, 1000000,
@@ -169,7 +172,16 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                      "MariaDB/MySQL or PostgreSQL"));
     db.append(choice("role", "Role", "Database", "primary", latin1List({"primary", "replica"}),
                      "A primary takes writes; a replica serves reads and follows its primary"));
-    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql"}), "tcp");
+    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "mysql-role", "pgsql-role"}), "tcp");
+    // The role checks (probe plugins) log in; the password stays in a file.
+    db.append(typed(PropertyType::Text, "db_user", "Check user", "Health check", "",
+                    "User the role check logs in as (mysql-role, pgsql-role); empty: the user in the credentials file"));
+    db.append(typed(PropertyType::FilePath, "credentials_file", "Credentials file", "Health check", "",
+                    "MariaDB option file or PostgreSQL passfile holding the password — the document never stores passwords"));
+    db.append(typed(PropertyType::Text, "database", "Check database", "Health check", "",
+                    "Database the pgsql-role check connects to; empty: postgres"));
+    db.append(duration("max_lag", "Max replication lag", "Health check", 10000,
+                       "A replica lagging more than this fails a role check for reads"));
 
     auto &firewall = schema[NodeKind::Firewall];
     firewall.append(typed(PropertyType::CidrList, "allow", "Allow", "Rules", "0.0.0.0/0, ::/0",

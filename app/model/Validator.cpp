@@ -253,6 +253,13 @@ private:
                     .arg(displayName(lb)),
                 {lb.id});
         }
+        const QString route = lb.stringProperty(QStringLiteral("db_route"));
+        if (route != QLatin1String("any") && !anyDatabase) {
+            add("lb-route-without-databases",
+                QStringLiteral("%1 has the database route %2 but links no database: link its databases or set the route to “any”")
+                    .arg(displayName(lb), q(route)),
+                {lb.id});
+        }
         if (anyDatabase && anyHttpServer) {
             add("lb-mixed-servers",
                 QStringLiteral("%1 balances both databases and HTTP servers: use one load balancer for each")

@@ -207,6 +207,69 @@ private slots:
         QCOMPARE(result.config.frontends.first().timeoutHttpKeepAlive, 750);
     }
 
+    void databaseRoutesSetBackupsAndRoleChecks()
+    {
+        // A MariaDB primary and replica behind a write and a read listener.
+        Topology t;
+        auto add = [&](NodeKind kind, const char *name, const char *key, const QVariant &value, int port) {
+            Node node = Node::make(kind, QString::fromLatin1(name));
+            node.setProperty(QStringLiteral("port"), port);
+            if (kind == NodeKind::LoadBalancer)
+                node.setProperty(QStringLiteral("mode"), QStringLiteral("tcp"));
+            if (key)
+                node.setProperty(QString::fromLatin1(key), value);
+            return t.addNode(node);
+        };
+        const NodeId primary = add(NodeKind::Database, "db-01", nullptr, {}, 3306);
+        const NodeId replica = add(NodeKind::Database, "db-02", "role", QStringLiteral("replica"), 3307);
+        for (const NodeId id : {primary, replica}) {
+            QCOMPARE(t.node(id)->setProperty(QStringLiteral("check"), QStringLiteral("mysql-role")), QString());
+            QCOMPARE(t.node(id)->setProperty(QStringLiteral("credentials_file"), QStringLiteral("/etc/loadstar/probe.cnf")), QString());
+            QCOMPARE(t.node(id)->setProperty(QStringLiteral("db_user"), QStringLiteral("monitor")), QString());
+        }
+        QCOMPARE(t.node(replica)->setProperty(QStringLiteral("max_lag"), 5000), QString());
+        const NodeId writes = add(NodeKind::LoadBalancer, "db-write", "db_route", QStringLiteral("primary"), 3300);
+        const NodeId reads = add(NodeKind::LoadBalancer, "db-read", "db_route", QStringLiteral("replicas"), 3301);
+        for (const NodeId lb : {writes, reads}) {
+            t.connect(lb, primary);
+            t.connect(lb, replica);
+        }
+        t.connect(primary, replica);
+
+        const Engine::CompileResult result = Engine::compile(t);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.frontends.size(), 2);
+        const Engine::FrontendConfig &write = result.config.frontends.at(0);
+        QCOMPARE(write.mode, Engine::FrontendConfig::Mode::Tcp);
+        QCOMPARE(write.servers.at(0).backup, false);
+        QCOMPARE(write.servers.at(1).backup, true);
+        for (const Engine::ServerConfig &server : write.servers) {
+            QCOMPARE(server.check.type, QStringLiteral("mysql-role"));
+            QCOMPARE(server.check.requireRole, QString());
+            QCOMPARE(server.check.dbUser, QStringLiteral("monitor"));
+            QCOMPARE(server.check.credentialsFile, QStringLiteral("/etc/loadstar/probe.cnf"));
+        }
+        const Engine::FrontendConfig &read = result.config.frontends.at(1);
+        QCOMPARE(read.servers.at(0).backup, true);
+        QCOMPARE(read.servers.at(0).check.requireRole, QString());
+        QCOMPARE(read.servers.at(1).backup, false);
+        QCOMPARE(read.servers.at(1).check.requireRole, QStringLiteral("replica"));
+        QCOMPARE(read.servers.at(1).check.maxLagMs, 5000);
+    }
+
+    void documentsWithoutDatabaseRoutesGetDefaults()
+    {
+        // A database and a load balancer saved before the role checks existed.
+        Node db = Node::make(NodeKind::Database, QStringLiteral("db"));
+        Node lb = Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"));
+        for (const char *key : {"db_user", "credentials_file", "database", "max_lag"})
+            QVERIFY(db.properties.remove(QString::fromLatin1(key)));
+        QVERIFY(lb.properties.remove(QStringLiteral("db_route")));
+        QCOMPARE(db.stringProperty(QStringLiteral("credentials_file")), QString());
+        QCOMPARE(db.intProperty(QStringLiteral("max_lag")), 10000);
+        QCOMPARE(lb.stringProperty(QStringLiteral("db_route")), QStringLiteral("any"));
+    }
+
     void invalidTopologyDoesNotCompile()
     {
         Topology t;

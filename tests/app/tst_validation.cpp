@@ -152,6 +152,20 @@ private slots:
                })
             << "lb-http-to-database" << "db-lb balances databases in http mode: set its mode to tcp"
             << QStringList{"db-lb"};
+        QTest::newRow("database route without databases")
+            << Mutation([](Topology &t) { set(t, "lb", "db_route", QStringLiteral("primary")); })
+            << "lb-route-without-databases"
+            << "lb has the database route “primary” but links no database: link its databases or set the route to “any”"
+            << QStringList{"lb"};
+        QTest::newRow("database route in http mode")
+            << Mutation([](Topology &t) {
+                   Node dbLb = Node::make(NodeKind::LoadBalancer, QStringLiteral("db-lb"));
+                   dbLb.setProperty(QStringLiteral("port"), 3300);
+                   dbLb.setProperty(QStringLiteral("db_route"), QStringLiteral("replicas"));
+                   t.connect(t.addNode(dbLb), idOf(t, "db-replica"));
+               })
+            << "lb-http-to-database" << "db-lb balances databases in http mode: set its mode to tcp"
+            << QStringList{"db-lb"};
         QTest::newRow("backup without lb")
             << Mutation([](Topology &t) {
                    Node spare = Node::make(NodeKind::AppServer, QStringLiteral("app-spare"));
