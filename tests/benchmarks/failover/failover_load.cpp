@@ -39,9 +39,10 @@ namespace {
 using Micros = int64_t;
 constexpr Micros Ms = 1000;
 constexpr Micros Second = 1000 * Ms;
-constexpr Micros Window = 100 * Ms;        // the resolution of the switch and failback times
-constexpr Micros WarmUp = Second;          // not part of the pre-failure rate
-constexpr Micros ConnectBackoff = 10 * Ms; // after a refused connect: no busy loop if the proxy is gone
+constexpr Micros Window = 100 * Ms; // the resolution of the switch and failback times
+constexpr Micros WarmUp = Second;   // not part of the pre-failure rate
+constexpr Micros ConnectBackoff
+    = 10 * Ms; // after a refused connect: no busy loop if the proxy is gone
 constexpr std::string_view Request
     = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: failover_load\r\n\r\n";
 
@@ -63,7 +64,8 @@ struct Event
 {
     explicit Event(const char *eventName)
         : name(eventName)
-    {}
+    {
+    }
 
     const char *name;
     Micros at = -1; // -1: not given
@@ -90,8 +92,8 @@ struct Connection
 {
     int fd = -1;
     bool connecting = false;
-    Micros started = 0;  // when the request in flight began, its connect included
-    Micros retryAt = 0;  // without a socket: when to open the next one
+    Micros started = 0; // when the request in flight began, its connect included
+    Micros retryAt = 0; // without a socket: when to open the next one
     size_t sent = 0;
     std::string received;
 };
@@ -137,7 +139,8 @@ std::string headerValue(std::string_view line)
 
 bool startsWithNoCase(std::string_view text, std::string_view prefix)
 {
-    return text.size() >= prefix.size() && strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+    return text.size() >= prefix.size()
+           && strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
 }
 
 // The length of the whole response at the start of `text`, 0 while more is
@@ -174,8 +177,8 @@ long parseResponse(std::string_view text, bool eof, Response &response)
             const size_t lineEnd = text.find("\r\n", position);
             if (lineEnd == std::string_view::npos)
                 return 0;
-            const size_t size = std::strtoul(std::string(text.substr(position, lineEnd - position)).c_str(),
-                                             nullptr, 16);
+            const size_t size = std::strtoul(
+                std::string(text.substr(position, lineEnd - position)).c_str(), nullptr, 16);
             position = lineEnd + 2;
             if (size == 0)
                 break;
@@ -263,7 +266,8 @@ private:
         watch.data.u32 = uint32_t(&connection - m_connections.data());
         epoll_ctl(m_epoll, EPOLL_CTL_ADD, connection.fd, &watch);
         connection.connecting = true;
-        if (connect(connection.fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) == 0) {
+        if (connect(connection.fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address)
+            == 0) {
             connection.connecting = false;
             send(connection);
         } else if (errno != EINPROGRESS) {
@@ -358,10 +362,13 @@ private:
         if (event.at >= 0 && event.ran < 0 && m_now >= event.at) {
             const char *argv[] = {"sh", "-c", event.command.c_str(), nullptr};
             event.ran = ::now() - m_origin;
-            if (posix_spawn(&event.pid, "/bin/sh", nullptr, nullptr, const_cast<char **>(argv), environ) != 0)
+            if (posix_spawn(&event.pid, "/bin/sh", nullptr, nullptr, const_cast<char **>(argv),
+                            environ)
+                != 0)
                 event.pid = -1;
         }
-        if (event.pid > 0 && event.done < 0 && waitpid(event.pid, &event.status, WNOHANG) == event.pid)
+        if (event.pid > 0 && event.done < 0
+            && waitpid(event.pid, &event.status, WNOHANG) == event.pid)
             event.done = ::now() - m_origin;
     }
 
@@ -392,10 +399,18 @@ Counts countBetween(const std::vector<Record> &records, Micros from, Micros to)
     Counts counts;
     for (; at != records.end() && at->end < to; ++at) {
         switch (at->outcome) {
-        case Outcome::Primary: ++counts.primary; break;
-        case Outcome::Backup: ++counts.backup; break;
-        case Outcome::Other: ++counts.other; break;
-        default: ++counts.failed; break;
+        case Outcome::Primary:
+            ++counts.primary;
+            break;
+        case Outcome::Backup:
+            ++counts.backup;
+            break;
+        case Outcome::Other:
+            ++counts.other;
+            break;
+        default:
+            ++counts.failed;
+            break;
         }
     }
     return counts;
@@ -405,7 +420,8 @@ Counts countBetween(const std::vector<Record> &records, Micros from, Micros to)
 // the pre-failure rate from the backup, after which nothing came from the
 // primary (or another server) and nothing failed until the recovery. -1:
 // never before the recovery.
-Micros switchTime(const std::vector<Record> &records, Micros failure, Micros recovery, double perWindow)
+Micros switchTime(const std::vector<Record> &records, Micros failure, Micros recovery,
+                  double perWindow)
 {
     std::vector<Counts> windows;
     for (Micros start = failure; start + Window <= recovery; start += Window)
@@ -450,20 +466,22 @@ void writeTimeline(const std::string &path, const std::vector<Record> &records, 
 {
     FILE *file = std::fopen(path.c_str(), "w");
     if (!file) {
-        std::fprintf(stderr, "failover_load: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "failover_load: cannot write %s: %s\n", path.c_str(),
+                     std::strerror(errno));
         return;
     }
     std::fprintf(file, "# window_start_s primary backup other failed (%lld ms windows)\n",
                  static_cast<long long>(Window / Ms));
     for (Micros start = 0; start < end; start += Window) {
         const Counts counts = countBetween(records, start, start + Window);
-        std::fprintf(file, "%.1f %d %d %d %d\n", double(start) / Second, counts.primary, counts.backup,
-                     counts.other, counts.failed);
+        std::fprintf(file, "%.1f %d %d %d %d\n", double(start) / Second, counts.primary,
+                     counts.backup, counts.other, counts.failed);
     }
     std::fclose(file);
 }
 
-void report(const Options &options, const LoadGenerator &generator, const Event &failure, const Event &recovery)
+void report(const Options &options, const LoadGenerator &generator, const Event &failure,
+            const Event &recovery)
 {
     const std::vector<Record> &records = generator.records();
     int byOutcome[6] = {};
@@ -472,67 +490,86 @@ void report(const Options &options, const LoadGenerator &generator, const Event 
         ++byOutcome[int(record.outcome)];
         failedCount += failed(record.outcome);
     }
-    std::printf("failover_load: %d connections to %s:%u for %s s; a request fails when slower than %s s\n",
-                options.connections, options.host.c_str(), options.port, seconds(options.duration).c_str(),
-                seconds(options.limit).c_str());
+    std::printf(
+        "failover_load: %d connections to %s:%u for %s s; a request fails when slower than %s s\n",
+        options.connections, options.host.c_str(), options.port, seconds(options.duration).c_str(),
+        seconds(options.limit).c_str());
     for (const Event *event : {&failure, &recovery}) {
         if (event->at < 0)
             continue;
-        std::printf("  %-8s at %s s: %s", event->name, seconds(event->ran).c_str(), event->command.c_str());
+        std::printf("  %-8s at %s s: %s", event->name, seconds(event->ran).c_str(),
+                    event->command.c_str());
         if (event->pid <= 0 || event->done < 0)
             std::printf("  (DID NOT RUN)\n");
         else
             std::printf("  (%s, took %.1f ms)\n",
-                        WIFEXITED(event->status) && WEXITSTATUS(event->status) == 0 ? "ok" : "FAILED",
+                        WIFEXITED(event->status) && WEXITSTATUS(event->status) == 0 ? "ok"
+                                                                                    : "FAILED",
                         double(event->done - event->ran) / Ms);
     }
-    std::printf("  requests %zu: %s %d, %s %d, other %d; failed %d (status %d, closed %d, timeout %d); "
-                "%d unfinished at the end\n",
-                records.size(), options.primary.c_str(), byOutcome[int(Outcome::Primary)],
-                options.backup.c_str(), byOutcome[int(Outcome::Backup)], byOutcome[int(Outcome::Other)],
-                failedCount, byOutcome[int(Outcome::Status)], byOutcome[int(Outcome::Closed)],
-                byOutcome[int(Outcome::Timeout)], generator.unfinished());
+    std::printf(
+        "  requests %zu: %s %d, %s %d, other %d; failed %d (status %d, closed %d, timeout %d); "
+        "%d unfinished at the end\n",
+        records.size(), options.primary.c_str(), byOutcome[int(Outcome::Primary)],
+        options.backup.c_str(), byOutcome[int(Outcome::Backup)], byOutcome[int(Outcome::Other)],
+        failedCount, byOutcome[int(Outcome::Status)], byOutcome[int(Outcome::Closed)],
+        byOutcome[int(Outcome::Timeout)], generator.unfinished());
 
     const Micros failAt = failure.ran >= 0 ? failure.ran : options.duration;
     const Micros recoverAt = recovery.ran >= 0 ? recovery.ran : options.duration;
     const Counts before = countBetween(records, WarmUp, failAt);
-    const double perWindow = failAt > WarmUp ? (before.primary + before.backup) * double(Window) / double(failAt - WarmUp) : 0;
+    const double perWindow = failAt > WarmUp ? (before.primary + before.backup) * double(Window)
+                                                   / double(failAt - WarmUp)
+                                             : 0;
     Micros maxLatency = 0;
     for (const Record &record : records) {
         if (record.end >= failAt)
             maxLatency = std::max(maxLatency, record.latency);
     }
-    const Micros switched = failure.ran >= 0 ? switchTime(records, failAt, recoverAt, perWindow) : -1;
-    const Micros failedBack = recovery.ran >= 0 ? failbackTime(records, recoverAt, options.duration) : -1;
-    std::printf("  before the %s (from %s s): %.0f req/s, %s served %.0f %%, %d failed\n", failure.name,
-                seconds(WarmUp).c_str(), perWindow * Second / Window, options.primary.c_str(),
+    const Counts down = countBetween(records, failAt, recoverAt);
+    const Micros switched
+        = failure.ran >= 0 ? switchTime(records, failAt, recoverAt, perWindow) : -1;
+    const Micros failedBack
+        = recovery.ran >= 0 ? failbackTime(records, recoverAt, options.duration) : -1;
+    std::printf("  before the %s (from %s s): %.0f req/s, %s served %.0f %%, %d failed\n",
+                failure.name, seconds(WarmUp).c_str(), perWindow * Second / Window,
+                options.primary.c_str(),
                 before.total() ? 100.0 * before.primary / before.total() : 0.0, before.failed);
-    std::printf("  switch   %s s: from the %s to the end of the first %lld ms window with >= 50 %% of that "
-                "rate from %s, after which nothing came from %s and nothing failed until the %s\n",
-                seconds(switched).c_str(), failure.name, static_cast<long long>(Window / Ms),
-                options.backup.c_str(), options.primary.c_str(), recovery.name);
-    std::printf("  failback %s s: from the %s to the end of the first %lld ms window from which %s served "
-                ">= 90 %% of every window\n",
-                seconds(failedBack).c_str(), recovery.name, static_cast<long long>(Window / Ms),
-                options.primary.c_str());
+    std::printf(
+        "  switch   %s s: from the %s to the end of the first %lld ms window with >= 50 %% of that "
+        "rate from %s, after which nothing came from %s and nothing failed until the %s\n",
+        seconds(switched).c_str(), failure.name, static_cast<long long>(Window / Ms),
+        options.backup.c_str(), options.primary.c_str(), recovery.name);
+    std::printf(
+        "  failback %s s: from the %s to the end of the first %lld ms window from which %s served "
+        ">= 90 %% of every window\n",
+        seconds(failedBack).c_str(), recovery.name, static_cast<long long>(Window / Ms),
+        options.primary.c_str());
+    std::printf("  while %s was down: %s %d, %s %d, failed %d\n", options.primary.c_str(),
+                options.primary.c_str(), down.primary, options.backup.c_str(), down.backup,
+                down.failed);
     std::printf("  max latency of the requests that ended after the %s: %.1f ms\n", failure.name,
                 double(maxLatency) / Ms);
-    std::printf("result requests=%zu failed=%d status=%d closed=%d timeout=%d rate=%.0f switch=%s failback=%s "
-                "max_ms=%.1f events_ok=%d\n",
-                records.size(), failedCount, byOutcome[int(Outcome::Status)], byOutcome[int(Outcome::Closed)],
-                byOutcome[int(Outcome::Timeout)], perWindow * Second / Window, seconds(switched).c_str(),
-                seconds(failedBack).c_str(), double(maxLatency) / Ms,
-                int(failure.done >= 0 && recovery.done >= 0 && failure.status == 0 && recovery.status == 0));
+    std::printf("result requests=%zu failed=%d status=%d closed=%d timeout=%d rate=%.0f switch=%s "
+                "failback=%s "
+                "max_ms=%.1f backup_while_down=%d events_ok=%d\n",
+                records.size(), failedCount, byOutcome[int(Outcome::Status)],
+                byOutcome[int(Outcome::Closed)], byOutcome[int(Outcome::Timeout)],
+                perWindow * Second / Window, seconds(switched).c_str(), seconds(failedBack).c_str(),
+                double(maxLatency) / Ms, down.backup,
+                int(failure.done >= 0 && recovery.done >= 0 && failure.status == 0
+                    && recovery.status == 0));
 }
 
 int usage(const char *why)
 {
-    std::fprintf(stderr,
-                 "failover_load: %s\n"
-                 "usage: failover_load [--connections N] [--duration T] [--limit T] [--fail-at T COMMAND]\n"
-                 "                     [--recover-at T COMMAND] [--primary NAME] [--backup NAME]\n"
-                 "                     [--timeline FILE] HOST:PORT\n",
-                 why);
+    std::fprintf(
+        stderr,
+        "failover_load: %s\n"
+        "usage: failover_load [--connections N] [--duration T] [--limit T] [--fail-at T COMMAND]\n"
+        "                     [--recover-at T COMMAND] [--primary NAME] [--backup NAME]\n"
+        "                     [--timeline FILE] HOST:PORT\n",
+        why);
     return 2;
 }
 
@@ -546,19 +583,27 @@ int main(int argc, char **argv)
     std::optional<std::string> target;
     for (int i = 1; i < argc; ++i) {
         const std::string_view argument = argv[i];
-        auto value = [&](int offset = 1) -> const char * { return i + offset < argc ? argv[i + offset] : nullptr; };
-        auto timeArg = [&]() -> std::optional<Micros> { return value() ? parseTime(value()) : std::nullopt; };
+        auto value = [&](int offset = 1) -> const char * {
+            return i + offset < argc ? argv[i + offset] : nullptr;
+        };
+        auto timeArg = [&]() -> std::optional<Micros> {
+            return value() ? parseTime(value()) : std::nullopt;
+        };
         if (argument == "--connections" && value() && std::atoi(value()) > 0) {
             options.connections = std::atoi(value());
         } else if ((argument == "--duration" || argument == "--limit") && timeArg()) {
             (argument == "--duration" ? options.duration : options.limit) = *timeArg();
-        } else if ((argument == "--fail-at" || argument == "--recover-at") && timeArg() && value(2)) {
+        } else if ((argument == "--fail-at" || argument == "--recover-at") && timeArg()
+                   && value(2)) {
             Event &event = argument == "--fail-at" ? failure : recovery;
             event.at = *timeArg();
             event.command = value(2);
             ++i;
-        } else if ((argument == "--primary" || argument == "--backup" || argument == "--timeline") && value()) {
-            (argument == "--primary" ? options.primary : argument == "--backup" ? options.backup : options.timeline)
+        } else if ((argument == "--primary" || argument == "--backup" || argument == "--timeline")
+                   && value()) {
+            (argument == "--primary"  ? options.primary
+             : argument == "--backup" ? options.backup
+                                      : options.timeline)
                 = value();
         } else if (!argument.starts_with("--") && !target) {
             target = argument;

@@ -188,6 +188,7 @@ print_table() { # VARIANT
         switch=$(field "$r" switch); failback=$(field "$r" failback)
         [[ $switch == - ]] && switch=$never
         [[ $failback == - ]] && failback="> $((duration - recover_at)).0"
+        (($(field "$r" backup_while_down))) || failback="n/a" # web-02 never took over: nothing to fail back
         printf '%-16s %9s %7s %22s %10s %11s %9s%s\n' "$name" "$(field "$r" requests)" "$(field "$r" failed)" \
             "($(field "$r" status)/$(field "$r" closed)/$(field "$r" timeout))" "$switch" "$failback" "$(field "$r" max_ms)" \
             "$( (($(field "$r" events_ok))) || echo "  (a kill/restart command failed)")"
