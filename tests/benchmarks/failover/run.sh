@@ -222,7 +222,7 @@ for variant in "${variants[@]}"; do
 done
 
 echo
-echo "== summary (switch: from the failure to the end of the first 100 ms window that served >= 50 % of the"
+echo "== summary (switch: from the failure to the end of the first 100 ms window that served >= 25 % of the"
 echo "   pre-failure rate, all from web-02, after which nothing failed or came from web-01 until web-01 came back;"
 echo "   failback: from web-01's return to the end of the first 100 ms window from which web-01 served >= 90 %"
 echo "   of every window; max ms: the slowest request that ended after the failure)"
