@@ -18,27 +18,15 @@ build=${1:?$usage}
 rounds=${2:-3}; seconds=${3:-5}
 [[ $rounds =~ ^[1-9][0-9]*$ && $seconds =~ ^[1-9][0-9]*$ ]] || { echo "$usage"; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export PATH=$PATH:/usr/sbin:/sbin # haproxy and nginx live there; not on a user's PATH on Debian
+# shellcheck source-path=SCRIPTDIR source=../lib/bench.sh
+source "$here/../lib/bench.sh"
 
 # --- tools -------------------------------------------------------------------
-missing=()
-command -v haproxy >/dev/null || missing+=(haproxy)
-command -v nginx >/dev/null || missing+=(nginx-light)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v ss >/dev/null || missing+=(iproute2)
-if ((${#missing[@]})); then
-    sudo=(); ((EUID == 0)) || sudo=(sudo)
-    echo "run.sh: installing ${missing[*]} with apt-get"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+install_missing haproxy:haproxy nginx:nginx-light wrk:wrk ss:iproute2
 
 # --- ports, file descriptors -------------------------------------------------
 nginx_a=18281; nginx_b=18282; haproxy_port=18290; loadstar_port=18291
-listening() { ss -Hltn "( sport = :$1 )" | grep -q .; }
-for port in $nginx_a $nginx_b $haproxy_port $loadstar_port; do
-    ! listening "$port" || { echo "run.sh: port $port is already in use on this machine"; exit 1; }
-done
+require_free_ports $nginx_a $nginx_b $haproxy_port $loadstar_port
 hard=$(ulimit -Hn); [[ $hard == unlimited ]] && hard=1048576
 ulimit -n "$hard" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 fds=$(ulimit -n)
@@ -63,41 +51,7 @@ if [[ -z $loadstar_cmd ]]; then
 fi
 proxies=(haproxy); [[ -z $skip_loadstar ]] && proxies+=(loadstar)
 
-# --- processes and cleanup ---------------------------------------------------
-work=$(mktemp -d); chmod 755 "$work"
-declare -A proc=() # name -> pid of every process still running
-cleanup() {
-    trap - EXIT INT TERM
-    local pid
-    for pid in "${proc[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${proc[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo; echo "run.sh: interrupted"; exit 130' INT
-trap 'exit 143' TERM
-
-stop() { # NAME
-    local pid=${proc[$1]:-}
-    [[ -n $pid ]] || return 0
-    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-    unset "proc[$1]"
-}
-start() { # NAME PORT COMMAND… — starts it and waits until PORT listens
-    local name=$1 port=$2 i; shift 2
-    "$@" >"$work/$name.log" 2>&1 &
-    proc[$name]=$!
-    for ((i = 0; i < 100; i++)); do
-        listening "$port" && return 0
-        kill -0 "${proc[$name]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "run.sh: $name is not listening on 127.0.0.1:$port; its output:"; tail -n 20 "$work/$name.log"
-    exit 1
-}
-alive() { # NAME — or stop here: a dead backend would make every later figure meaningless
-    kill -0 "${proc[$1]}" 2>/dev/null || { echo "run.sh: $1 has died; its output:"; tail -n 20 "$work/$1.log"; exit 1; }
-}
+# --- processes ---------------------------------------------------------------
 listener_pid() { ss -Hltnp "( sport = :$1 )" | awk 'match($0, /pid=[0-9]+/) {print substr($0, RSTART + 4, RLENGTH - 4); exit}'; }
 
 cat >"$work/nginx.conf" <<NGINX
@@ -140,7 +94,7 @@ start_proxy() { # NAME THREADS
 }
 declare -A port_of=([nginx]=$nginx_a [haproxy]=$haproxy_port [loadstar]=$loadstar_port)
 
-echo "proxy_vs_haproxy: $(date -u '+%F %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "proxy_vs_haproxy: $(date -u '+%F %H:%M UTC'), $(nproc) cores, load average $(load_average)"
 echo "  $(haproxy -v | head -n 1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 if [[ -n $skip_loadstar ]]; then
     echo "  Loadstar skipped: $skip_loadstar (LOADSTAR_CMD can name another command)"
@@ -216,15 +170,11 @@ established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
 backend_connections() { ss -Htn state established "( dport = :$nginx_a or dport = :$nginx_b )" | wc -l; }
 accept_queue() { ss -Hltn "( sport = :$1 )" | awk '{q += $2} END {print q + 0}'; }
 
-client=$build/bin/idle_connections
-if [[ ! -x $client ]]; then
-    client=$work/idle_connections
-    "${CXX:-c++}" -std=c++20 -O2 -o "$client" "$here/idle_connections.cpp" 2>"$work/cxx.log" || client=
-fi
+client=$(client_binary "$build" idle_connections "$here/idle_connections.cpp")
 declare -A kib=()
 echo
 if [[ -z $client ]]; then
-    echo "== memory skipped: no $build/bin/idle_connections and ${CXX:-c++} could not build it ($(head -n 1 "$work/cxx.log"))"
+    echo "== memory skipped: no $build/bin/idle_connections and ${CXX:-c++} could not build it ($(head -n 1 "$work/idle_connections.cxx.log"))"
 else
     echo "== memory, $idle idle connections, 1 thread, each proxy started afresh"
     ((idle < 10000)) && echo "  ($idle, not 10000: HAProxy needs 2 fds per maxconn and the fd limit here is $fds)"
@@ -306,4 +256,4 @@ if [[ -n $client ]]; then
     done
 fi
 [[ -z $skip_loadstar ]] || echo "(Loadstar skipped: $skip_loadstar)"
-echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); above 2 on a 2-core machine, something else competed)"
+echo "(load average at the end: $(load_average); above 2 on a 2-core machine, something else competed)"
