@@ -124,6 +124,9 @@ const CheckOption kCheckOptions[] = {
     {"error-limit", "Consecutive live-traffic errors before --on-error acts (default 10).", "N"},
     {"on-error", "mark-down (default), sudden-death, fail-check or fastinter.", "ACTION"},
     {"retries", "Connection attempts before a request fails (default 3).", "N"},
+    {"timeout-connect", "Time to connect to a server (default 5s).", "TIME"},
+    {"timeout-server", "Time a server may stay silent (default 50s).", "TIME"},
+    {"timeout-client", "Time a client may stay silent (default 50s).", "TIME"},
 };
 
 void addCheckOptions(QCommandLineParser &parser)
@@ -185,8 +188,13 @@ bool parseCheckOptions(const QCommandLineParser &parser, const QString &command,
     if (!duration("fastinter", check.fastinter) || !duration("downinter", check.downinter)
         || !duration("check-timeout", check.timeout) || !number("rise", check.rise, 1, 100)
         || !number("fall", check.fall, 1, 100) || !number("error-limit", check.errorLimit, 1, 1000)
-        || !number("retries", frontend.retries, 0, 100))
+        || !number("retries", frontend.retries, 0, 100) || !duration("timeout-connect", frontend.timeoutConnect)
+        || !duration("timeout-server", frontend.timeoutServer) || !duration("timeout-client", frontend.timeoutClient))
         return false;
+    // Like HAProxy with only `timeout client` set: the wait for a request and
+    // between requests falls back to the client timeout.
+    frontend.timeoutHttpRequest = frontend.timeoutClient;
+    frontend.timeoutHttpKeepAlive = frontend.timeoutClient;
     check.observe = parser.isSet(QStringLiteral("observe")) ? parser.value(QStringLiteral("observe")) : QStringLiteral("layer4");
     if (!QStringList{QStringLiteral("layer4"), QStringLiteral("layer7"), QStringLiteral("none")}.contains(check.observe))
         return fail(QStringLiteral("--observe is layer4, layer7 or none, not “%1”").arg(check.observe));
@@ -295,10 +303,6 @@ int proxyVerb(const QCommandLineParser &parser, const QStringList &)
     frontend.name = QStringLiteral("proxy");
     frontend.bindAddress = from->host;
     frontend.port = from->port;
-    // Like HAProxy with only `timeout client` set: the wait for a request and
-    // between requests falls back to the client timeout.
-    frontend.timeoutHttpRequest = frontend.timeoutClient;
-    frontend.timeoutHttpKeepAlive = frontend.timeoutClient;
     frontend.balance = parser.value(QStringLiteral("balance"));
     if (!kAlgorithms.contains(frontend.balance)) {
         return usageError(command, QStringLiteral("unknown --balance “%1”; use %2")
