@@ -508,6 +508,24 @@ bool Engine::setServerWeight(const QString &frontend, const QString &server, int
     return m_core->setServerWeight(frontend, server, weight, error);
 }
 
+void Engine::addControlPage(const QString &path, ControlHandler handler)
+{
+    m_core->addControlPage(path, std::move(handler));
+}
+
+void EngineCore::addControlPage(const QString &path, Engine::ControlHandler handler)
+{
+    std::lock_guard lock(m_mutex);
+    m_controlPages[path] = std::move(handler);
+}
+
+Engine::ControlHandler EngineCore::controlPage(const QString &path) const
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_controlPages.find(path);
+    return it == m_controlPages.end() ? Engine::ControlHandler() : it->second;
+}
+
 void Engine::setObservationHandler(ObservationHandler handler)
 {
     m_core->setObservationHandler(std::move(handler));

@@ -6,6 +6,9 @@
 #include "Stats.h"
 
 #include <QString>
+#include <QUrlQuery>
+
+#include <functional>
 
 #include <memory>
 
@@ -72,6 +75,17 @@ public:
     //   POST /set?backend=LB&server=NAME&weight=N
     // Port 0 picks a free port; statsPort() tells which.
     bool startStats(const QString &address, quint16 port, QString *error = nullptr);
+    // One more page on the stats listener, for controls that live outside
+    // the engine (the demo backends' faults): `handler` gets the method and
+    // the query and returns the status and a plain-text answer. It runs on
+    // an engine thread.
+    struct ControlReply
+    {
+        int status = 200;
+        QString text;
+    };
+    using ControlHandler = std::function<ControlReply(const QString &method, const QUrlQuery &query)>;
+    void addControlPage(const QString &path, ControlHandler handler);
     quint16 statsPort() const;
 
 private:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Engine.h"
 #include "Runtime.h"
 #include "Stats.h"
 
@@ -33,6 +34,9 @@ public:
     StatsSnapshot stats() const;
     bool startStats(const QString &address, quint16 port, QString *error);
     quint16 statsPort() const;
+    void addControlPage(const QString &path, Engine::ControlHandler handler);
+    // The handler for an extra page, or none.
+    Engine::ControlHandler controlPage(const QString &path) const;
 
 private:
     struct Frontend
@@ -57,6 +61,7 @@ private:
     std::vector<Frontend> m_frontends;
     std::map<std::pair<std::string, std::string>, std::shared_ptr<detail::StatsNode>> m_statsNodes;
     quint16 m_statsPort = 0;
+    std::map<QString, Engine::ControlHandler> m_controlPages; // under m_mutex
     std::shared_ptr<detail::ObservationHub> m_observations = std::make_shared<detail::ObservationHub>();
 };
 

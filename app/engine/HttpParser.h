@@ -94,4 +94,7 @@ private:
     int m_digits = 0;
 };
 
+// The reason phrase of the statuses Loadstar itself answers with.
+std::string_view reasonPhrase(int status);
+
 } // namespace Loadstar::Engine::Http

@@ -87,20 +87,6 @@ void appendFields(Buffer &out, const Http::Head &head)
     }
 }
 
-std::string_view reasonPhrase(int status)
-{
-    switch (status) {
-    case 400: return "Bad Request";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
-    }
-}
-
 void appendNumber(Buffer &out, uint64_t value)
 {
     char digits[24];
@@ -656,7 +642,7 @@ void HttpSession::sendError(int status, std::string_view detail)
         releaseServer(false);
     ensureBuffer(m_out);
     m_out.clear();
-    const std::string_view reason = reasonPhrase(status);
+    const std::string_view reason = Http::reasonPhrase(status);
 
     // The body says what happened in a sentence, naming the load balancer
     // or server concerned.

@@ -149,6 +149,10 @@ std::string answerStatsRequest(EngineCore &core, std::string_view method, std::s
             return plain(405, "Method Not Allowed", QStringLiteral("Use POST for /set."));
         return setServer(core, QUrlQuery(url));
     }
+    if (const Engine::ControlHandler page = core.controlPage(path)) {
+        const Engine::ControlReply reply = page(QString::fromLatin1(method.data(), qsizetype(method.size())), QUrlQuery(url));
+        return plain(reply.status, Http::reasonPhrase(reply.status), reply.text);
+    }
     if (path == QLatin1String("/"))
         return plain(200, "OK", QStringLiteral("Loadstar stats: GET /stats;csv, GET /metrics, "
                                                "POST /set?backend=LB&server=NAME&state=ready|drain|maint or &weight=N"));
