@@ -3,6 +3,7 @@
 #include "Cli.h"
 #include "document/DocumentFile.h"
 #include "engine/Engine.h"
+#include "engine/LiveSession.h"
 
 #include <QCommandLineParser>
 #include <QHostAddress>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <mutex>
 #include <optional>
 #include <pthread.h>
 
@@ -217,8 +219,24 @@ bool threadCount(const QCommandLineParser &parser, const QString &command, int &
     return true;
 }
 
-// Starts the engine and the optional stats listener, runs until SIGINT or
-// SIGTERM, and stops. The caller has blocked the stopSet.
+// Health transitions as they happen, one line each, from the monitor's
+// thread while the main thread waits for a signal.
+void printTransitions(Health::HealthMonitor &monitor, const QString &command)
+{
+    static std::mutex outputMutex;
+    QObject::connect(&monitor, &Health::HealthMonitor::transition, &monitor,
+                     [command](const Health::HealthEvent &event) {
+                         std::lock_guard lock(outputMutex);
+                         out() << command << ": " << event.timestamp.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"))
+                               << " " << event.message << "\n";
+                         out().flush();
+                     },
+                     Qt::DirectConnection);
+}
+
+// Starts the demo backends, the engine, the health checks and the optional
+// stats listener, runs until SIGINT or SIGTERM, and stops. The caller has
+// blocked the stopSet.
 int serve(const QString &command, const QCommandLineParser &parser, const Engine::EngineConfig &config,
           int threads, const sigset_t &stopSet)
 {
@@ -228,17 +246,24 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         if (!stats)
             return usageError(command, QStringLiteral("--stats takes HOST:PORT, not “%1”").arg(parser.value(statsOption())));
     }
-    Engine::Engine engine(threads);
+    LiveSession session(threads);
+    printTransitions(session.monitor(), command);
     QString error;
-    if (!engine.start(config, &error)) {
+    if (!session.start(config, &error)) {
         err() << command << ": " << error << "\n";
         return Failure;
     }
+    Engine::Engine &engine = session.engine();
     // The stats listener binds before anything is printed: stdout never
     // says "listening" for a run that then fails.
     if (stats && !engine.startStats(stats->host, stats->port, &error)) {
+        session.stop();
         err() << command << ": " << error << "\n";
         return Failure;
+    }
+    for (const Engine::DemoBackendStats &backend : session.demoBackends().stats()) {
+        out() << command << ": " << backend.name << " demo backend on " << backend.address << ":" << backend.port
+              << "\n";
     }
     for (const Engine::FrontendConfig &frontend : config.frontends) {
         QStringList servers;
@@ -251,6 +276,13 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
               << (frontend.mode == Engine::FrontendConfig::Mode::Tcp ? "tcp" : "http") << ", " << frontend.balance
               << ") → " << servers.join(QStringLiteral(", ")) << "\n";
     }
+    QStringList checks;
+    for (const Health::MonitoredServer &server : LiveSession::monitoredServers(config)) {
+        if (server.target.check.type != QLatin1String("none"))
+            checks << QStringLiteral("%1 (%2)").arg(server.target.name, server.target.check.type);
+    }
+    if (!checks.isEmpty())
+        out() << command << ": checking " << checks.join(QStringLiteral(", ")) << "\n";
     if (stats)
         out() << command << ": stats on http://" << stats->host << ":" << engine.statsPort() << "/stats;csv\n";
     out() << command << ": " << threads << (threads == 1 ? " thread" : " threads") << "; Ctrl+C stops.\n";
@@ -264,7 +296,7 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
             connections += row.stot;
         }
     }
-    engine.stop();
+    session.stop();
     out() << command << ": stopped on " << signal << " after " << connections
           << (connections == 1 ? " connection, " : " connections, ") << requests
           << (requests == 1 ? " HTTP request.\n" : " HTTP requests.\n");

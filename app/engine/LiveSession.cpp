@@ -11,6 +11,73 @@ LiveSession::LiveSession(int engineThreads)
     m_engine.setObservationHandler([this](const QString &frontend, const QString &server, const QString &reason) {
         m_monitor.observedErrors(frontend, server, reason);
     });
+    m_engine.addControlPage(QStringLiteral("/fault"), [this](const QString &method, const QUrlQuery &query) {
+        return faultPage(method, query);
+    });
+}
+
+QString LiveSession::describeFault(const Engine::DemoFault &fault)
+{
+    QStringList parts;
+    if (fault.killed)
+        parts << QStringLiteral("killed");
+    if (fault.hung)
+        parts << QStringLiteral("hung");
+    if (fault.latencyMs > 0)
+        parts << QStringLiteral("+%1 ms").arg(fault.latencyMs);
+    if (fault.errorPercent > 0)
+        parts << QStringLiteral("%1 % errors").arg(fault.errorPercent);
+    return parts.isEmpty() ? QStringLiteral("healthy") : parts.join(QStringLiteral(", "));
+}
+
+Engine::Engine::ControlReply LiveSession::faultPage(const QString &method, const QUrlQuery &query)
+{
+    if (method == QLatin1String("GET")) {
+        QStringList lines;
+        for (const Engine::DemoBackendStats &backend : m_demo.stats()) {
+            lines << QStringLiteral("%1 on %2:%3: %4").arg(backend.name, backend.address).arg(backend.port)
+                         .arg(describeFault(backend.fault));
+        }
+        return {200, lines.isEmpty() ? QStringLiteral("No demo backend runs.") : lines.join(QLatin1Char('\n'))};
+    }
+    if (method != QLatin1String("POST"))
+        return {405, QStringLiteral("Use POST to change a fault, GET to see them.")};
+    const QString server = query.queryItemValue(QStringLiteral("server"), QUrl::FullyDecoded);
+    if (server.isEmpty())
+        return {400, QStringLiteral("Say which demo backend: /fault?server=NAME&state=kill|revive|hang|resume, &latency=MS or &errors=PERCENT.")};
+    if (!m_demo.names().contains(server))
+        return {404, QStringLiteral("There is no demo backend named %1.").arg(server)};
+    Engine::DemoFault fault = m_demo.fault(server);
+    const QString state = query.queryItemValue(QStringLiteral("state"));
+    if (state == QLatin1String("kill"))
+        fault.killed = true;
+    else if (state == QLatin1String("revive"))
+        fault.killed = false;
+    else if (state == QLatin1String("hang"))
+        fault.hung = true;
+    else if (state == QLatin1String("resume"))
+        fault.hung = false;
+    else if (!state.isEmpty())
+        return {400, QStringLiteral("state is kill, revive, hang or resume, not “%1”.").arg(state)};
+    const auto number = [&](const char *key, int max, int &target) {
+        const QString text = query.queryItemValue(QLatin1String(key));
+        if (text.isEmpty())
+            return true;
+        bool ok = false;
+        const int value = text.toInt(&ok);
+        if (!ok || value < 0 || value > max)
+            return false;
+        target = value;
+        return true;
+    };
+    if (!number("latency", 600000, fault.latencyMs))
+        return {400, QStringLiteral("latency takes milliseconds from 0 to 600000.")};
+    if (!number("errors", 100, fault.errorPercent))
+        return {400, QStringLiteral("errors takes a percentage from 0 to 100.")};
+    QString error;
+    if (!m_demo.setFault(server, fault, &error))
+        return {409, error};
+    return {200, QStringLiteral("%1 is now %2.").arg(server, describeFault(fault))};
 }
 
 LiveSession::~LiveSession()

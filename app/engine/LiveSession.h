@@ -39,6 +39,13 @@ public:
     // frontend, and each server no frontend links to.
     static QList<Health::MonitoredServer> monitoredServers(const Engine::EngineConfig &config);
 
+    // The stats listener's /fault page, for headless runs:
+    //   GET  /fault                                     every demo backend's fault
+    //   POST /fault?server=NAME&state=kill|revive|hang|resume
+    //   POST /fault?server=NAME&latency=MS&errors=PERCENT
+    Engine::Engine::ControlReply faultPage(const QString &method, const QUrlQuery &query);
+    static QString describeFault(const Engine::DemoFault &fault);
+
 private:
     Engine::Engine m_engine;
     Engine::DemoBackends m_demo;
