@@ -1,0 +1,16 @@
+#pragma once
+
+#include <QString>
+
+class QObject;
+
+namespace Loadstar::Health {
+
+class Probe;
+
+// A new probe for a check type, owned by `parent`: the built-in ones ("tcp",
+// "http", "https", "tls", "mysql", "pgsql", "redis"), and for any other type
+// a probe whose every check ends at once with UNK, "no probe for check type “X”".
+Probe *createProbe(const QString &type, QObject *parent);
+
+} // namespace Loadstar::Health
