@@ -52,6 +52,8 @@ ConnectionProbe::ConnectionProbe(QObject *parent)
     : Probe(parent)
 {
     m_timer.setSingleShot(true);
+    // A coarse timer may fire up to 5 % early: a check must get all its time.
+    m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &ConnectionProbe::onTimeout);
 }
 
@@ -317,7 +319,7 @@ bool ConnectionProbe::acceptCertificate()
 
 QString ConnectionProbe::certificateSummary() const
 {
-    QString summary = QStringLiteral("certificate valid for %1 more")
+    QString summary = QStringLiteral("certificate expires in %1")
                           .arg(days(m_result.details.value(QStringLiteral("cert_days_left")).toLongLong()));
     if (!m_result.details.value(QStringLiteral("cert_trusted")).toBool())
         summary += QStringLiteral(", not signed by a trusted CA");

@@ -10,10 +10,14 @@ void RedisProbe::onReady()
 void RedisProbe::onData()
 {
     const QByteArray &answer = buffer();
+    if (!answer.startsWith('+') && !answer.startsWith('-')) {
+        finish(CheckCode::L7RSP, QStringLiteral("Not a Redis answer to PING: “%1”").arg(sampleOf(answer)));
+        return;
+    }
     const qsizetype end = answer.indexOf("\r\n");
     if (end < 0) {
-        if (answer.size() > 512 || !(answer.startsWith('+') || answer.startsWith('-')))
-            finish(CheckCode::L7RSP, QStringLiteral("Not a Redis answer: “%1”").arg(sampleOf(answer)));
+        if (answer.size() > 512)
+            finish(CheckCode::L7RSP, QStringLiteral("Not a Redis answer to PING: “%1”").arg(sampleOf(answer)));
         return;
     }
     const QByteArray line = answer.left(end);
