@@ -44,6 +44,7 @@ void ScriptServer::incomingConnection(qintptr descriptor)
     }
     ++m_connections;
     m_received.clear();
+    emit accepted();
     m_sockets << socket;
     connect(socket, &QSslSocket::readyRead, this, [this, socket] { onData(socket); });
     connect(socket, &QSslSocket::disconnected, this, [this, socket] {

@@ -38,6 +38,9 @@ public:
     QByteArray received() const { return m_received; }
     int connections() const { return m_connections; }
 
+signals:
+    void accepted();
+
 protected:
     void incomingConnection(qintptr descriptor) override;
 

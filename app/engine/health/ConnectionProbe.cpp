@@ -50,6 +50,7 @@ QString sampleOf(const QByteArray &bytes)
 
 ConnectionProbe::ConnectionProbe(QObject *parent)
     : Probe(parent)
+    , m_timer(this)
 {
     m_timer.setSingleShot(true);
     // A coarse timer may fire up to 5 % early: a check must get all its time.
