@@ -98,7 +98,9 @@ public:
     quint16 port() const { return m_port; }
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
     QByteArray name() const { return m_name; }
+    // Requests of the traffic, not of Loadstar's health checks.
     int requests() const { return m_requests; }
+    int checks() const { return m_checks; }
 
     // HTTP requests get no answer until release(), as from a slow server.
     void hold() { m_holding = true; }
@@ -128,6 +130,11 @@ private:
         }
         QByteArray buffer = socket->property("pending").toByteArray() + socket->readAll();
         for (qsizetype end; (end = buffer.indexOf("\r\n\r\n")) >= 0; buffer.remove(0, end + 4)) {
+            if (buffer.left(end).contains("\r\nUser-Agent: Loadstar health check")) {
+                ++m_checks;
+                answer(socket);
+                continue;
+            }
             ++m_requests;
             if (m_holding)
                 m_held.append(socket);
@@ -148,6 +155,7 @@ private:
     Protocol m_protocol;
     quint16 m_port = 0;
     int m_requests = 0;
+    int m_checks = 0;
     bool m_holding = false;
     QList<QPointer<QTcpSocket>> m_held;
 };
@@ -553,6 +561,7 @@ private slots:
         QCOMPARE(outLines(), (QStringList{
             QStringLiteral("loadstar proxy: proxy listening on 127.0.0.1:%1 (http, roundrobin) → %2, %3, %4 (backup)")
                 .arg(port).arg(a.address(), b.address(), spare.address()),
+            QStringLiteral("loadstar proxy: checking %1 (tcp), %2 (tcp), %3 (tcp)").arg(a.address(), b.address(), spare.address()),
             QStringLiteral("loadstar proxy: stats on http://127.0.0.1:%1/stats;csv").arg(statsPort),
             QStringLiteral("loadstar proxy: 1 thread; Ctrl+C stops.")}));
 
@@ -789,11 +798,14 @@ private slots:
 
         QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
         const QStringList lines = outLines();
-        QCOMPARE(lines.size(), 4);
+        QCOMPARE(lines.size(), 5);
         QCOMPARE(lines.at(0), QStringLiteral("loadstar run: lb listening on 127.0.0.1:%1 (http, roundrobin) → "
                                              "web-01, web-02, web-03 (backup)").arg(port));
         QCOMPARE(lines.at(1), QStringLiteral("loadstar run: lb-tcp listening on 127.0.0.1:%1 (tcp, first) → web-01")
                                   .arg(tcpPort));
+        // As drawn: web servers get the http check of their properties.
+        QCOMPARE(lines.at(2), QStringLiteral("loadstar run: checking web-01 (http), web-02 (http), web-03 (http), "
+                                             "web-01 (http)"));
         const quint16 statsPort = printedPort(StatsLine);
 
         Client client;

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "ConnectionProbe.h"
+
+namespace Loadstar::Health {
+
+// "tcp": the server accepts a TCP connection (L4OK), HAProxy's plain check.
+class TcpProbe : public ConnectionProbe
+{
+    Q_OBJECT
+public:
+    using ConnectionProbe::ConnectionProbe;
+
+protected:
+    void onReady() override;
+};
+
+} // namespace Loadstar::Health
