@@ -90,8 +90,8 @@ constexpr qreal PillPadding = 5.0;
 constexpr qreal LiveGap = 5.0;
 constexpr qreal BoltWidth = 7.0;
 constexpr qreal RingWidth = 2.0;
-// The most of the live row an injected fault may take before it is elided.
-constexpr qreal MaxFaultWidth = 80.0;
+// Below this width the check result would be a stub: it stays in the tooltip.
+constexpr qreal MinimumCheckWidth = 40.0;
 
 // A lightning bolt BoltWidth wide and 11 high, its top left at the origin:
 // the mark of an injected fault.
@@ -272,14 +272,15 @@ void NodeItem::layoutLive()
                           + 2 * PillPadding;
             room -= m_pillWidth + LiveGap;
         }
+        // An injected fault explains the check result, so it comes first.
         if (!m_live.fault.isEmpty() && m_live.message.isEmpty()) {
-            m_elidedFault = live.elidedText(m_live.fault, Qt::ElideRight,
-                                            std::min(room, MaxFaultWidth) - BoltWidth - 3.0);
+            m_elidedFault = live.elidedText(m_live.fault, Qt::ElideRight, room - BoltWidth - 3.0);
             room -= BoltWidth + 3.0 + live.horizontalAdvance(m_elidedFault) + LiveGap;
         }
         if (!m_live.message.isEmpty())
             room -= BadgeHeight - 2.0 + LiveGap; // the warning mark
-        m_elidedLiveLine = live.elidedText(m_liveLine, Qt::ElideRight, std::max<qreal>(room, 0));
+        if (room >= MinimumCheckWidth || !m_live.message.isEmpty())
+            m_elidedLiveLine = live.elidedText(m_liveLine, Qt::ElideRight, std::max<qreal>(room, 0));
     } else if (m_liveLayout == LiveLayout::Figures) {
         const QString row = m_liveLine.isEmpty() ? m_figuresText : m_liveLine;
         m_elidedLiveLine = live.elidedText(row, Qt::ElideRight, rowWidth);
