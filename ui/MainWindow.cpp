@@ -307,7 +307,7 @@ void MainWindow::createDocks()
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({palette, properties}, {190, 340}, Qt::Horizontal);
     resizeDocks({history}, {130}, Qt::Vertical);
-    resizeDocks({history, events}, {260, 740}, Qt::Horizontal);
+    resizeDocks({history, events}, {200, 440}, Qt::Horizontal);
 
     m_panelsMenu = new QMenu(tr("&Panels"), this);
     m_panelsMenu->setObjectName(QStringLiteral("menuPanels"));

@@ -439,7 +439,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     QColor tileColor = kindColor;
     tileColor.setAlphaF(colors.dark ? 0.22f : 0.13f);
     const bool health = m_liveLayout == LiveLayout::Health;
-    const QColor toneColor = healthColor(colors, m_tone, m_badgeIsBackup);
+    const QColor toneColor = health ? healthColor(colors, m_tone, m_badgeIsBackup) : QColor();
     // In an overview the ring is too thin to see: the whole card takes a tint
     // of its state instead.
     const QColor cardFill
