@@ -333,6 +333,13 @@ private slots:
             QVERIFY(running.save(folder + QStringLiteral("/live-running.png")));
             QVERIFY(renderScene(0.6).save(folder + QStringLiteral("/live-running-60.png")));
             QVERIFY(renderScene(0.3).save(folder + QStringLiteral("/live-running-30.png")));
+            QPalette dark;
+            dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
+            dark.setColor(QPalette::Base, QColor(0x1e, 0x1f, 0x22));
+            dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+            m_scene->setPalette(dark);
+            QVERIFY(m_scene->colors().dark);
+            QVERIFY(renderScene().save(folder + QStringLiteral("/live-running-dark.png")));
         }
     }
 
