@@ -1,7 +1,9 @@
 #include "MainWindow.h"
 
+#include "FaultActions.h"
 #include "Icons.h"
 #include "RecentFiles.h"
+#include "RunActions.h"
 #include "UserPrompts.h"
 #include "diagram/DiagramScene.h"
 #include "diagram/DiagramView.h"
@@ -11,6 +13,7 @@
 #include "document/Document.h"
 #include "export/ExportController.h"
 #include "model/AutoLayout.h"
+#include "panels/EventLogPanel.h"
 #include "panels/KindText.h"
 #include "panels/PalettePanel.h"
 #include "panels/PropertiesPanel.h"
@@ -55,6 +58,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     createToolBar();
     createStatusBar();
     createExportActions();
+    createRunActions();
 
     connect(m_controller, &DocumentController::documentChanged, this, &MainWindow::documentChanged);
     connect(m_controller, &DocumentController::statusMessage, this,
@@ -293,15 +297,21 @@ void MainWindow::createDocks()
                                        m_properties, Qt::RightDockWidgetArea);
     QDockWidget *history = makeDock(QStringLiteral("historyDock"), tr("History"), m_history,
                                     Qt::BottomDockWidgetArea);
+    m_eventLog = new EventLogPanel(this);
+    QDockWidget *events = makeDock(QStringLiteral("eventLogDock"), tr("Events"), m_eventLog,
+                                   Qt::BottomDockWidgetArea);
+    // Side by side under the canvas: what was edited, what happened.
+    splitDockWidget(history, events, Qt::Horizontal);
     // The canvas keeps most of the window; the bottom area stays under it.
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({palette, properties}, {190, 340}, Qt::Horizontal);
     resizeDocks({history}, {130}, Qt::Vertical);
+    resizeDocks({history, events}, {200, 440}, Qt::Horizontal);
 
     m_panelsMenu = new QMenu(tr("&Panels"), this);
     m_panelsMenu->setObjectName(QStringLiteral("menuPanels"));
-    for (QDockWidget *dock : {palette, properties, history})
+    for (QDockWidget *dock : {palette, properties, history, events})
         m_panelsMenu->addAction(dock->toggleViewAction());
 
     connect(m_scene, &QGraphicsScene::selectionChanged, this, &MainWindow::selectionChanged);
@@ -458,6 +468,45 @@ void MainWindow::arrangeDrawingInTiers()
         doc->undoStack()->push(command);
     }
     m_view->zoomToFit();
+}
+
+void MainWindow::createRunActions()
+{
+    m_run = new RunActions(this);
+    m_faults = new FaultActions(m_controller->prompts(), this, this);
+
+    // Run sits between Edit and View in the menu bar, and after Redo on the
+    // tool bar.
+    auto *run = new QMenu(tr("&Run"), this);
+    run->setObjectName(QStringLiteral("menuRun"));
+    run->addAction(m_run->runAction());
+    run->addAction(m_run->stopAction());
+    if (QMenu *view = holderOf<QMenu>(m_actions.zoomToFit))
+        menuBar()->insertMenu(view->menuAction(), run);
+    else
+        menuBar()->addMenu(run);
+    if (QToolBar *toolBar = holderOf<QToolBar>(m_actions.zoomToFit)) {
+        toolBar->insertAction(m_actions.zoomToFit, m_run->runAction());
+        toolBar->insertAction(m_actions.zoomToFit, m_run->stopAction());
+        toolBar->insertSeparator(m_actions.zoomToFit);
+    }
+    statusBar()->insertPermanentWidget(0, m_run->statusLabel());
+
+    connect(m_run, &RunActions::runningChanged, this, &MainWindow::runningChanged);
+    connect(m_view, &DiagramView::cardMenuAboutToShow, this, [this](QMenu *menu, NodeId node) {
+        if (const NodeItem *card = m_scene->nodeItem(node))
+            m_faults->addTo(menu, card->displayName(), card->liveState());
+    });
+}
+
+void MainWindow::runningChanged(bool running)
+{
+    if (running)
+        return;
+    // A stopped document shows the editor's cards, and its faults are gone
+    // with its backends.
+    m_scene->clearLiveStates();
+    m_faults->forgetFaults();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

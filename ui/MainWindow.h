@@ -17,9 +17,12 @@ namespace Loadstar::Ui {
 
 class DiagramScene;
 class DiagramView;
+class EventLogPanel;
+class FaultActions;
 class PalettePanel;
 class PropertiesPanel;
 class ExportController;
+class RunActions;
 class UserPrompts;
 
 struct MainWindowOptions
@@ -52,6 +55,14 @@ public:
     PropertiesPanel *propertiesPanel() const { return m_properties; }
     ExportController *exportController() const { return m_export; }
 
+    // The GUI side of Run: Run/Stop and the run's status line, fault
+    // injection from the cards' context menus, the Events panel. Live state
+    // goes to scene()->setLiveStates(); setRunning(false) on runActions()
+    // clears it and forgets the faults asked for.
+    RunActions *runActions() const { return m_run; }
+    FaultActions *faultActions() const { return m_faults; }
+    EventLogPanel *eventLogPanel() const { return m_eventLog; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -73,6 +84,9 @@ private:
     // File → Export… and New from Template, View → Arrange in Tiers.
     void createExportActions();
     void arrangeDrawingInTiers();
+    // The Run menu and toolbar buttons, fault injection, the Events panel.
+    void createRunActions();
+    void runningChanged(bool running);
 
     std::unique_ptr<UserPrompts> m_ownPrompts;
     DocumentController *m_controller;
@@ -88,6 +102,9 @@ private:
     QMenu *m_panelsMenu = nullptr;
     bool m_closeApproved = false;
     ExportController *m_export = nullptr;
+    RunActions *m_run = nullptr;
+    FaultActions *m_faults = nullptr;
+    EventLogPanel *m_eventLog = nullptr;
 
     struct Actions
     {

@@ -3,8 +3,10 @@
 #include <QCoreApplication>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSpinBox>
 
 namespace Loadstar::Ui {
 
@@ -78,6 +80,22 @@ QString DialogPrompts::askSavePath(QWidget *parent, const QString &suggestedPath
         path += selectedFilter == jsonFilter() ? QStringLiteral(".json")
                                                : QStringLiteral(".loadstar");
     return path;
+}
+
+std::optional<int> DialogPrompts::askInteger(QWidget *parent, const IntegerQuestion &question)
+{
+    QInputDialog dialog(parent);
+    dialog.setWindowTitle(question.title);
+    dialog.setLabelText(question.label);
+    dialog.setInputMode(QInputDialog::IntInput);
+    dialog.setIntRange(question.minimum, question.maximum);
+    dialog.setIntValue(question.value);
+    // QInputDialog has no suffix of its own; its spin box does.
+    if (auto *spin = dialog.findChild<QSpinBox *>(); spin && !question.suffix.isEmpty())
+        spin->setSuffix(QStringLiteral(" ") + question.suffix);
+    if (dialog.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return dialog.intValue();
 }
 
 } // namespace Loadstar::Ui

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 class QWidget;
 
 namespace Loadstar::Ui {
@@ -25,6 +27,18 @@ public:
     // A file to open / to save to; empty when the user cancels.
     virtual QString askOpenPath(QWidget *parent, const QString &directory) = 0;
     virtual QString askSavePath(QWidget *parent, const QString &suggestedPath) = 0;
+    // A whole number in [minimum, maximum] shown with `suffix` ("ms", "%"),
+    // starting at `value`; nothing when the user cancels.
+    struct IntegerQuestion
+    {
+        QString title;
+        QString label;
+        int value = 0;
+        int minimum = 0;
+        int maximum = 0;
+        QString suffix;
+    };
+    virtual std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) = 0;
 };
 
 // The real thing: QMessageBox and QFileDialog.
@@ -36,6 +50,7 @@ public:
     bool askToRecover(QWidget *parent, const QString &question) override;
     QString askOpenPath(QWidget *parent, const QString &directory) override;
     QString askSavePath(QWidget *parent, const QString &suggestedPath) override;
+    std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) override;
 };
 
 // "Loadstar documents (*.loadstar);;JSON (*.json)"

@@ -293,6 +293,54 @@ int main(int argc, char **argv)
         std::printf("  zoom %4.0f %%: median %.1f ms\n", zoom * 100, ms);
 
     // Before the export, whose image alone is a few hundred MiB.
+    // While running: a snapshot of every node's live state (as the engine
+    // sends them, 10 a second), one where 1 % of the nodes changed, and
+    // frames with every card showing its health.
+    QHash<QString, NodeLiveState> live;
+    const QStringList statuses{QStringLiteral("UP"), QStringLiteral("UP 2/3"),
+                               QStringLiteral("DOWN"), QStringLiteral("DOWN 1/2")};
+    int index = 0;
+    for (const NodeItem *item : scene.nodeItems()) {
+        NodeLiveState state;
+        state.running = true;
+        state.status = statuses.at(index % statuses.size());
+        state.checkCode = QStringLiteral("L4CON");
+        state.reason = QStringLiteral("Connection refused");
+        state.requestsPerSecond = 10.0 * (index % 97);
+        state.sessions = index % 13;
+        live.insert(item->displayName(), state);
+        ++index;
+    }
+    const double firstSnapshotMs = timeMs([&] { scene.setLiveStates(live); });
+    QList<double> snapshots;
+    QList<double> repaints;
+    for (int i = 0; i < repeat; ++i) {
+        int changed = 0;
+        for (auto it = live.begin(); it != live.end() && changed < live.size() / 100; ++it, ++changed)
+            it->requestsPerSecond += 1.0;
+        snapshots.append(timeMs([&] { scene.setLiveStates(live); }));
+        repaints.append(timeMs([] { QCoreApplication::processEvents(); }));
+    }
+    std::printf("live state: first snapshot of %lld nodes %.1f ms; 1 %% changed: median %.1f ms "
+                "(then the view's repaint %.1f ms)\n",
+                qlonglong(live.size()), firstSnapshotMs, median(snapshots), median(repaints));
+    QList<QPair<qreal, double>> livePerZoom;
+    for (qreal zoom : {0.1, 0.3, 0.5, 1.0}) {
+        QList<double> here;
+        for (int i = 0; i < repeat; ++i) {
+            for (int step = 0; step < 8; ++step) {
+                view.setTransform(QTransform::fromScale(zoom, zoom));
+                view.centerOn(contents.left() + contents.width() * ((step % 4 + 0.5) / 4.0),
+                              contents.top() + contents.height() * ((step / 4 + 0.5) / 2.0));
+                here.append(timeMs(paintFrame));
+            }
+        }
+        livePerZoom.append({zoom, median(here)});
+    }
+    for (const auto &[zoom, ms] : livePerZoom)
+        std::printf("  running, zoom %4.0f %%: median frame %.1f ms\n", zoom * 100, ms);
+    scene.clearLiveStates();
+
     std::printf("peak RSS (VmHWM) with the document open and painted: %.0f MiB\n", peakRssMiB());
 
     // The image export (File → Export…, loadstar export) of the whole drawing.

@@ -16,6 +16,8 @@ public:
     QList<bool> recoverAnswers;
     QStringList openPaths;
     QStringList savePaths;
+    QList<std::optional<int>> integerAnswers; // nullopt: the user cancels
+    QList<IntegerQuestion> integerQuestions;  // what was asked
 
     void showError(QWidget *, const QString &, const QString &message) override
     {
@@ -39,5 +41,10 @@ public:
     QString askSavePath(QWidget *, const QString &) override
     {
         return savePaths.isEmpty() ? QString() : savePaths.takeFirst();
+    }
+    std::optional<int> askInteger(QWidget *, const IntegerQuestion &question) override
+    {
+        integerQuestions.append(question);
+        return integerAnswers.isEmpty() ? std::nullopt : integerAnswers.takeFirst();
     }
 };

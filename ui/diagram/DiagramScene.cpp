@@ -135,6 +135,20 @@ NodeItem *DiagramScene::nodeItemNamed(const QString &name) const
     return nullptr;
 }
 
+void DiagramScene::setLiveStates(const QHash<QString, NodeLiveState> &states)
+{
+    const NodeLiveState stopped;
+    for (NodeItem *item : std::as_const(m_nodes)) {
+        const auto found = states.constFind(item->displayName());
+        item->setLiveState(found != states.cend() ? *found : stopped);
+    }
+}
+
+void DiagramScene::clearLiveStates()
+{
+    setLiveStates({});
+}
+
 QRectF DiagramScene::contentsRect() const
 {
     // Worked out once per change: views and the minimap ask often.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "DiagramStyle.h"
+#include "LiveState.h"
 #include "document/Document.h"
 #include "model/Topology.h"
 
@@ -53,6 +54,13 @@ public:
     QRectF contentsRect() const;
 
     const DiagramStyle::Colors &colors() const { return m_colors; }
+
+    // What the engine reports while the document runs, by node name: a
+    // snapshot of every node, so a node missing from `states` shows no live
+    // state. Only cards whose state changed are repainted.
+    void setLiveStates(const QHash<QString, NodeLiveState> &states);
+    // Back to the editor's cards (the document stopped).
+    void clearLiveStates();
 
     // The selection, in id order. QGraphicsScene::selectionChanged says when
     // it changes.

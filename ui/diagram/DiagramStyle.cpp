@@ -51,7 +51,31 @@ Colors Colors::fromPalette(const QPalette &palette)
     colors.guide = colors.dark ? QColor(0xf0, 0x5a, 0xa0) : QColor(0xd6, 0x28, 0x7a);
     colors.accepted = colors.dark ? QColor(0x4c, 0xc3, 0x6e) : QColor(0x1e, 0x8e, 0x3e);
     colors.refused = colors.dark ? QColor(0xf2, 0x6b, 0x5e) : QColor(0xc6, 0x28, 0x28);
+    colors.up = colors.accepted;
+    colors.goingDown = colors.dark ? QColor(0xe8, 0xc5, 0x3a) : QColor(0xd4, 0xa0, 0x00);
+    colors.goingUp = colors.dark ? QColor(0xf0, 0x94, 0x3c) : QColor(0xe0, 0x6a, 0x00);
+    colors.down = colors.refused;
+    colors.noCheck = mix(colors.text, colors.card, 0.5);
+    colors.warning = colors.dark ? QColor(0xe0, 0xb0, 0x5a) : QColor(0x8a, 0x5a, 0x00);
+    colors.fault = colors.dark ? QColor(0xf0, 0x8c, 0x3c) : QColor(0xc0, 0x4a, 0x00);
     return colors;
+}
+
+QColor healthColor(const Colors &colors, HealthTone tone, bool backup)
+{
+    switch (tone) {
+    case HealthTone::Up:
+        return backup ? colors.backup : colors.up;
+    case HealthTone::GoingDown:
+        return colors.goingDown;
+    case HealthTone::GoingUp:
+        return colors.goingUp;
+    case HealthTone::Down:
+        return colors.down;
+    case HealthTone::Neutral:
+        break;
+    }
+    return colors.noCheck;
 }
 
 QColor accent(NodeKind kind, bool dark)
@@ -99,6 +123,11 @@ QFont badgeFont()
     QFont font = pixelFont(9, QFont::Bold);
     font.setLetterSpacing(QFont::AbsoluteSpacing, 0.4);
     return font;
+}
+
+QFont liveFont()
+{
+    return pixelFont(10, QFont::Normal);
 }
 
 QFont linkLabelFont()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "LiveState.h"
 #include "model/Kinds.h"
 
 #include <QColor>
@@ -54,9 +55,21 @@ struct Colors
     QColor guide;     // alignment guides while dragging
     QColor accepted;  // a card that would accept the link being drawn
     QColor refused;   // a card that refuses it
+    // Health while running, in the colours of HAProxy's stats page.
+    QColor up;
+    QColor goingDown; // yellow: UP, failing checks
+    QColor goingUp;   // orange: DOWN, passing checks
+    QColor down;
+    QColor noCheck;
+    QColor warning; // a message instead of a status (e.g. a missing probe)
+    QColor fault;   // an injected fault
 
     static Colors fromPalette(const QPalette &palette);
 };
+
+// The colour of a health tone; a backup server that is UP is blue, as on
+// HAProxy's stats page, so a standby reads differently from a server at work.
+QColor healthColor(const Colors &colors, HealthTone tone, bool backup);
 
 // The colour that marks a kind of node (its icon and icon tile).
 QColor accent(NodeKind kind, bool dark);
@@ -65,6 +78,7 @@ QColor accent(NodeKind kind, bool dark);
 QFont nameFont();
 QFont detailFont();
 QFont badgeFont();
+QFont liveFont(); // the live line and status pill while running
 QFont linkLabelFont();
 
 // `a` blended towards `b` by `amount` (0 = a, 1 = b).

@@ -458,27 +458,41 @@ void DiagramView::focusOutEvent(QFocusEvent *event)
 
 void DiagramView::contextMenuEvent(QContextMenuEvent *event)
 {
+    const std::unique_ptr<QMenu> menu = createContextMenu(event->pos());
+    menu->exec(event->globalPos());
+    event->accept();
+}
+
+std::unique_ptr<QMenu> DiagramView::createContextMenu(QPoint viewportPos)
+{
     // The right press already selected what is under the pointer.
     updateActions();
-    QMenu menu(this);
+    auto menu = std::make_unique<QMenu>(this);
     const bool onSelection = !m_diagram->selectedNodeIds().isEmpty()
                              || !m_diagram->selectedLinkIds().isEmpty();
     if (onSelection) {
-        menu.addAction(m_actions.cut);
-        menu.addAction(m_actions.copy);
-        menu.addAction(m_actions.paste);
-        menu.addAction(m_actions.duplicate);
-        menu.addAction(m_actions.remove);
-        menu.addSeparator();
-        menu.addAction(m_actions.rename);
+        menu->addAction(m_actions.cut);
+        menu->addAction(m_actions.copy);
+        menu->addAction(m_actions.paste);
+        menu->addAction(m_actions.duplicate);
+        menu->addAction(m_actions.remove);
+        menu->addSeparator();
+        menu->addAction(m_actions.rename);
     } else {
-        menu.addAction(m_actions.paste);
-        menu.addAction(m_actions.selectAll);
+        menu->addAction(m_actions.paste);
+        menu->addAction(m_actions.selectAll);
     }
-    menu.addSeparator();
-    menu.addAction(m_actions.orthogonalLinks);
-    menu.exec(event->globalPos());
-    event->accept();
+    menu->addSeparator();
+    menu->addAction(m_actions.orthogonalLinks);
+
+    const QList<QGraphicsItem *> underPointer = items(viewportPos);
+    for (QGraphicsItem *item : underPointer) {
+        if (auto *card = qgraphicsitem_cast<NodeItem *>(item)) {
+            emit cardMenuAboutToShow(menu.get(), card->nodeId());
+            break;
+        }
+    }
+    return menu;
 }
 
 void DiagramView::dragEnterEvent(QDragEnterEvent *event)

@@ -5,8 +5,11 @@
 #include <QGraphicsView>
 #include <QPointer>
 
+#include <memory>
+
 class QLabel;
 class QLineEdit;
+class QMenu;
 
 namespace Loadstar::Ui {
 
@@ -74,8 +77,15 @@ public:
 
     Minimap *minimap() const { return m_minimap; }
 
+    // The context menu for a right-click at `viewportPos` (what the user gets
+    // from a right-click there, without running it).
+    std::unique_ptr<QMenu> createContextMenu(QPoint viewportPos);
+
 signals:
     void zoomChanged(qreal zoom);
+    // A context menu for the card of `node` is being built: others may add
+    // their entries to `menu` (e.g. fault injection while running).
+    void cardMenuAboutToShow(QMenu *menu, Loadstar::NodeId node);
 
 protected:
     void wheelEvent(QWheelEvent *event) override;

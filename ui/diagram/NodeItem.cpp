@@ -7,7 +7,9 @@
 
 #include <QCoreApplication>
 #include <QFontMetricsF>
+#include <QLocale>
 #include <QPainter>
+#include <QPainterPath>
 #include <QStyle>
 #include <QStyleOptionGraphicsItem>
 
@@ -62,6 +64,73 @@ QRectF detailRect()
 {
     const QRectF card = cardRect();
     return QRectF(textLeft(), card.top() + 34.0, textRight() - textLeft(), 16.0);
+}
+
+// While running, the name and address move up to make room for a third row:
+// the status pill, an injected fault and the last check's result.
+QRectF liveNameRect()
+{
+    const QRectF card = cardRect();
+    return QRectF(textLeft(), card.top() + 6.0, textRight() - textLeft(), 16.0);
+}
+
+QRectF liveDetailRect()
+{
+    const QRectF card = cardRect();
+    return QRectF(textLeft(), card.top() + 23.0, textRight() - textLeft(), 14.0);
+}
+
+QRectF liveRowRect()
+{
+    const QRectF card = cardRect();
+    return QRectF(textLeft(), card.top() + 41.0, textRight() - textLeft(), 15.0);
+}
+
+constexpr qreal PillPadding = 5.0;
+constexpr qreal LiveGap = 5.0;
+constexpr qreal BoltWidth = 7.0;
+constexpr qreal RingWidth = 2.0;
+// Below this width the check result would be a stub: it stays in the tooltip.
+constexpr qreal MinimumCheckWidth = 40.0;
+
+// A lightning bolt BoltWidth wide and 11 high, its top left at the origin:
+// the mark of an injected fault.
+const QPainterPath &boltPath()
+{
+    static const QPainterPath path = [] {
+        QPainterPath bolt;
+        bolt.moveTo(4.5, 0.0);
+        bolt.lineTo(0.5, 6.2);
+        bolt.lineTo(3.3, 6.2);
+        bolt.lineTo(2.3, 11.0);
+        bolt.lineTo(6.5, 4.6);
+        bolt.lineTo(3.7, 4.6);
+        bolt.closeSubpath();
+        return bolt;
+    }();
+    return path;
+}
+
+QString rateText(double requestsPerSecond)
+{
+    // Tenths only where they matter: a trickle of probes, not a flood.
+    const QString number = requestsPerSecond < 10.0 && requestsPerSecond != std::floor(requestsPerSecond)
+                               ? QLocale().toString(requestsPerSecond, 'f', 1)
+                               : QLocale().toString(qRound64(requestsPerSecond));
+    return tr("%1 req/s").arg(number);
+}
+
+QString sessionsText(int sessions)
+{
+    return sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(QLocale().toString(sessions));
+}
+
+// Black or white, whichever reads better on `background`.
+QColor textOn(const QColor &background)
+{
+    const qreal luminance
+        = 0.299 * background.redF() + 0.587 * background.greenF() + 0.114 * background.blueF();
+    return luminance > 0.6 ? QColor(0x1a, 0x1a, 0x1a) : QColor(Qt::white);
 }
 
 // Pixel size for an icon drawn `logicalSize` units wide under `scale`,
@@ -131,17 +200,142 @@ void NodeItem::layoutText()
     m_badgeWidth = 0;
     if (!m_badge.isEmpty())
         m_badgeWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_badge) + 2 * BadgePadding;
-    const qreal nameWidth = nameRect().width() - (m_badgeWidth > 0 ? m_badgeWidth + TextGap : 0);
-    m_elidedName = QFontMetricsF(nameFont()).elidedText(m_node.name, Qt::ElideRight, nameWidth);
-    m_elidedDetail
-        = QFontMetricsF(detailFont()).elidedText(m_detail, Qt::ElideMiddle, detailRect().width());
+    layoutLive();
+}
 
-    QString tip = QStringLiteral("<b>%1</b><br>%2").arg(m_node.name.toHtmlEscaped(), kindName);
+void NodeItem::setLiveState(const NodeLiveState &state)
+{
+    if (state == m_live)
+        return;
+    m_live = state;
+    layoutLive();
+    update();
+}
+
+// The live text and everything elided to fit, worked out once per change so
+// painting only draws.
+void NodeItem::layoutLive()
+{
+    m_liveLayout = LiveLayout::None;
+    m_tone = HealthTone::Neutral;
+    m_statusText.clear();
+    m_liveLine.clear();
+    m_figuresText.clear();
+    m_elidedLiveLine.clear();
+    m_elidedFault.clear();
+    m_pillWidth = 0;
+    m_figuresWidth = 0;
+
+    if (m_live.running && isServerKind(m_node.kind)) {
+        m_liveLayout = LiveLayout::Health;
+        m_tone = healthToneOf(m_live);
+        if (!m_live.message.isEmpty()) {
+            m_liveLine = m_live.message;
+        } else {
+            m_statusText = m_live.status.isEmpty() ? tr("no check") : m_live.status;
+            QStringList check;
+            if (!m_live.checkCode.isEmpty())
+                check.append(m_live.checkCode);
+            if (!m_live.reason.isEmpty())
+                check.append(m_live.reason);
+            else if (m_live.checkDurationMs >= 0 && !check.isEmpty())
+                check.append(tr("%1 ms").arg(m_live.checkDurationMs));
+            m_liveLine = check.join(QStringLiteral(" · "));
+        }
+        if (m_live.requestsPerSecond >= 0)
+            m_figuresText = rateText(m_live.requestsPerSecond);
+    } else if (m_live.running) {
+        QStringList figures;
+        if (m_live.requestsPerSecond >= 0)
+            figures.append(rateText(m_live.requestsPerSecond));
+        if (m_live.sessions >= 0)
+            figures.append(sessionsText(m_live.sessions));
+        m_figuresText = figures.join(QStringLiteral(" · "));
+        if (!m_figuresText.isEmpty() || !m_live.message.isEmpty()) {
+            m_liveLayout = LiveLayout::Figures;
+            m_liveLine = m_live.message;
+        }
+    }
+
+    const QFontMetricsF live(liveFont());
+    const qreal rowWidth = liveRowRect().width();
+    qreal detailWidth = currentDetailRect().width();
+    if (m_liveLayout == LiveLayout::Health) {
+        // The address shares its row with req/s; the live row holds the rest.
+        if (!m_figuresText.isEmpty()) {
+            m_figuresWidth = live.horizontalAdvance(m_figuresText);
+            detailWidth -= m_figuresWidth + TextGap;
+        }
+        qreal room = rowWidth;
+        if (!m_statusText.isEmpty()) {
+            m_pillWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_statusText)
+                          + 2 * PillPadding;
+            room -= m_pillWidth + LiveGap;
+        }
+        // An injected fault explains the check result, so it comes first.
+        if (!m_live.fault.isEmpty() && m_live.message.isEmpty()) {
+            m_elidedFault = live.elidedText(m_live.fault, Qt::ElideRight, room - BoltWidth - 3.0);
+            room -= BoltWidth + 3.0 + live.horizontalAdvance(m_elidedFault) + LiveGap;
+        }
+        if (!m_live.message.isEmpty())
+            room -= BadgeHeight - 2.0 + LiveGap; // the warning mark
+        if (room >= MinimumCheckWidth || !m_live.message.isEmpty())
+            m_elidedLiveLine = live.elidedText(m_liveLine, Qt::ElideRight, std::max<qreal>(room, 0));
+    } else if (m_liveLayout == LiveLayout::Figures) {
+        const QString row = m_liveLine.isEmpty() ? m_figuresText : m_liveLine;
+        m_elidedLiveLine = live.elidedText(row, Qt::ElideRight, rowWidth);
+    }
+
+    const qreal nameWidth
+        = currentNameRect().width() - (m_badgeWidth > 0 ? m_badgeWidth + TextGap : 0);
+    m_elidedName = QFontMetricsF(nameFont()).elidedText(m_node.name, Qt::ElideRight, nameWidth);
+    m_elidedDetail = QFontMetricsF(detailFont()).elidedText(m_detail, Qt::ElideMiddle,
+                                                            std::max<qreal>(detailWidth, 0));
+    updateToolTip();
+}
+
+void NodeItem::updateToolTip()
+{
+    QString tip = QStringLiteral("<b>%1</b><br>%2")
+                      .arg(m_node.name.toHtmlEscaped(), nodeKindName(m_node.kind));
     if (!m_node.endpoint().isEmpty())
         tip += QStringLiteral(" · %1").arg(m_node.endpoint());
     if (!m_badge.isEmpty())
         tip += QStringLiteral(" · %1").arg(m_badge.toLower());
+    if (m_liveLayout != LiveLayout::None) {
+        if (!m_live.message.isEmpty())
+            tip += QStringLiteral("<br>%1").arg(m_live.message.toHtmlEscaped());
+        if (!m_statusText.isEmpty())
+            tip += QStringLiteral("<br><b>%1</b>").arg(m_statusText.toHtmlEscaped());
+        if (!m_live.checkCode.isEmpty()) {
+            QString check = tr("Last check: %1").arg(m_live.checkCode.toHtmlEscaped());
+            if (!m_live.reason.isEmpty())
+                check += QStringLiteral(", %1").arg(m_live.reason.toHtmlEscaped());
+            if (m_live.checkDurationMs >= 0)
+                check += tr(" (%1 ms)").arg(m_live.checkDurationMs);
+            tip += QStringLiteral("<br>%1").arg(check);
+        }
+        if (!m_live.fault.isEmpty())
+            tip += QStringLiteral("<br>%1").arg(tr("Injected fault: %1").arg(m_live.fault.toHtmlEscaped()));
+        QStringList figures;
+        if (m_live.requestsPerSecond >= 0)
+            figures.append(rateText(m_live.requestsPerSecond));
+        if (m_live.sessions >= 0)
+            figures.append(sessionsText(m_live.sessions));
+        if (!figures.isEmpty())
+            tip += QStringLiteral("<br>%1").arg(figures.join(QStringLiteral(" · ")));
+    }
     setToolTip(tip);
+}
+
+QRectF NodeItem::currentNameRect() const
+{
+    return m_liveLayout == LiveLayout::None ? nameRect() : liveNameRect();
+}
+
+QRectF NodeItem::currentDetailRect() const
+{
+    return m_liveLayout == LiveLayout::None ? detailRect() : liveDetailRect();
 }
 
 void NodeItem::addLink(LinkItem *link)
@@ -162,7 +356,7 @@ QRectF NodeItem::sceneCardRect() const
 
 QRectF NodeItem::sceneNameRect() const
 {
-    return nameRect().translated(pos());
+    return currentNameRect().translated(pos());
 }
 
 QList<QPointF> NodeItem::scenePorts() const
@@ -244,17 +438,32 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const QRectF tile = iconTileRect();
     QColor tileColor = kindColor;
     tileColor.setAlphaF(colors.dark ? 0.22f : 0.13f);
+    const bool health = m_liveLayout == LiveLayout::Health;
+    const QColor toneColor = health ? healthColor(colors, m_tone, m_badgeIsBackup) : QColor();
+    // In an overview the ring is too thin to see: the whole card takes a tint
+    // of its state instead.
+    const QColor cardFill
+        = health && zoom < SimplifiedBelowZoom ? mix(colors.card, toneColor, 0.45) : colors.card;
     if (widget && zoom < PlainBelowZoom) {
         // An overview on screen (see PlainBelowZoom): aliased fills take the
         // raster engine's fast path. The view restores the painter after us.
         painter->setRenderHint(QPainter::Antialiasing, false);
-        painter->fillRect(cardRect(), colors.card);
+        painter->fillRect(cardRect(), cardFill);
         painter->fillRect(tile, tileColor);
     } else {
-        painter->setPen(QPen(colors.cardBorder, 1.0));
-        painter->setBrush(colors.card);
-        painter->drawRoundedRect(cardRect().adjusted(0.5, 0.5, -0.5, -0.5), CardRadius,
-                                 CardRadius);
+        // While running, the card's edge is the state ring.
+        if (health) {
+            const qreal inset = RingWidth / 2;
+            painter->setPen(QPen(toneColor, RingWidth));
+            painter->setBrush(cardFill);
+            painter->drawRoundedRect(cardRect().adjusted(inset, inset, -inset, -inset),
+                                     CardRadius - inset, CardRadius - inset);
+        } else {
+            painter->setPen(QPen(colors.cardBorder, 1.0));
+            painter->setBrush(colors.card);
+            painter->drawRoundedRect(cardRect().adjusted(0.5, 0.5, -0.5, -0.5), CardRadius,
+                                     CardRadius);
+        }
         painter->setPen(Qt::NoPen);
         painter->setBrush(tileColor);
         painter->drawRoundedRect(tile, 8.0, 8.0);
@@ -296,15 +505,15 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 
     painter->setPen(colors.text);
     painter->setFont(nameFont());
-    painter->drawText(nameRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedName);
+    painter->drawText(currentNameRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedName);
 
     painter->setPen(colors.mutedText);
     painter->setFont(detailFont());
-    painter->drawText(detailRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedDetail);
+    painter->drawText(currentDetailRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedDetail);
 
     if (m_badgeStyle != BadgeStyle::None) {
         const QColor badgeColor = m_badgeIsBackup ? colors.backup : kindColor;
-        const QRectF name = nameRect();
+        const QRectF name = currentNameRect();
         const QRectF badge(name.right() - m_badgeWidth, name.center().y() - BadgeHeight / 2,
                            m_badgeWidth, BadgeHeight);
         QColor fill = badgeColor;
@@ -322,7 +531,74 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawText(badge, Qt::AlignCenter, m_badge);
     }
 
+    if (m_liveLayout != LiveLayout::None)
+        paintLive(painter, colors);
     paintPorts(painter, colors);
+}
+
+void NodeItem::paintLive(QPainter *painter, const Colors &colors) const
+{
+    const QRectF row = liveRowRect();
+    painter->setFont(liveFont());
+    if (m_liveLayout == LiveLayout::Figures) {
+        painter->setPen(m_live.message.isEmpty() ? colors.text : colors.warning);
+        painter->drawText(row, Qt::AlignLeft | Qt::AlignVCenter, m_elidedLiveLine);
+        return;
+    }
+
+    // req/s shares the address's row, on the right.
+    if (!m_figuresText.isEmpty()) {
+        painter->setPen(colors.text);
+        painter->drawText(currentDetailRect(), Qt::AlignRight | Qt::AlignVCenter, m_figuresText);
+    }
+
+    qreal x = row.left();
+    if (!m_live.message.isEmpty()) {
+        // A neutral warning in place of the status: "!" in a soft circle.
+        const qreal side = BadgeHeight - 2.0;
+        const QRectF mark(x, row.center().y() - side / 2, side, side);
+        QColor fill = colors.warning;
+        fill.setAlphaF(colors.dark ? 0.25f : 0.16f);
+        painter->setPen(QPen(colors.warning, 1.0));
+        painter->setBrush(fill);
+        painter->drawEllipse(mark.adjusted(0.5, 0.5, -0.5, -0.5));
+        painter->setFont(badgeFont());
+        painter->drawText(mark, Qt::AlignCenter, QStringLiteral("!"));
+        painter->setFont(liveFont());
+        x = mark.right() + LiveGap;
+        painter->drawText(QRectF(x, row.top(), row.right() - x, row.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, m_elidedLiveLine);
+        return;
+    }
+
+    // The status pill: text next to the colour, never colour alone.
+    const QColor toneColor = healthColor(colors, m_tone, m_badgeIsBackup);
+    const QRectF pill(x, row.center().y() - BadgeHeight / 2 + 0.5, m_pillWidth, BadgeHeight - 1.0);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(toneColor);
+    painter->drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
+    painter->setPen(textOn(toneColor));
+    painter->setFont(badgeFont());
+    painter->drawText(pill, Qt::AlignCenter, m_statusText);
+    painter->setFont(liveFont());
+    x = pill.right() + LiveGap;
+
+    if (!m_elidedFault.isEmpty()) {
+        const QPainterPath &bolt = boltPath();
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(colors.fault);
+        painter->drawPath(bolt.translated(x, row.center().y() - bolt.boundingRect().height() / 2));
+        x += BoltWidth + 3.0;
+        const qreal width = QFontMetricsF(liveFont()).horizontalAdvance(m_elidedFault);
+        painter->setPen(colors.fault);
+        painter->drawText(QRectF(x, row.top(), width + 1.0, row.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, m_elidedFault);
+        x += width + LiveGap;
+    }
+
+    painter->setPen(m_tone == HealthTone::Up ? colors.mutedText : colors.text);
+    painter->drawText(QRectF(x, row.top(), std::max<qreal>(row.right() - x, 0), row.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter, m_elidedLiveLine);
 }
 
 void NodeItem::paintPorts(QPainter *painter, const Colors &colors) const

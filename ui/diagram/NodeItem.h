@@ -1,6 +1,7 @@
 #pragma once
 
 #include "DiagramStyle.h"
+#include "LiveState.h"
 #include "model/Topology.h"
 
 #include <QGraphicsItem>
@@ -15,6 +16,11 @@ class LinkItem;
 // and a role badge (PRIMARY / REPLICA, BACKUP). The card is centred on the
 // node's position. It shows a copy of the node the scene hands it; it never
 // edits the document.
+//
+// While the document runs, a server or database card also carries its health
+// (a ring and a status pill in the state's colour, the last check's code and
+// reason, req/s, an injected fault), and other cards their figures (req/s,
+// sessions). Without a live state the card is drawn exactly as in the editor.
 class NodeItem final : public QGraphicsItem
 {
 public:
@@ -31,6 +37,16 @@ public:
     QString displayName() const { return m_node.name; }
     QString detailText() const { return m_detail; }
     QString badgeText() const { return m_badge; }
+
+    // Shows what the engine reports about the node; repaints only on change.
+    // A default NodeLiveState (not running) restores the editor's card.
+    void setLiveState(const NodeLiveState &state);
+    const NodeLiveState &liveState() const { return m_live; }
+    // The live parts of the card, as the user reads them; empty when not shown.
+    QString statusText() const { return m_statusText; } // the pill: "UP 2/3"
+    QString liveLine() const { return m_liveLine; }     // "L4CON · Connection refused"
+    QString faultText() const { return m_live.running ? m_live.fault : QString(); }
+    QString figuresText() const { return m_figuresText; } // "120 req/s · 4 sessions"
 
     // Links attached to this card; they follow it when it moves.
     void addLink(LinkItem *link);
@@ -66,8 +82,16 @@ protected:
 
 private:
     enum class BadgeStyle { None, Solid, Soft };
+    // Health (servers and databases), figures only (load balancers, clients),
+    // or nothing live at all.
+    enum class LiveLayout { None, Health, Figures };
 
     void layoutText();
+    void layoutLive();
+    void updateToolTip();
+    QRectF currentNameRect() const;
+    QRectF currentDetailRect() const;
+    void paintLive(QPainter *painter, const DiagramStyle::Colors &colors) const;
     void paintPorts(QPainter *painter, const DiagramStyle::Colors &colors) const;
 
     Node m_node;
@@ -82,6 +106,18 @@ private:
     qreal m_badgeWidth = 0;
     TargetState m_targetState = TargetState::None;
     bool m_hovered = false;
+
+    // The live state and its text, laid out once per change.
+    NodeLiveState m_live;
+    LiveLayout m_liveLayout = LiveLayout::None;
+    HealthTone m_tone = HealthTone::Neutral;
+    QString m_statusText;
+    QString m_liveLine;
+    QString m_figuresText;
+    QString m_elidedLiveLine;
+    QString m_elidedFault;
+    qreal m_pillWidth = 0;
+    qreal m_figuresWidth = 0;
 };
 
 } // namespace Loadstar::Ui

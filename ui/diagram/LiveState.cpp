@@ -1,0 +1,42 @@
+#include "LiveState.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+namespace Loadstar::Ui {
+
+QString describeFaults(const DemoFaultRequest &faults)
+{
+    const auto tr = [](const char *text) {
+        return QCoreApplication::translate("Loadstar::Ui::LiveState", text);
+    };
+    QStringList parts;
+    if (faults.killed)
+        parts.append(tr("killed"));
+    if (faults.hung)
+        parts.append(tr("hung"));
+    if (faults.latencyMs > 0)
+        parts.append(tr("+%1 ms").arg(faults.latencyMs));
+    if (faults.errorPercent > 0)
+        parts.append(tr("%1 % errors").arg(faults.errorPercent));
+    return parts.join(QStringLiteral(" · "));
+}
+
+HealthTone healthToneOf(const NodeLiveState &state)
+{
+    if (!state.running || !state.message.isEmpty())
+        return HealthTone::Neutral;
+    const QString status = state.status.trimmed();
+    // "UP 2/3" is still UP but failing checks; "DOWN 1/2" is DOWN but passing.
+    if (status.startsWith(QLatin1String("UP ")))
+        return HealthTone::GoingDown;
+    if (status.startsWith(QLatin1String("DOWN ")))
+        return HealthTone::GoingUp;
+    if (status == QLatin1String("UP"))
+        return HealthTone::Up;
+    if (status == QLatin1String("DOWN"))
+        return HealthTone::Down;
+    return HealthTone::Neutral; // "no check", MAINT, anything unknown
+}
+
+} // namespace Loadstar::Ui
