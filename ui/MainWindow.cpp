@@ -4,6 +4,7 @@
 #include "Icons.h"
 #include "RecentFiles.h"
 #include "RunActions.h"
+#include "RunController.h"
 #include "UserPrompts.h"
 #include "diagram/DiagramScene.h"
 #include "diagram/DiagramView.h"
@@ -77,7 +78,10 @@ MainWindow::MainWindow(Options options, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // The document goes first, while the window that observes it still exists.
+    // The run stops first, then the document goes, while the window that
+    // observes it still exists.
+    delete m_runner;
+    m_runner = nullptr;
     m_properties->setDocument(nullptr);
     m_scene->setDocument(nullptr);
     disconnect(m_scene, nullptr, this, nullptr);
@@ -260,6 +264,7 @@ void MainWindow::documentChanged(Document *document)
     m_undoGroup->setActiveStack(document->undoStack());
     m_scene->setDocument(document);
     m_properties->setDocument(document);
+    m_runner->setDocument(document);
     selectionChanged();
     connect(document, &Document::modifiedChanged, this, &MainWindow::updateTitle);
     connect(document, &Document::filePathChanged, this, [this] {
@@ -492,6 +497,7 @@ void MainWindow::createRunActions()
     }
     statusBar()->insertPermanentWidget(0, m_run->statusLabel());
 
+    m_runner = new RunController(m_run, m_faults, m_eventLog, m_scene, this);
     connect(m_run, &RunActions::runningChanged, this, &MainWindow::runningChanged);
     connect(m_view, &DiagramView::cardMenuAboutToShow, this, [this](QMenu *menu, NodeId node) {
         if (const NodeItem *card = m_scene->nodeItem(node))

@@ -23,6 +23,7 @@ class PalettePanel;
 class PropertiesPanel;
 class ExportController;
 class RunActions;
+class RunController;
 class UserPrompts;
 
 struct MainWindowOptions
@@ -62,6 +63,8 @@ public:
     RunActions *runActions() const { return m_run; }
     FaultActions *faultActions() const { return m_faults; }
     EventLogPanel *eventLogPanel() const { return m_eventLog; }
+    // Runs the current document when Run is pressed.
+    RunController *runController() const { return m_runner; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -105,6 +108,7 @@ private:
     RunActions *m_run = nullptr;
     FaultActions *m_faults = nullptr;
     EventLogPanel *m_eventLog = nullptr;
+    RunController *m_runner = nullptr;
 
     struct Actions
     {

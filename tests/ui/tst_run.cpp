@@ -1,0 +1,332 @@
+// Run in the window, for real: the drawing's load balancer takes HTTP
+// traffic on loopback, its embedded demo backends answer, the health checks
+// colour the cards, a fault injected from the card's menu fails over to the
+// backup and back, and what cannot run says why in the status line.
+
+#include "ScriptedPrompts.h"
+#include "UiTestSupport.h"
+
+#include "document/Commands.h"
+#include "document/Document.h"
+#include "model/Topology.h"
+#include "ui/FaultActions.h"
+#include "ui/MainWindow.h"
+#include "ui/RunActions.h"
+#include "ui/RunController.h"
+#include "ui/diagram/DiagramScene.h"
+#include "ui/diagram/NodeItem.h"
+#include "ui/panels/EventLogPanel.h"
+
+#include <QAction>
+#include <QMenu>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <QtTest>
+
+using namespace Loadstar;
+using namespace Loadstar::Ui;
+
+namespace {
+
+// Free loopback ports, found by binding them all at once and letting go.
+QList<quint16> freePorts(int count)
+{
+    std::vector<std::unique_ptr<QTcpServer>> servers;
+    QList<quint16> ports;
+    for (int i = 0; i < count; ++i) {
+        servers.push_back(std::make_unique<QTcpServer>());
+        if (!servers.back()->listen(QHostAddress::LocalHost, 0))
+            qFatal("no free port");
+        ports.append(servers.back()->serverPort());
+    }
+    return ports;
+}
+
+// lb → web-01 and web-02 (backup), both embedded demo backends, checked
+// over HTTP every 100 ms so that state changes are quick to see.
+Topology failoverDesign(quint16 lbPort, quint16 web01Port, quint16 web02Port)
+{
+    Topology t;
+    const auto set = [&](NodeId id, const char *key, const QVariant &value) {
+        const QString error = t.node(id)->setProperty(QString::fromLatin1(key), value);
+        if (!error.isEmpty())
+            qFatal("%s: %s", key, qPrintable(error));
+    };
+    const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"), {0, 0}));
+    set(lb, "port", lbPort);
+    const auto web = [&](const char *name, quint16 port, qreal x) {
+        const NodeId id = t.addNode(Node::make(NodeKind::WebServer, QString::fromLatin1(name), {x, 160}));
+        set(id, "port", port);
+        set(id, "embedded", true);
+        for (const char *key : {"inter", "fastinter", "downinter"})
+            set(id, key, 100);
+        set(id, "rise", 2);
+        set(id, "fall", 2);
+        t.connect(lb, id);
+        return id;
+    };
+    web("web-01", web01Port, -120);
+    const NodeId web02 = web("web-02", web02Port, 120);
+    set(web02, "backup", true);
+    return t;
+}
+
+QAction *actionNamed(const QMenu &menu, const char *name)
+{
+    const QList<QAction *> actions = menu.actions();
+    for (QAction *action : actions) {
+        if (action->objectName() == QLatin1String(name))
+            return action;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+class RunTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_settingsDir.isValid());
+        Test::isolateSettings(m_settingsDir.path());
+        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    }
+
+    void init()
+    {
+        QSettings().clear();
+        m_prompts = ScriptedPrompts();
+        const QList<quint16> ports = freePorts(3);
+        m_lbPort = ports[0];
+        m_web01Port = ports[1];
+        m_web02Port = ports[2];
+    }
+
+    void cleanup()
+    {
+        m_window.reset();
+    }
+
+    void runServesTheDrawingAndShowsHealth()
+    {
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        RunActions *run = window.runActions();
+        QVERIFY(run->runAction()->isEnabled());
+        run->runAction()->trigger();
+
+        QVERIFY(run->isRunning());
+        QTRY_COMPARE(run->statusText(),
+                     QStringLiteral("Running — lb on 127.0.0.1:%1 · 2 demo backends").arg(m_lbPort));
+        QVERIFY(!run->statusIsError());
+        QVERIFY(!run->runAction()->isEnabled());
+        QVERIFY(run->stopAction()->isEnabled());
+
+        // The HTTP checks pass on both backends.
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(card(window, "web-01")->liveState().checkCode, QStringLiteral("L7OK"));
+        QTRY_COMPARE(card(window, "web-02")->statusText(), QStringLiteral("UP"));
+        QVERIFY(card(window, "web-01")->liveState().embedded);
+
+        // Real traffic through the drawn load balancer reaches the active server.
+        QCOMPARE(get(), QByteArray("web-01"));
+        QCOMPARE(get(), QByteArray("web-01"));
+        QTRY_VERIFY(card(window, "lb")->liveState().running);
+        QCOMPARE(card(window, "lb")->liveState().sessions, 0);
+        // Nothing was edited.
+        QVERIFY(!window.document()->isModified());
+    }
+
+    void killedServerFailsOverToTheBackupAndBack()
+    {
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(card(window, "web-02")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+        EventLogPanel *events = window.eventLogPanel();
+        const int eventsBefore = events->rowCount();
+
+        triggerFault(window, "web-01", "actionKill");
+        QTRY_COMPARE(card(window, "web-01")->liveState().fault, QStringLiteral("killed"));
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DOWN"));
+        QCOMPARE(card(window, "web-01")->liveState().checkCode, QStringLiteral("L4CON"));
+        QVERIFY(!card(window, "web-01")->liveState().up);
+        // The transition is an event with its time and HAProxy's words.
+        QTRY_COMPARE(events->rowCount(), eventsBefore + 1);
+        const QString down = events->rowText(events->rowCount() - 1);
+        QVERIFY2(down.contains(QStringLiteral("web-01")) && down.contains(QStringLiteral("UP → DOWN"))
+                     && down.contains(QStringLiteral("Server lb/web-01 is DOWN")),
+                 qPrintable(down));
+        QCOMPARE(get(), QByteArray("web-02"));
+
+        triggerFault(window, "web-01", "actionRevive");
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(card(window, "web-01")->liveState().fault, QString());
+        QTRY_COMPARE(events->rowCount(), eventsBefore + 2);
+        QVERIFY(events->rowText(events->rowCount() - 1).contains(QStringLiteral("DOWN → UP")));
+        QCOMPARE(get(), QByteArray("web-01")); // failback
+    }
+
+    void stopClosesTheListenerAndClearsTheCards()
+    {
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        RunActions *run = window.runActions();
+        run->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+
+        run->stopAction()->trigger();
+        QVERIFY(!run->isRunning());
+        QVERIFY(run->runAction()->isEnabled());
+        QCOMPARE(run->statusText(), QString());
+        QVERIFY(!card(window, "web-01")->liveState().running);
+        QCOMPARE(card(window, "web-01")->statusText(), QString());
+
+        // The listener goes with the run: connections are refused.
+        QTRY_VERIFY(refused(m_lbPort));
+        QTRY_VERIFY(refused(m_web01Port));
+
+        // And it runs again.
+        run->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+    }
+
+    void aPortInUseSaysSoAndNothingRuns()
+    {
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress::LocalHost, m_lbPort));
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        RunActions *run = window.runActions();
+        run->runAction()->trigger();
+
+        QTRY_VERIFY(!run->isRunning());
+        QVERIFY(run->statusIsError());
+        QVERIFY2(run->statusText().startsWith(QStringLiteral("Could not run: "))
+                     && run->statusText().contains(QString::number(m_lbPort))
+                     && run->statusText().contains(QStringLiteral("in use")),
+                 qPrintable(run->statusText()));
+        QVERIFY(run->runAction()->isEnabled());
+        QVERIFY(!card(window, "web-01")->liveState().running);
+        // The demo backends started before the engine failed are gone again.
+        QTRY_VERIFY(refused(m_web01Port));
+    }
+
+    void aDrawingWithProblemsDoesNotRun()
+    {
+        Topology lonely;
+        lonely.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"), {0, 0}));
+        MainWindow &window = startWindow(lonely);
+        RunActions *run = window.runActions();
+        run->runAction()->trigger();
+        QVERIFY(!run->isRunning());
+        QVERIFY(run->statusIsError());
+        QVERIFY2(run->statusText().startsWith(QStringLiteral("Can't run: ")), qPrintable(run->statusText()));
+    }
+
+    void editsWhileRunningReachTheRunningDrawing()
+    {
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-02")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+
+        // web-02 is no backup any more: round robin over both.
+        Document *document = window.document();
+        const NodeId web02 = card(window, "web-02")->nodeId();
+        document->undoStack()->push(new SetPropertyCommand(document, {web02}, QStringLiteral("backup"), false));
+        QTRY_VERIFY(servedByBoth());
+
+        // Undo makes it the backup again.
+        document->undoStack()->undo();
+        QTRY_VERIFY(!servedByBoth());
+        QVERIFY(window.runActions()->isRunning());
+    }
+
+private:
+    MainWindow &startWindow(const Topology &topology)
+    {
+        MainWindow::Options options;
+        options.prompts = &m_prompts;
+        options.document.autosaveDirectory = m_dir.filePath(QStringLiteral("recovery"));
+        options.document.autosaveDelayMs = 60000;
+        m_window = std::make_unique<MainWindow>(options);
+        m_window->show();
+        m_window->start(QString());
+        [&] {
+            QTRY_VERIFY(!m_window->controller()->isBusy());
+        }();
+        m_window->controller()->newFromTemplate(topology);
+        if (!m_window->scene()->nodeItemNamed(topology.nodes().first().name))
+            qFatal("the design did not open");
+        return *m_window;
+    }
+
+    static NodeItem *card(MainWindow &window, const char *name)
+    {
+        NodeItem *item = window.scene()->nodeItemNamed(QLatin1String(name));
+        if (!item)
+            qFatal("no card %s", name);
+        return item;
+    }
+
+    // Picks `action` from the fault entries the card's context menu offers.
+    static void triggerFault(MainWindow &window, const char *node, const char *action)
+    {
+        QMenu menu;
+        window.faultActions()->addTo(&menu, QLatin1String(node), card(window, node)->liveState());
+        QAction *entry = actionNamed(menu, action);
+        if (!entry)
+            qFatal("%s offers no %s", node, action);
+        entry->trigger();
+    }
+
+    // One GET through the load balancer: the body of the answer, which the
+    // demo backends make their own name.
+    QByteArray get()
+    {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(m_lbPort)));
+        std::unique_ptr<QNetworkReply> reply(m_network.get(request));
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        if (!finished.wait(10000))
+            return QByteArrayLiteral("(no answer)");
+        if (reply->error() != QNetworkReply::NoError)
+            return reply->errorString().toUtf8();
+        return reply->readAll().trimmed();
+    }
+
+    bool servedByBoth()
+    {
+        QSet<QByteArray> servers;
+        for (int i = 0; i < 4; ++i)
+            servers.insert(get());
+        return servers == QSet<QByteArray>{"web-01", "web-02"};
+    }
+
+    static bool refused(quint16 port)
+    {
+        QTcpSocket socket;
+        QSignalSpy errors(&socket, &QTcpSocket::errorOccurred);
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        return errors.wait(2000) && socket.error() == QAbstractSocket::ConnectionRefusedError;
+    }
+
+    QTemporaryDir m_settingsDir;
+    QTemporaryDir m_dir;
+    ScriptedPrompts m_prompts;
+    std::unique_ptr<MainWindow> m_window;
+    QNetworkAccessManager m_network;
+    quint16 m_lbPort = 0;
+    quint16 m_web01Port = 0;
+    quint16 m_web02Port = 0;
+};
+
+QTEST_MAIN(RunTest)
+#include "tst_run.moc"

@@ -1,0 +1,417 @@
+#include "RunController.h"
+
+#include "BackgroundTask.h"
+#include "FaultActions.h"
+#include "RunActions.h"
+#include "diagram/DiagramScene.h"
+#include "document/Document.h"
+#include "engine/EngineConfig.h"
+#include "engine/LiveSession.h"
+#include "panels/EventLogPanel.h"
+
+namespace Loadstar::Ui {
+
+// What one sample of a running document brings back from the session's
+// thread: the monitor's view of every server, the engine's counters and
+// the demo backends' faults.
+struct RunSample
+{
+    quint64 generation = 0;
+    QList<Health::ServerHealth> health;
+    Engine::StatsSnapshot stats;
+    QList<Engine::DemoBackendStats> demo;
+};
+
+namespace {
+
+constexpr int DefaultSampleMs = 250;
+constexpr int EditDelayMs = 300;
+
+// Of two views of one server (it sits behind two load balancers), the one
+// a user must see: a server that is down, or failing, behind any of them.
+bool worse(const Health::ServerHealth &candidate, const Health::ServerHealth &current)
+{
+    if (candidate.up != current.up)
+        return !candidate.up;
+    return candidate.status.size() > current.status.size(); // "UP 1/3" over "UP"
+}
+
+NodeLiveState serverState(const Health::ServerHealth &health)
+{
+    NodeLiveState state;
+    state.running = true;
+    state.status = health.status;
+    state.up = health.up;
+    const Health::CheckResult &check = health.lastCheck;
+    if (check.code == Health::CheckCode::Unknown) {
+        // No verdict: not checked yet, or a probe that cannot run (a missing
+        // plugin), which says why in place of the status.
+        state.message = check.reason;
+        return state;
+    }
+    state.checkCode = Health::checkCodeName(check.code);
+    state.checkDurationMs = check.durationMs;
+    // A passing check needs no sentence; a database's role is worth one.
+    state.reason = check.passed() ? check.details.value(QStringLiteral("role")).toString() : check.reason;
+    return state;
+}
+
+DemoFaultRequest requestOf(const Engine::DemoFault &fault)
+{
+    DemoFaultRequest request;
+    request.killed = fault.killed;
+    request.hung = fault.hung;
+    request.latencyMs = fault.latencyMs;
+    request.errorPercent = fault.errorPercent;
+    return request;
+}
+
+QString problemsText(const QList<Problem> &problems)
+{
+    QString text = problems.first().message;
+    if (problems.size() == 2)
+        text += RunController::tr(" (and 1 more problem; the Inspector lists them all)");
+    else if (problems.size() > 2)
+        text += RunController::tr(" (and %1 more problems; the Inspector lists them all)").arg(problems.size() - 1);
+    return text;
+}
+
+// Which of the servers a configuration runs are demo backends.
+QHash<QString, bool> embeddedServers(const Engine::EngineConfig &config)
+{
+    QHash<QString, bool> embedded;
+    for (const Health::MonitoredServer &server : LiveSession::monitoredServers(config))
+        embedded[server.target.name] = false;
+    const auto mark = [&](const Engine::ServerConfig &server) {
+        embedded[server.name] = embedded.value(server.name) || server.embedded;
+    };
+    for (const Engine::FrontendConfig &frontend : config.frontends) {
+        for (const Engine::ServerConfig &server : frontend.servers)
+            mark(server);
+    }
+    for (const Engine::ServerConfig &server : config.watched)
+        mark(server);
+    return embedded;
+}
+
+// What starting or applying a configuration did, for the window.
+struct Outcome
+{
+    QString error;
+    QHash<QString, quint16> ports; // load balancer → the port it listens on
+};
+
+Outcome outcomeOf(bool ok, QString error, LiveSession *session, const Engine::EngineConfig &config)
+{
+    Outcome outcome;
+    outcome.error = ok ? QString() : error;
+    if (ok) {
+        for (const Engine::FrontendConfig &frontend : config.frontends)
+            outcome.ports[frontend.name] = session->engine().listenPort(frontend.name);
+    }
+    return outcome;
+}
+
+} // namespace
+
+RunController::RunController(RunActions *actions, FaultActions *faults, EventLogPanel *events,
+                             DiagramScene *scene, QObject *parent)
+    : QObject(parent)
+    , m_actions(actions)
+    , m_faults(faults)
+    , m_events(events)
+    , m_scene(scene)
+{
+    m_control.setMaxThreadCount(1);
+    m_control.setObjectName(QStringLiteral("RunControl"));
+    m_sampler.setInterval(DefaultSampleMs);
+    m_editDelay.setSingleShot(true);
+    m_editDelay.setInterval(EditDelayMs);
+    connect(&m_sampler, &QTimer::timeout, this, &RunController::requestSample);
+    connect(&m_editDelay, &QTimer::timeout, this, &RunController::applyEdits);
+    connect(actions, &RunActions::runRequested, this, &RunController::run);
+    connect(actions, &RunActions::stopRequested, this, &RunController::stop);
+    connect(faults, &FaultActions::faultRequested, this, &RunController::requestFault);
+}
+
+RunController::~RunController()
+{
+    // The window is closing: the last thing the session's thread does is stop it.
+    m_sampler.stop();
+    m_control.waitForDone();
+    if (m_session)
+        m_session->stop();
+}
+
+void RunController::setDocument(Document *document)
+{
+    if (m_document == document)
+        return;
+    stop();
+    if (m_document)
+        disconnect(m_document, nullptr, this, nullptr);
+    m_document = document;
+    if (!document)
+        return;
+    connect(document, &Document::nodeAdded, this, &RunController::documentEdited);
+    connect(document, &Document::nodeChanged, this, &RunController::documentEdited);
+    connect(document, &Document::nodeAboutToBeRemoved, this, &RunController::documentEdited);
+    connect(document, &Document::linkAdded, this, &RunController::documentEdited);
+    connect(document, &Document::linkAboutToBeRemoved, this, &RunController::documentEdited);
+    connect(document, &Document::topologyReset, this, &RunController::documentEdited);
+}
+
+void RunController::run()
+{
+    if (m_running || !m_document)
+        return;
+    const Engine::CompileResult compiled = Engine::compile(m_document->topology());
+    if (!compiled.problems.isEmpty()) {
+        m_actions->setStatusText(tr("Can't run: %1").arg(problemsText(compiled.problems)), true);
+        return;
+    }
+    const Engine::EngineConfig &config = compiled.config;
+    if (config.frontends.isEmpty() && config.watched.isEmpty()) {
+        m_actions->setStatusText(tr("Nothing to run: draw a load balancer, or a server to watch."), true);
+        return;
+    }
+
+    m_running = true;
+    const quint64 generation = ++m_generation;
+    m_actions->setRunning(true);
+    m_actions->setStatusText(tr("Starting…"));
+    if (m_events)
+        m_events->clear();
+
+    m_session = std::make_shared<LiveSession>(m_engineThreads);
+    // Transitions come from the monitor's thread, queued to this one.
+    connect(&m_session->monitor(), &Health::HealthMonitor::transition, this,
+            [this, generation](const Health::HealthEvent &event) {
+                if (generation == m_generation)
+                    showTransition(event);
+            },
+            Qt::QueuedConnection);
+
+    LiveSession *session = m_session.get();
+    runInBackground(
+        &m_control, this,
+        [session, config] {
+            QString error;
+            const bool ok = session->start(config, &error);
+            return outcomeOf(ok, error, session, config);
+        },
+        [this, generation, config](const Outcome &result) {
+            if (generation != m_generation)
+                return; // stopped meanwhile
+            if (!result.error.isEmpty()) {
+                m_running = false;
+                ++m_generation;
+                m_actions->setRunning(false);
+                m_actions->setStatusText(tr("Could not run: %1").arg(result.error), true);
+                m_session.reset(); // it never started: nothing to stop
+                return;
+            }
+            adopt(config, result.ports);
+            m_sampler.start();
+        });
+}
+
+void RunController::stop()
+{
+    m_editDelay.stop();
+    if (!m_running)
+        return;
+    m_running = false;
+    m_embedded.clear();
+    ++m_generation;
+    m_sampler.stop();
+    m_sampleInFlight = false;
+    m_ports.clear();
+    m_actions->setRunning(false);
+    m_actions->setStatusText(QString());
+    // Stopped after whatever was asked of it before; released here, on the
+    // thread that made it.
+    std::shared_ptr<LiveSession> session = std::move(m_session);
+    LiveSession *raw = session.get();
+    runInBackground(
+        &m_control, this, [raw] {
+            raw->stop();
+            return true;
+        },
+        [session](bool) {});
+}
+
+void RunController::adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports)
+{
+    m_ports = ports;
+    m_listen.clear();
+    for (const Engine::FrontendConfig &frontend : config.frontends)
+        m_listen[frontend.name] = frontend.bindAddress;
+    m_embedded = embeddedServers(config);
+    m_actions->setStatusText(runningText());
+    requestSample();
+}
+
+QString RunController::runningText() const
+{
+    QStringList listeners;
+    for (auto it = m_ports.cbegin(); it != m_ports.cend(); ++it)
+        listeners.append(tr("%1 on %2:%3").arg(it.key(), m_listen.value(it.key())).arg(it.value()));
+    listeners.sort();
+    int demo = 0;
+    for (bool embedded : m_embedded)
+        demo += embedded ? 1 : 0;
+    const qsizetype watched = m_embedded.size();
+    QString text = !listeners.isEmpty() ? tr("Running — %1").arg(listeners.join(QStringLiteral(", ")))
+                   : watched == 1       ? tr("Running — watching 1 server")
+                                        : tr("Running — watching %1 servers").arg(watched);
+    if (demo == 1)
+        text += tr(" · 1 demo backend");
+    else if (demo > 1)
+        text += tr(" · %1 demo backends").arg(demo);
+    return text;
+}
+
+void RunController::documentEdited()
+{
+    if (m_running)
+        m_editDelay.start();
+}
+
+void RunController::applyEdits()
+{
+    if (!m_running || !m_session || !m_document)
+        return;
+    const Engine::CompileResult compiled = Engine::compile(m_document->topology());
+    if (!compiled.problems.isEmpty()) {
+        m_actions->setStatusText(tr("Still running the drawing as it was: %1").arg(problemsText(compiled.problems)),
+                                 true);
+        return;
+    }
+    const Engine::EngineConfig config = compiled.config;
+    const quint64 generation = m_generation;
+    LiveSession *session = m_session.get();
+    runInBackground(
+        &m_control, this,
+        [session, config] {
+            QString error;
+            const bool ok = session->apply(config, &error);
+            return outcomeOf(ok, error, session, config);
+        },
+        [this, generation, config](const Outcome &result) {
+            if (generation != m_generation)
+                return;
+            if (!result.error.isEmpty()) {
+                m_actions->setStatusText(tr("Still running the drawing as it was: %1").arg(result.error), true);
+                return;
+            }
+            adopt(config, result.ports);
+        });
+}
+
+void RunController::requestFault(const QString &node, const DemoFaultRequest &request)
+{
+    if (!m_running || !m_session)
+        return;
+    Engine::DemoFault fault;
+    fault.killed = request.killed;
+    fault.hung = request.hung;
+    fault.latencyMs = request.latencyMs;
+    fault.errorPercent = request.errorPercent;
+    LiveSession *session = m_session.get();
+    const quint64 generation = m_generation;
+    runInBackground(
+        &m_control, this,
+        [session, node, fault] {
+            QString error;
+            session->demoBackends().setFault(node, fault, &error);
+            return error;
+        },
+        [this, generation](const QString &error) {
+            if (generation != m_generation)
+                return;
+            if (!error.isEmpty())
+                m_actions->setStatusText(error, true);
+            requestSample();
+        });
+}
+
+void RunController::requestSample()
+{
+    if (!m_running || !m_session || m_sampleInFlight)
+        return;
+    m_sampleInFlight = true;
+    LiveSession *session = m_session.get();
+    const quint64 generation = m_generation;
+    runInBackground(
+        &m_control, this,
+        [session, generation] {
+            RunSample sample;
+            sample.generation = generation;
+            sample.health = session->monitor().snapshot();
+            sample.stats = session->engine().stats();
+            sample.demo = session->demoBackends().stats();
+            return sample;
+        },
+        [this](const RunSample &sample) {
+            if (sample.generation != m_generation)
+                return;
+            m_sampleInFlight = false;
+            showSample(sample);
+        });
+}
+
+void RunController::showSample(const RunSample &sample)
+{
+    QHash<QString, Health::ServerHealth> health;
+    for (const Health::ServerHealth &server : sample.health) {
+        auto it = health.find(server.server);
+        if (it == health.end())
+            health.insert(server.server, server);
+        else if (worse(server, *it))
+            *it = server;
+    }
+
+    QHash<QString, NodeLiveState> states;
+    for (auto it = health.cbegin(); it != health.cend(); ++it) {
+        NodeLiveState state = serverState(*it);
+        state.embedded = m_embedded.value(it.key());
+        states.insert(it.key(), state);
+    }
+    for (const Engine::StatsRow &row : sample.stats.rows) {
+        const QString proxy = QString::fromStdString(row.pxname);
+        if (row.type == Engine::StatsRow::Type::Frontend) {
+            NodeLiveState &state = states[proxy];
+            state.running = true;
+            // HTTP counts requests, TCP connections.
+            state.requestsPerSecond = double(row.reqTot > 0 ? row.reqRate : row.rate);
+            state.sessions = int(row.scur);
+        } else if (row.type == Engine::StatsRow::Type::Server) {
+            auto state = states.find(QString::fromStdString(row.svname));
+            if (state == states.end())
+                continue;
+            state->requestsPerSecond = std::max(0.0, state->requestsPerSecond) + double(row.rate);
+            state->sessions = std::max(0, state->sessions) + int(row.scur);
+        }
+    }
+    for (const Engine::DemoBackendStats &backend : sample.demo) {
+        auto state = states.find(backend.name);
+        if (state != states.end())
+            state->fault = describeFaults(requestOf(backend.fault));
+    }
+    if (m_scene)
+        m_scene->setLiveStates(states);
+    emit sampled();
+}
+
+void RunController::showTransition(const Health::HealthEvent &event)
+{
+    if (m_events) {
+        // A transition always crosses between UP and DOWN.
+        const QString from = event.up ? QStringLiteral("DOWN") : QStringLiteral("UP");
+        m_events->appendEvent(event.timestamp, event.server, from, event.status, event.message, event.up);
+    }
+    requestSample(); // the card follows at once, not at the next tick
+}
+
+} // namespace Loadstar::Ui

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "diagram/LiveState.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <memory>
+
+namespace Loadstar {
+class Document;
+namespace Engine {
+struct EngineConfig;
+}
+class LiveSession;
+namespace Health {
+struct HealthEvent;
+}
+} // namespace Loadstar
+
+namespace Loadstar::Ui {
+
+class DiagramScene;
+class EventLogPanel;
+class FaultActions;
+class RunActions;
+struct RunSample;
+
+// Runs the current document for real when the user presses Run: compiles
+// it, starts a LiveSession (demo backends, engine, health checks) and shows
+// what happens on the canvas — health and figures on the cards, transitions
+// in the Events panel, the run's line in the status bar. Edits made while
+// running are applied to the running session; faults asked for from a
+// card's menu go to its demo backend.
+//
+// The window never waits on the session: starting, applying, stopping,
+// faults and the periodic sampling of health and counters all happen, in
+// order, on a thread of this controller's own, and their results come back
+// as queued calls.
+class RunController final : public QObject
+{
+    Q_OBJECT
+
+public:
+    RunController(RunActions *actions, FaultActions *faults, EventLogPanel *events,
+                  DiagramScene *scene, QObject *parent = nullptr);
+    ~RunController() override; // stops the session and waits for it
+
+    // The document Run runs; a new document stops the run of the old one.
+    void setDocument(Document *document);
+
+    // How often the cards are refreshed while running.
+    void setSampleInterval(int ms) { m_sampler.setInterval(ms); }
+    // Engine threads for the next run (default 1: the window keeps a core).
+    void setEngineThreads(int threads) { m_engineThreads = threads; }
+
+    void run();
+    void stop();
+    bool isRunning() const { return m_running; }
+
+    // The port a load balancer listens on while running (0 when it does
+    // not), for the status line and for tests of documents using port 0.
+    quint16 listenPort(const QString &loadBalancer) const { return m_ports.value(loadBalancer); }
+
+signals:
+    // A sample of the running document reached the cards.
+    void sampled();
+
+private:
+    void documentEdited();
+    void applyEdits();
+    void requestFault(const QString &node, const DemoFaultRequest &request);
+    void requestSample();
+    void showSample(const RunSample &sample);
+    void showTransition(const Health::HealthEvent &event);
+    // A configuration runs: what the status line and the cards need of it.
+    void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports);
+    QString runningText() const;
+
+    QPointer<RunActions> m_actions;
+    QPointer<FaultActions> m_faults;
+    QPointer<EventLogPanel> m_events;
+    QPointer<DiagramScene> m_scene;
+    QPointer<Document> m_document;
+    QThreadPool m_control; // one thread: the session's start, apply, samples and stop, in order
+    std::shared_ptr<LiveSession> m_session;
+    QTimer m_sampler;
+    QTimer m_editDelay; // edits made in a burst are applied once
+    QHash<QString, quint16> m_ports;     // load balancer → listening port
+    QHash<QString, QString> m_listen;    // load balancer → bind address
+    QHash<QString, bool> m_embedded;     // server → demo backend
+    int m_engineThreads = 1;
+    bool m_running = false;
+    bool m_sampleInFlight = false;
+    quint64 m_generation = 0; // a sample from an earlier run is dropped
+};
+
+} // namespace Loadstar::Ui
