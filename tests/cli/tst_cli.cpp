@@ -95,6 +95,16 @@ public:
         m_port = m_server.serverPort();
         return true;
     }
+    // Dies like a killed process: the port refuses connections and the open
+    // ones are reset. revive() listens on the same port again.
+    void kill()
+    {
+        m_server.close();
+        const QList<QTcpSocket *> sockets = m_server.findChildren<QTcpSocket *>();
+        for (QTcpSocket *socket : sockets)
+            socket->abort();
+    }
+    bool revive() { return m_server.listen(QHostAddress::LocalHost, m_port); }
     quint16 port() const { return m_port; }
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
     QByteArray name() const { return m_name; }
@@ -663,6 +673,63 @@ private slots:
         QCOMPARE(spare.requests(), 3);
     }
 
+    void proxyBackupTakesOverWhenTheServerDiesAndFailsBack()
+    {
+        Backend a("A"), spare("C");
+        QVERIFY(a.listen() && spare.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--backup", spare.address(),
+                                "--inter", "100ms", "--rise", "2", "--fall", "2"}),
+                 m_out.constData());
+        const quint16 port = printedPort(ListenLine);
+        QCOMPARE(fetch(port, "GET", "/").body, QByteArray("A"));
+        QVERIFY(m_out.contains(QStringLiteral("checking %1 (tcp), %2 (tcp)").arg(a.address(), spare.address()).toUtf8()));
+
+        // A request right after the death, before any check saw it: refused by
+        // A, it is retried on the backup, and the client never knows.
+        a.kill();
+        const Response during = fetch(port, "GET", "/");
+        QCOMPARE(during.status, 200);
+        QCOMPARE(during.body, QByteArray("C"));
+        // The checks take A out (fall 2 at 100 ms), with HAProxy's message and a timestamp.
+        const QRegularExpression down(QStringLiteral(
+            "^loadstar proxy: \\d\\d:\\d\\d:\\d\\d\\.\\d{3} Server proxy/%1 is DOWN, reason: "
+            "(Layer4 connection problem, info: \"Connection refused\", check duration: \\d+ms|Health analyze, "
+            "info: \"[^\"]+\")\\. 0 active and 1 backup servers left\\. Running on backup\\.$")
+                                          .arg(QRegularExpression::escape(a.address())),
+                                      QRegularExpression::MultilineOption);
+        QTRY_VERIFY2_WITH_TIMEOUT(down.match(QString::fromUtf8(m_out)).hasMatch(), m_out.constData(), Timeout);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(fetch(port, "GET", "/").body, QByteArray("C"));
+
+        // Back on its port: rise 2 checks later A takes the traffic again.
+        QVERIFY(a.revive());
+        const QRegularExpression up(QStringLiteral(
+            "^loadstar proxy: \\d\\d:\\d\\d:\\d\\d\\.\\d{3} Server proxy/%1 is UP, reason: Layer4 check passed, "
+            "(info: \"Connection established\", )?check duration: \\d+ms\\. 1 active and 1 backup servers online\\.$")
+                                        .arg(QRegularExpression::escape(a.address())),
+                                    QRegularExpression::MultilineOption);
+        QTRY_VERIFY2_WITH_TIMEOUT(up.match(QString::fromUtf8(m_out)).hasMatch(), m_out.constData(), Timeout);
+        QCOMPARE(fetch(port, "GET", "/").body, QByteArray("A"));
+        QCOMPARE(spare.requests(), 4);
+    }
+
+    void proxyWithoutChecksKeepsADeadServerInRotation()
+    {
+        Backend a("A"), spare("C");
+        QVERIFY(a.listen() && spare.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--backup", spare.address(),
+                                "--check", "none", "--observe", "none"}),
+                 m_out.constData());
+        QVERIFY(!m_out.contains("checking"));
+        const quint16 port = printedPort(ListenLine);
+        a.kill();
+        // Nothing watches A: each request tries it first and is redispatched.
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(fetch(port, "GET", "/").body, QByteArray("C"));
+        QCOMPARE(a.checks(), 0);
+        QVERIFY(!m_out.contains("is DOWN"));
+    }
+
     void proxyAnswers503WhenNoServerAnswers()
     {
         const quint16 nobody = freePort();
@@ -836,6 +903,69 @@ private slots:
         QCOMPARE(m_process->exitCode(), 0);
         QCOMPARE(outLines().last(), QStringLiteral("loadstar run: stopped on SIGTERM after 2 connections, 6 HTTP requests."));
         QCOMPARE(m_process->readAllStandardError(), QByteArray());
+    }
+
+    void runServesDemoBackendsWithFaultsFromTheStatsListener()
+    {
+        const quint16 port = freePort(), web1Port = freePort(), web2Port = freePort();
+        QVERIFY(port != 0 && web1Port != 0 && web2Port != 0);
+        // lb → web-01 and web-02 (backup), both embedded demo backends,
+        // checked over HTTP every 100 ms.
+        Topology t;
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        for (const quint16 webPort : {web1Port, web2Port}) {
+            const bool backup = webPort == web2Port;
+            Node server = Node::make(NodeKind::WebServer, backup ? QStringLiteral("web-02") : QStringLiteral("web-01"),
+                                     QPointF(backup ? 150 : 0, 200));
+            QCOMPARE(server.setProperty(QStringLiteral("port"), webPort), QString());
+            QCOMPARE(server.setProperty(QStringLiteral("embedded"), true), QString());
+            QCOMPARE(server.setProperty(QStringLiteral("backup"), backup), QString());
+            for (const char *key : {"inter", "fastinter", "downinter"})
+                QCOMPARE(server.setProperty(QLatin1String(key), 100), QString());
+            t.connect(lb, t.addNode(server));
+        }
+        const QString path = m_dir->filePath(QStringLiteral("demo.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
+        const QStringList lines = outLines();
+        QCOMPARE(lines.at(0), QStringLiteral("loadstar run: web-01 demo backend on 127.0.0.1:%1").arg(web1Port));
+        QCOMPARE(lines.at(1), QStringLiteral("loadstar run: web-02 demo backend on 127.0.0.1:%1").arg(web2Port));
+        const quint16 statsPort = printedPort(StatsLine);
+        QCOMPARE(fetch(port, "GET", "/").body.trimmed(), QByteArray("web-01"));
+
+        // Killed through the stats listener: refused at once, so even the very
+        // next request is answered, by the backup; then the checks say so.
+        const Response kill = fetch(statsPort, "POST", "/fault?server=web-01&state=kill");
+        QCOMPARE(kill.status, 200);
+        QCOMPARE(kill.body.trimmed(), QByteArray("web-01 is now killed."));
+        QCOMPARE(fetch(port, "GET", "/").body.trimmed(), QByteArray("web-02"));
+        QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains("Server lb/web-01 is DOWN, reason: Layer4 connection problem"),
+                                  m_out.constData(), Timeout);
+        QVERIFY(m_out.contains("0 active and 1 backup servers left. Running on backup."));
+        const Response faults = fetch(statsPort, "GET", "/fault");
+        QCOMPARE(faults.status, 200);
+        QVERIFY2(faults.body.contains(QStringLiteral("web-01 on 127.0.0.1:%1: killed").arg(web1Port).toUtf8())
+                     && faults.body.contains(QStringLiteral("web-02 on 127.0.0.1:%1: healthy").arg(web2Port).toUtf8()),
+                 faults.body.constData());
+
+        // What the page refuses, in a sentence.
+        QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-09&state=kill").body.trimmed(),
+                 QByteArray("There is no demo backend named web-09."));
+        QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-01&state=explode").status, 400);
+        QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-01&errors=150").status, 400);
+
+        // Revived: the checks bring it back and it takes the traffic again.
+        QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-01&state=revive").status, 200);
+        QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains("Server lb/web-01 is UP"), m_out.constData(), Timeout);
+        QCOMPARE(fetch(port, "GET", "/").body.trimmed(), QByteArray("web-01"));
+
+        // An error rate: the layer7 check (HTTP status) sees the 500s.
+        QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-01&errors=100").status, 200);
+        QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains("Server lb/web-01 is DOWN, reason: Layer7 wrong status, code: 500"),
+                                  m_out.constData(), Timeout);
     }
 
     void runQueuesRequestsBeyondAServersMaxconn()
