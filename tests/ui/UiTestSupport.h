@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QAction>
+#include <QMenu>
 #include <QRectF>
 #include <QSettings>
 #include <QStandardPaths>
@@ -27,6 +29,17 @@ inline qreal distanceToEdge(const QRectF &rect, QPointF point)
         return std::hypot(dx, dy);
     return std::min({point.x() - rect.left(), rect.right() - point.x(), point.y() - rect.top(),
                      rect.bottom() - point.y()});
+}
+
+// The entry of `menu` with this object name, or null.
+inline QAction *actionNamed(const QMenu &menu, const char *name)
+{
+    const QList<QAction *> actions = menu.actions();
+    for (QAction *action : actions) {
+        if (action->objectName() == QLatin1String(name))
+            return action;
+    }
+    return nullptr;
 }
 
 } // namespace Loadstar::Test

@@ -8,6 +8,7 @@
 #include "ui/FaultActions.h"
 #include "ui/MainWindow.h"
 #include "ui/RunActions.h"
+#include "ui/RunController.h"
 #include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/DiagramView.h"
 #include "ui/diagram/NodeItem.h"
@@ -65,16 +66,6 @@ QRgb colourAt(const QImage &image, const NodeItem *card, QPointF scenePoint)
 {
     const QPointF local = scenePoint - card->sceneBoundingRect().topLeft();
     return image.pixel(local.toPoint());
-}
-
-QAction *menuAction(const QMenu &menu, const char *name)
-{
-    const QList<QAction *> actions = menu.actions();
-    for (QAction *action : actions) {
-        if (action->objectName() == QLatin1String(name))
-            return action;
-    }
-    return nullptr;
 }
 
 } // namespace
@@ -351,6 +342,8 @@ private slots:
         window.activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(&window));
         RunActions *run = window.runActions();
+        // Only the keys and the actions here; tst_run runs documents for real.
+        QVERIFY(run->disconnect(window.runController()));
         QSignalSpy runs(run, &RunActions::runRequested);
         QSignalSpy stops(run, &RunActions::stopRequested);
         QVERIFY(run->runAction()->isEnabled());
@@ -435,7 +428,7 @@ private slots:
     {
         MainWindow &window = startWindow();
         const auto offersKill = [&](const char *node) {
-            return menuAction(*contextMenuOn(window, node), "actionKill") != nullptr;
+            return Test::actionNamed(*contextMenuOn(window, node), "actionKill") != nullptr;
         };
         QVERIFY(!offersKill("web-01")); // not running
 
@@ -450,8 +443,8 @@ private slots:
         const std::unique_ptr<QMenu> menu = contextMenuOn(window, "web-01");
         for (const char *name : {"actionHang", "actionAddLatency", "actionErrorRate",
                                  "actionClearFaults"})
-            QVERIFY2(menuAction(*menu, name), name);
-        QVERIFY(!menuAction(*menu, "actionClearFaults")->isEnabled()); // nothing to clear
+            QVERIFY2(Test::actionNamed(*menu, name), name);
+        QVERIFY(!Test::actionNamed(*menu, "actionClearFaults")->isEnabled()); // nothing to clear
         // The edit entries are still there.
         QVERIFY(menu->actions().contains(window.view()->actions().copy));
 
@@ -470,7 +463,7 @@ private slots:
         const int undoSteps = window.document()->undoStack()->count();
 
         m_prompts.integerAnswers = {200};
-        menuAction(*contextMenuOn(window, "web-01"), "actionAddLatency")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionAddLatency")->trigger();
         QCOMPARE(m_prompts.integerQuestions.size(), 1);
         QCOMPARE(m_prompts.integerQuestions.first().minimum, 0);
         QCOMPARE(m_prompts.integerQuestions.first().maximum, 10000);
@@ -478,30 +471,30 @@ private slots:
         QCOMPARE(faults.last().at(0).toString(), QStringLiteral("web-01"));
         QCOMPARE(faults.last().at(1).value<DemoFaultRequest>(), (DemoFaultRequest{false, false, 200, 0}));
 
-        menuAction(*contextMenuOn(window, "web-01"), "actionKill")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionKill")->trigger();
         QCOMPARE(faults.size(), 2);
         QCOMPARE(faults.last().at(1).value<DemoFaultRequest>(), (DemoFaultRequest{true, false, 200, 0}));
 
         // Now it is dead: Revive instead of Kill, and something to clear.
         const std::unique_ptr<QMenu> menu = contextMenuOn(window, "web-01");
-        QVERIFY(!menuAction(*menu, "actionKill"));
-        QVERIFY(menuAction(*menu, "actionRevive"));
-        QVERIFY(menuAction(*menu, "actionClearFaults")->isEnabled());
-        QVERIFY(menuAction(*menu, "actionAddLatency")->text().contains(QStringLiteral("200 ms")));
+        QVERIFY(!Test::actionNamed(*menu, "actionKill"));
+        QVERIFY(Test::actionNamed(*menu, "actionRevive"));
+        QVERIFY(Test::actionNamed(*menu, "actionClearFaults")->isEnabled());
+        QVERIFY(Test::actionNamed(*menu, "actionAddLatency")->text().contains(QStringLiteral("200 ms")));
 
         // The error rate: asked within 0–100 %; cancelling asks for nothing.
         m_prompts.integerAnswers = {std::nullopt, 25};
-        menuAction(*contextMenuOn(window, "web-01"), "actionErrorRate")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionErrorRate")->trigger();
         QCOMPARE(faults.size(), 2);
         QCOMPARE(m_prompts.integerQuestions.last().maximum, 100);
-        menuAction(*contextMenuOn(window, "web-01"), "actionErrorRate")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionErrorRate")->trigger();
         QCOMPARE(faults.last().at(1).value<DemoFaultRequest>(), (DemoFaultRequest{true, false, 200, 25}));
 
-        menuAction(*contextMenuOn(window, "web-01"), "actionHang")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionHang")->trigger();
         QCOMPARE(faults.last().at(1).value<DemoFaultRequest>(), (DemoFaultRequest{true, true, 200, 25}));
-        menuAction(*contextMenuOn(window, "web-01"), "actionRevive")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionRevive")->trigger();
         QCOMPARE(faults.last().at(1).value<DemoFaultRequest>(), (DemoFaultRequest{false, true, 200, 25}));
-        menuAction(*contextMenuOn(window, "web-01"), "actionClearFaults")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionClearFaults")->trigger();
         QCOMPARE(faults.last().at(1).value<DemoFaultRequest>(), DemoFaultRequest());
 
         // Runtime state, not an edit of the drawing.
@@ -509,11 +502,11 @@ private slots:
         QVERIFY(!window.isWindowModified());
 
         // A new run starts with healthy backends.
-        menuAction(*contextMenuOn(window, "web-01"), "actionKill")->trigger();
+        Test::actionNamed(*contextMenuOn(window, "web-01"), "actionKill")->trigger();
         window.runActions()->setRunning(false);
         window.runActions()->setRunning(true);
         window.scene()->setLiveStates({{QStringLiteral("web-01"), embedded}});
-        QVERIFY(menuAction(*contextMenuOn(window, "web-01"), "actionKill"));
+        QVERIFY(Test::actionNamed(*contextMenuOn(window, "web-01"), "actionKill"));
         QCOMPARE(window.faultActions()->faults(QStringLiteral("web-01")), DemoFaultRequest());
     }
 

@@ -76,16 +76,6 @@ Topology failoverDesign(quint16 lbPort, quint16 web01Port, quint16 web02Port)
     return t;
 }
 
-QAction *actionNamed(const QMenu &menu, const char *name)
-{
-    const QList<QAction *> actions = menu.actions();
-    for (QAction *action : actions) {
-        if (action->objectName() == QLatin1String(name))
-            return action;
-    }
-    return nullptr;
-}
-
 } // namespace
 
 class RunTest : public QObject
@@ -282,7 +272,7 @@ private:
     {
         QMenu menu;
         window.faultActions()->addTo(&menu, QLatin1String(node), card(window, node)->liveState());
-        QAction *entry = actionNamed(menu, action);
+        QAction *entry = Test::actionNamed(menu, action);
         if (!entry)
             qFatal("%s offers no %s", node, action);
         entry->trigger();
