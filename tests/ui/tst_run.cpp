@@ -88,6 +88,10 @@ private slots:
         QVERIFY(m_settingsDir.isValid());
         Test::isolateSettings(m_settingsDir.path());
         QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+        // No probe plugin is found here (none lies next to this test): the
+        // database role checks are missing, as on a machine without them.
+        QVERIFY(m_noPlugins.isValid());
+        qputenv("LOADSTAR_PLUGIN_PATH", m_noPlugins.path().toLocal8Bit());
     }
 
     void init()
@@ -163,6 +167,25 @@ private slots:
         QTRY_COMPARE(events->rowCount(), eventsBefore + 2);
         QVERIFY(events->rowText(events->rowCount() - 1).contains(QStringLiteral("DOWN → UP")));
         QCOMPARE(get(), QByteArray("web-01")); // failback
+    }
+
+    void aMissingProbePluginSaysSoOnTheCard()
+    {
+        Topology design = failoverDesign(m_lbPort, m_web01Port, m_web02Port);
+        Node database = Node::make(NodeKind::Database, QStringLiteral("db-01"), {0, 320});
+        QCOMPARE(database.setProperty(QStringLiteral("check"), QStringLiteral("mysql-role")), QString());
+        design.connect(design.nodes().at(1).id, design.addNode(database)); // web-01 → db-01
+        MainWindow &window = startWindow(design);
+        window.runActions()->runAction()->trigger();
+
+        // The rest runs; the database's card says what is missing instead of a status.
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_VERIFY(!card(window, "db-01")->liveState().message.isEmpty());
+        const QString message = card(window, "db-01")->liveState().message;
+        QVERIFY2(message.contains(QStringLiteral("is not installed")) && message.contains(m_noPlugins.path()),
+                 qPrintable(message));
+        QCOMPARE(card(window, "db-01")->statusText(), QString());
+        QVERIFY(!window.runActions()->statusIsError());
     }
 
     void stopClosesTheListenerAndClearsTheCards()
@@ -310,6 +333,7 @@ private:
 
     QTemporaryDir m_settingsDir;
     QTemporaryDir m_dir;
+    QTemporaryDir m_noPlugins;
     ScriptedPrompts m_prompts;
     std::unique_ptr<MainWindow> m_window;
     QNetworkAccessManager m_network;
