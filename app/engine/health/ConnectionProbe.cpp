@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
 namespace Loadstar::Health {
 
 namespace {
@@ -259,12 +261,18 @@ void ConnectionProbe::dropSocket()
     QTcpSocket *socket = m_socket;
     m_socket = nullptr;
     socket->disconnect(this);
-    // A polite close (FIN) when connected; deleted once back in the event
-    // loop, since this may run inside one of the socket's own signals.
-    if (socket->state() == QAbstractSocket::ConnectedState)
-        socket->disconnectFromHost();
-    else
+    // A polite close (FIN) when connected, unless the check ends with a
+    // reset; deleted once back in the event loop, since this may run inside
+    // one of the socket's own signals.
+    if (socket->state() == QAbstractSocket::ConnectedState && resetsConnection()) {
+        const linger reset{1, 0}; // close() sends RST
+        ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         socket->abort();
+    } else if (socket->state() == QAbstractSocket::ConnectedState) {
+        socket->disconnectFromHost();
+    } else {
+        socket->abort();
+    }
     socket->deleteLater();
 }
 

@@ -37,6 +37,10 @@ protected:
     virtual void onData() {}
     // The server closed the connection and no verdict was given yet.
     virtual void onClosed();
+    // True: a connection still open at the verdict ends with a reset, not a
+    // polite close — no FIN exchange and no TIME_WAIT left on this side,
+    // which adds up at 1,000 checks a second.
+    virtual bool resetsConnection() const { return false; }
 
     // Gives the verdict, closes the connection and emits finished().
     void finish(CheckCode code, const QString &reason);

@@ -21,6 +21,9 @@ protected:
     void onReady() override;
     void onData() override;
     void onClosed() override;
+    // The verdict is in: the rest of the answer is not waited for, and no
+    // TIME_WAIT is left behind (HAProxy's checks close without lingering too).
+    bool resetsConnection() const override { return true; }
 
 private:
     QByteArray request() const;

@@ -13,6 +13,8 @@ public:
 
 protected:
     void onReady() override;
+    // Nothing was said: a reset ends it, as HAProxy's pure TCP check does.
+    bool resetsConnection() const override { return true; }
 };
 
 } // namespace Loadstar::Health

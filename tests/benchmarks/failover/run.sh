@@ -3,12 +3,13 @@
 # separate nginx processes on loopback; each contender balances 20 keep-alive
 # connections of failover_load over them while web-01 fails mid-run and comes
 # back. Contenders: HAProxy with its default check timings, HAProxy tuned
-# (fastinter, downinter, observe … on-error mark-down) and `loadstar proxy`.
+# (fastinter, downinter, observe … on-error mark-down), `loadstar proxy` with
+# its defaults and `loadstar proxy` with the tuned HAProxy's timings.
 # Two variants: web-01 crashes (SIGKILL of its whole process group, restarted
 # later) and web-01 hangs (SIGSTOP, SIGCONT later). Prints per run the
 # requests, failed requests, the time until all traffic is on web-02, the time
 # to fail back and the worst latency, then a table per variant and the goal.
-# Loopback only, bounded (about 2 minutes); installs haproxy and nginx-light
+# Loopback only, bounded (about 2.5 minutes); installs haproxy and nginx-light
 # with apt-get when they are missing.
 #   tests/benchmarks/failover/run.sh [BUILD_DIR] [TIMELINE_DIR]
 # TIMELINE_DIR keeps each run's 100 ms timeline (responses per server,
@@ -30,9 +31,9 @@ hang_timeout=2 # s, `timeout server` of the hang variant: how long a request to 
 
 install_missing haproxy:haproxy nginx:nginx-light ss:iproute2 ps:procps
 web1=18381; web2=18382
-declare -A port_of=([haproxy-default]=18390 [haproxy-tuned]=18391 [loadstar]=18392)
+declare -A port_of=([haproxy-default]=18390 [haproxy-tuned]=18391 [loadstar]=18392 [loadstar-default]=18393)
 require_free_ports $web1 $web2 "${port_of[@]}"
-contenders=(haproxy-default haproxy-tuned loadstar)
+contenders=(haproxy-default haproxy-tuned loadstar-default loadstar)
 loadstar_cmd=${LOADSTAR_CMD:-$build/bin/loadstar proxy}
 
 load=$(client_binary "$build" failover_load "$here/failover_load.cpp")
@@ -114,12 +115,13 @@ HAPROXY
     echo "    server web-01 127.0.0.1:$web1 check"
     echo "    server web-02 127.0.0.1:$web2 check backup"
 }
-loadstar_arguments() { # VARIANT
+loadstar_arguments() { # NAME VARIANT — loadstar-default: only what the variant needs, as haproxy-default
     local check=tcp
-    [[ $1 == hang ]] && check=http:/
-    echo "--from 127.0.0.1:${port_of[loadstar]} --to 127.0.0.1:$web1 --backup 127.0.0.1:$web2" \
-        "--check $check --inter 1s --fastinter 250ms --downinter 500ms --rise 2 --fall 3" \
-        "$([[ $1 == hang ]] && echo "--observe layer7 --timeout-server ${hang_timeout}s")"
+    [[ $2 == hang ]] && check=http:/
+    echo "--from 127.0.0.1:${port_of[$1]} --to 127.0.0.1:$web1 --backup 127.0.0.1:$web2 --check $check" \
+        "$([[ $1 == loadstar ]] && echo "--inter 1s --fastinter 250ms --downinter 500ms --rise 2 --fall 3")" \
+        "$([[ $1 == loadstar && $2 == hang ]] && echo "--observe layer7")" \
+        "$([[ $2 == hang ]] && echo "--timeout-server ${hang_timeout}s")"
 }
 start_contender() { # NAME VARIANT — 0 when it listens; otherwise prints why in the row and returns 1
     local name=$1 rc
@@ -129,13 +131,13 @@ start_contender() { # NAME VARIANT — 0 when it listens; otherwise prints why i
         return 0
     fi
     # shellcheck disable=SC2046,SC2086 # LOADSTAR_CMD is a command and its first arguments
-    try_start loadstar "${port_of[loadstar]}" $loadstar_cmd $(loadstar_arguments "$2") && return 0
-    rc=0; wait "${proc[loadstar]}" 2>/dev/null || rc=$?
-    unset "proc[loadstar]"
+    try_start "$name" "${port_of[$name]}" $loadstar_cmd $(loadstar_arguments "$name" "$2") && return 0
+    rc=0; wait "${proc[$name]}" 2>/dev/null || rc=$?
+    unset "proc[$name]"
     if ((rc == 2)); then
-        reason="loadstar: health-check flags not available in this build ($(grep -m 1 . "$work/loadstar.log"))"
+        reason="$name: health-check flags not available in this build ($(grep -m 1 . "$work/$name.log"))"
     else
-        reason="loadstar: did not start (exit $rc): $(tail -n 1 "$work/loadstar.log" 2>/dev/null)"
+        reason="$name: did not start (exit $rc): $(tail -n 1 "$work/$name.log" 2>/dev/null)"
     fi
     return 1
 }
