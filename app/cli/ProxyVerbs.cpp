@@ -122,7 +122,7 @@ const CheckOption kCheckOptions[] = {
     {"rise", "Successful checks before a server is UP (default 2).", "N"},
     {"fall", "Failed checks before a server is DOWN (default 3).", "N"},
     {"check-timeout", "Time a check may take (default: --inter, at most 2s).", "TIME"},
-    {"observe", "Watch live traffic: layer4 (default: connection errors), layer7 (also 5xx) or none.", "LAYER"},
+    {"observe", "Watch live traffic: layer4 (connection errors), layer7 (also 5xx and timeouts; the default with an http check) or none.", "LAYER"},
     {"error-limit", "Consecutive live-traffic errors before --on-error acts (default 10).", "N"},
     {"on-error", "mark-down (default), sudden-death, fail-check or fastinter.", "ACTION"},
     {"retries", "Connection attempts before a request fails (default 3).", "N"},
@@ -197,7 +197,13 @@ bool parseCheckOptions(const QCommandLineParser &parser, const QString &command,
     // between requests falls back to the client timeout.
     frontend.timeoutHttpRequest = frontend.timeoutClient;
     frontend.timeoutHttpKeepAlive = frontend.timeoutClient;
-    check.observe = parser.isSet(QStringLiteral("observe")) ? parser.value(QStringLiteral("observe")) : QStringLiteral("layer4");
+    // Servers checked over HTTP speak HTTP to the traffic too: their 5xx
+    // answers and timeouts count, so a hung server leaves rotation after
+    // error-limit timed-out requests instead of fall failed checks.
+    const bool speaksHttp = check.type == QLatin1String("http") || check.type == QLatin1String("https");
+    check.observe = parser.isSet(QStringLiteral("observe")) ? parser.value(QStringLiteral("observe"))
+                    : speaksHttp                            ? QStringLiteral("layer7")
+                                                            : QStringLiteral("layer4");
     if (!QStringList{QStringLiteral("layer4"), QStringLiteral("layer7"), QStringLiteral("none")}.contains(check.observe))
         return fail(QStringLiteral("--observe is layer4, layer7 or none, not “%1”").arg(check.observe));
     check.onError = parser.isSet(QStringLiteral("on-error")) ? parser.value(QStringLiteral("on-error")) : QStringLiteral("mark-down");

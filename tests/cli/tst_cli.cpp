@@ -114,6 +114,9 @@ public:
 
     // HTTP requests get no answer until release(), as from a slow server.
     void hold() { m_holding = true; }
+    // Requests of the traffic are answered with this status from now on;
+    // health checks still get 200.
+    void answerTrafficWith(int status) { m_trafficStatus = status; }
     void release()
     {
         m_holding = false;
@@ -149,15 +152,16 @@ private:
             if (m_holding)
                 m_held.append(socket);
             else
-                answer(socket);
+                answer(socket, m_trafficStatus);
         }
         socket->setProperty("pending", buffer);
     }
 
-    void answer(QTcpSocket *socket)
+    void answer(QTcpSocket *socket, int status = 200)
     {
-        socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
-                      + QByteArray::number(m_name.size()) + "\r\n\r\n" + m_name);
+        socket->write("HTTP/1.1 " + QByteArray::number(status) + (status == 200 ? " OK" : " Failed")
+                      + "\r\nContent-Type: text/plain\r\nContent-Length: " + QByteArray::number(m_name.size())
+                      + "\r\n\r\n" + m_name);
     }
 
     QTcpServer m_server;
@@ -166,6 +170,7 @@ private:
     quint16 m_port = 0;
     int m_requests = 0;
     int m_checks = 0;
+    int m_trafficStatus = 200;
     bool m_holding = false;
     QList<QPointer<QTcpSocket>> m_held;
 };
@@ -711,6 +716,44 @@ private slots:
         QTRY_VERIFY2_WITH_TIMEOUT(up.match(QString::fromUtf8(m_out)).hasMatch(), m_out.constData(), Timeout);
         QCOMPARE(fetch(port, "GET", "/").body, QByteArray("A"));
         QCOMPARE(spare.requests(), 4);
+    }
+
+    void proxyWithAnHttpCheckWatchesTheTrafficsAnswers()
+    {
+        Backend a("A"), spare("C");
+        QVERIFY(a.listen() && spare.listen());
+        // Checks every 10 s: only the traffic can tell within this test.
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--backup", spare.address(),
+                                "--check", "http:/", "--inter", "10s"}),
+                 m_out.constData());
+        const quint16 port = printedPort(ListenLine);
+        QCOMPARE(fetch(port, "GET", "/").status, 200);
+
+        // A answers its checks but fails the traffic: 10 answers of 500 in a
+        // row (the default error-limit) and it leaves rotation.
+        a.answerTrafficWith(500);
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(fetch(port, "GET", "/").status, 500);
+        QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains(QStringLiteral("Server proxy/%1 is DOWN, reason: Health analyze")
+                                                     .arg(a.address()).toUtf8()),
+                                  m_out.constData(), Timeout);
+        QCOMPARE(fetch(port, "GET", "/").body, QByteArray("C"));
+        QCOMPARE(a.requests(), 11);
+    }
+
+    void proxyWithATcpCheckOnlyWatchesConnections()
+    {
+        Backend a("A"), spare("C");
+        QVERIFY(a.listen() && spare.listen());
+        QVERIFY2(startLoadstar({"proxy", "--from", "127.0.0.1:0", "--to", a.address(), "--backup", spare.address(),
+                                "--inter", "10s"}),
+                 m_out.constData());
+        const quint16 port = printedPort(ListenLine);
+        a.answerTrafficWith(500);
+        // observe layer4: answers are the application's business, A stays.
+        for (int i = 0; i < 15; ++i)
+            QCOMPARE(fetch(port, "GET", "/").body, QByteArray("A"));
+        QVERIFY(!m_out.contains("is DOWN"));
     }
 
     void proxyWithoutChecksKeepsADeadServerInRotation()
