@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <memory>
+#include <optional>
 
 using namespace Loadstar::Engine;
 using namespace Loadstar::Health;
@@ -49,8 +50,21 @@ private slots:
     void pgsqlRefusedPortIsL4CON();
 
     void writeListenerFollowsThePrimary();
+    void pgsqlWriteListenerFollowsThePrimary();
 
 private:
+    // A tcp load balancer "db-write" with the database route "primary" in
+    // front of db-01 (primary) and db-02 (replica) as a user draws it, checked
+    // with `check`; started on a free port.
+    struct WriteListener;
+    std::unique_ptr<WriteListener> startWriteListener(const char *check, const char *engineName, quint16 primaryPort,
+                                                      quint16 replicaPort, const QString &credentials);
+    // Sets each server's health from its role probe, as the health monitor
+    // does (with rise and fall) in the application.
+    void probeAndApply(WriteListener &listener);
+    // Whether the PostgreSQL server reached through `port` is in recovery
+    // (a replica); nullopt when it cannot be reached.
+    std::optional<bool> inRecoveryThrough(quint16 port);
     CheckResult check(const QString &type, const QString &name, quint16 port, CheckConfig config);
     CheckResult mariadb(const QString &name, quint16 port, const QString &requireRole = {});
     CheckResult pgsql(const QString &name, quint16 port, const QString &requireRole = {});
@@ -419,23 +433,30 @@ int DbProbesTest::serverIdThrough(quint16 port)
     return id;
 }
 
-void DbProbesTest::writeListenerFollowsThePrimary()
+struct DbProbesTest::WriteListener
 {
-    // The write listener of a MariaDB cluster as a user draws it: a tcp load
-    // balancer with the database route "primary" to the primary and its
-    // replica; each server's health is set from its role probe (what the
-    // health monitor does, with rise and fall, in the application).
+    FrontendConfig frontend;
+    Engine engine;
+    quint16 port = 0;
+};
+
+std::unique_ptr<DbProbesTest::WriteListener> DbProbesTest::startWriteListener(const char *check, const char *engineName,
+                                                                             quint16 primaryPort, quint16 replicaPort,
+                                                                             const QString &credentials)
+{
     Loadstar::Topology t;
     auto database = [&](const char *name, quint16 port, const char *role) {
         Loadstar::Node node = Loadstar::Node::make(Loadstar::NodeKind::Database, name);
+        node.setProperty("engine", engineName);
         node.setProperty("port", port);
         node.setProperty("role", role);
-        node.setProperty("check", "mysql-role");
-        node.setProperty("credentials_file", m_dir.filePath("loadstar.cnf"));
+        node.setProperty("check", check);
+        node.setProperty("db_user", "loadstar");
+        node.setProperty("credentials_file", credentials);
         return t.addNode(node);
     };
-    const Loadstar::NodeId primary = database("db-01", m_mariadbPrimary, "primary");
-    const Loadstar::NodeId replica = database("db-02", m_mariadbReplica, "replica");
+    const Loadstar::NodeId primary = database("db-01", primaryPort, "primary");
+    const Loadstar::NodeId replica = database("db-02", replicaPort, "replica");
     Loadstar::Node lb = Loadstar::Node::make(Loadstar::NodeKind::LoadBalancer, "db-write");
     lb.setProperty("mode", "tcp");
     lb.setProperty("db_route", "primary");
@@ -444,25 +465,60 @@ void DbProbesTest::writeListenerFollowsThePrimary()
     t.connect(write, replica);
     t.connect(primary, replica);
     CompileResult compiled = compile(t);
-    QVERIFY(compiled.problems.isEmpty());
-    FrontendConfig &frontend = compiled.config.frontends.first();
-    QCOMPARE(frontend.servers.size(), 2);
-    QVERIFY(!frontend.servers[0].backup);
-    QVERIFY(frontend.servers[1].backup);
-    frontend.port = 0; // any free port
-    Engine engine;
+    if (!compiled.problems.isEmpty())
+        qFatal("the write listener does not compile: %s", qPrintable(compiled.problems.first().message));
+    compiled.config.frontends.first().port = 0; // any free port
+    auto listener = std::make_unique<WriteListener>();
+    listener->frontend = compiled.config.frontends.first();
     QString error;
-    QVERIFY2(engine.start(compiled.config, &error), qPrintable(error));
-    const quint16 listener = engine.listenPort("db-write");
-    auto probeAndApply = [&] {
-        for (const ServerConfig &server : frontend.servers) {
-            const CheckResult result = check(server.check.type, server.name, server.port, server.check);
-            QVERIFY(engine.setServerHealth("db-write", server.name, result.passed()));
-        }
-    };
+    if (!listener->engine.start(compiled.config, &error))
+        qFatal("the write listener does not start: %s", qPrintable(error));
+    listener->port = listener->engine.listenPort("db-write");
+    return listener;
+}
 
-    probeAndApply();
-    QCOMPARE(serverIdThrough(listener), 1);
+void DbProbesTest::probeAndApply(WriteListener &listener)
+{
+    for (const ServerConfig &server : std::as_const(listener.frontend.servers)) {
+        const CheckResult result = check(server.check.type, server.name, server.port, server.check);
+        QVERIFY(listener.engine.setServerHealth("db-write", server.name, result.passed()));
+    }
+}
+
+std::optional<bool> DbProbesTest::inRecoveryThrough(quint16 port)
+{
+    std::optional<bool> inRecovery;
+    const QString name = QStringLiteral("pg-through-listener-%1").arg(port);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase("QPSQL", name);
+        db.setHostName("127.0.0.1");
+        db.setPort(port);
+        db.setDatabaseName("postgres");
+        db.setUserName("loadstar");
+        db.setConnectOptions(QStringLiteral("connect_timeout=5;passfile=%1").arg(m_dir.filePath("pgpass")));
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (query.exec("SELECT pg_is_in_recovery()") && query.next())
+                inRecovery = query.value(0).toBool();
+        } else {
+            qWarning() << "through the listener:" << db.lastError().text();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return inRecovery;
+}
+
+void DbProbesTest::writeListenerFollowsThePrimary()
+{
+    const std::unique_ptr<WriteListener> listener =
+        startWriteListener("mysql-role", "mariadb", m_mariadbPrimary, m_mariadbReplica, m_dir.filePath("loadstar.cnf"));
+    QCOMPARE(listener->frontend.servers.size(), 2);
+    QVERIFY(!listener->frontend.servers[0].backup);
+    QVERIFY(listener->frontend.servers[1].backup);
+
+    probeAndApply(*listener);
+    QCOMPARE(serverIdThrough(listener->port), 1);
 
     QString output;
     QVERIFY2(runCluster({"stop", m_dir.path(), "mariadb-primary"}, &output), qPrintable(output));
@@ -480,8 +536,33 @@ void DbProbesTest::writeListenerFollowsThePrimary()
     QCOMPARE(checkCodeName(asReplica.code), "L7STS");
     QCOMPARE(asReplica.reason, "replication stopped: Slave_IO_Running=Connecting");
 
-    probeAndApply();
-    QCOMPARE(serverIdThrough(listener), 2);
+    probeAndApply(*listener);
+    QCOMPARE(serverIdThrough(listener->port), 2);
+}
+
+void DbProbesTest::pgsqlWriteListenerFollowsThePrimary()
+{
+    const std::unique_ptr<WriteListener> listener =
+        startWriteListener("pgsql-role", "postgresql", m_pgPrimary, m_pgReplica, m_dir.filePath("pgpass"));
+    QVERIFY(listener->frontend.servers[1].backup);
+    probeAndApply(*listener);
+    QCOMPARE(inRecoveryThrough(listener->port), std::optional<bool>(false)); // the primary
+
+    QString output;
+    QVERIFY2(runCluster({"stop", m_dir.path(), "pg-primary"}, &output), qPrintable(output));
+    const CheckResult deadPrimary = pgsql("db-01", m_pgPrimary);
+    QCOMPARE(checkCodeName(deadPrimary.code), "L4CON");
+    QVERIFY2(deadPrimary.reason.contains("Connection refused"), qPrintable(deadPrimary.reason));
+    // The standby stays in recovery (nothing promotes it) and says its WAL
+    // receiver lost the primary.
+    QTRY_VERIFY_WITH_TIMEOUT(pgsql("db-02", m_pgReplica).reason.startsWith("replica, replication stopped: WAL receiver"),
+                             20000);
+    QCOMPARE(checkCodeName(pgsql("db-02", m_pgReplica).code), "L7OK");
+    QCOMPARE(checkCodeName(pgsql("db-02", m_pgReplica, "replica").code), "L7STS");
+
+    // New connections to the write listener reach the standby, the backup.
+    probeAndApply(*listener);
+    QCOMPARE(inRecoveryThrough(listener->port), std::optional<bool>(true));
 }
 
 QTEST_GUILESS_MAIN(DbProbesTest)
