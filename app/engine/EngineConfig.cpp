@@ -24,7 +24,15 @@ CheckConfig checkOf(const Node &server)
         const QStringList range = server.stringProperty(QStringLiteral("check_status")).split(QLatin1Char('-'));
         check.expectLow = range.first().toInt();
         check.expectHigh = range.last().toInt();
+        check.httpMethod = server.stringProperty(QStringLiteral("check_method"));
+        check.expectBody = server.stringProperty(QStringLiteral("check_body"));
     }
+    if (check.type == QLatin1String("http") || check.type == QLatin1String("https")
+        || check.type == QLatin1String("tls")) {
+        check.httpHost = server.stringProperty(QStringLiteral("check_host"));
+    }
+    if (check.type == QLatin1String("https") || check.type == QLatin1String("tls"))
+        check.certMinDays = server.intProperty(QStringLiteral("cert_min_days"));
     if (server.kind == NodeKind::Database) {
         check.dbUser = server.stringProperty(QStringLiteral("db_user"));
         check.credentialsFile = server.stringProperty(QStringLiteral("credentials_file"));

@@ -152,7 +152,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
     lb.append(duration("timeout_http_keep_alive", "Keep-alive timeout", "Timeouts", 10000,
                        "Idle time allowed on a client connection between two requests"));
 
-    const QStringList httpChecks = latin1List({"none", "tcp", "http", "https"});
+    const QStringList httpChecks = latin1List({"none", "tcp", "http", "https", "tls"});
     for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {
         auto &server = schema[kind];
         appendServerProperties(server, kind == NodeKind::WebServer ? 8081 : 9001);
@@ -164,6 +164,16 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
         server.append(typed(PropertyType::StatusRange, "check_status", "Expected status",
                             "Health check", "200-399",
                             "Status or range an http check expects (HAProxy: http-check expect)"));
+        server.append(choice("check_method", "Check method", "Health check", "GET",
+                             latin1List({"GET", "HEAD", "OPTIONS"}), "Method of an http check's request"));
+        server.append(typed(PropertyType::OptionalAddress, "check_host", "Check Host", "Health check", "",
+                            "Host field of an http check's request (and the TLS server name); empty: the "
+                            "server's address and port"));
+        server.append(typed(PropertyType::Text, "check_body", "Expected body text", "Health check", "",
+                            "Text the answer to an http check must contain (HAProxy: http-check expect string)"));
+        server.append(integer("cert_min_days", "Certificate days left", "Health check", 0, 0, 3650,
+                              "https and tls checks fail when the certificate expires within this many days; "
+                              "0: only an expired or not yet valid one fails"));
     }
 
     auto &db = schema[NodeKind::Database];

@@ -83,7 +83,7 @@ private slots:
         QTest::newRow("status range") << "check_status" << QVariant(QStringLiteral("399-200")) << QVariant(QStringLiteral("200-399"))
                                       << QStringLiteral("“399-200” is not an HTTP status or range such as 200 or 200-399");
         QTest::newRow("choice") << "check" << QVariant(QStringLiteral("ping")) << QVariant(QStringLiteral("http"))
-                                << QStringLiteral("“ping” is not one of none, tcp, http, https");
+                                << QStringLiteral("“ping” is not one of none, tcp, http, https, tls");
         QTest::newRow("unknown") << "colour" << QVariant(1) << QVariant()
                                  << QStringLiteral("a web server has no property “colour”");
     }
@@ -205,6 +205,35 @@ private slots:
         QVERIFY(result.problems.isEmpty());
         QCOMPARE(result.config.frontends.first().timeoutHttpRequest, 3000);
         QCOMPARE(result.config.frontends.first().timeoutHttpKeepAlive, 750);
+    }
+
+    void httpCheckSettingsReachTheEngine()
+    {
+        Topology reference = referenceDocument();
+        Node *web = reference.node(reference.nodeByName(QStringLiteral("web-01"))->id);
+        QCOMPARE(web->setProperty(QStringLiteral("check_method"), QStringLiteral("HEAD")), QString());
+        QCOMPARE(web->setProperty(QStringLiteral("check_host"), QStringLiteral("www.example.org")), QString());
+        QCOMPARE(web->setProperty(QStringLiteral("check_body"), QStringLiteral("ready")), QString());
+        QCOMPARE(web->setProperty(QStringLiteral("check"), QStringLiteral("https")), QString());
+        QCOMPARE(web->setProperty(QStringLiteral("cert_min_days"), 14), QString());
+        // A Host field is a host name, never a way to add header lines.
+        QVERIFY(!web->setProperty(QStringLiteral("check_host"), QStringLiteral("a\r\nX-Evil: 1")).isEmpty());
+        QVERIFY(!web->setProperty(QStringLiteral("check_method"), QStringLiteral("DELETE")).isEmpty());
+
+        const Engine::CompileResult result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        const Engine::CheckConfig &check = result.config.frontends.first().servers.first().check;
+        QCOMPARE(check.type, QStringLiteral("https"));
+        QCOMPARE(check.httpMethod, QStringLiteral("HEAD"));
+        QCOMPARE(check.httpHost, QStringLiteral("www.example.org"));
+        QCOMPARE(check.expectBody, QStringLiteral("ready"));
+        QCOMPARE(check.certMinDays, 14);
+        // web-02 keeps the defaults: GET, its own address, any body.
+        const Engine::CheckConfig &other = result.config.frontends.first().servers.at(1).check;
+        QCOMPARE(other.httpMethod, QStringLiteral("GET"));
+        QCOMPARE(other.httpHost, QString());
+        QCOMPARE(other.expectBody, QString());
+        QCOMPARE(other.certMinDays, 0);
     }
 
     void databaseRoutesSetBackupsAndRoleChecks()

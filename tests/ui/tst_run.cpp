@@ -263,6 +263,32 @@ private slots:
         QVERIFY(window.runActions()->isRunning());
     }
 
+    void aCheckExpectingAnotherBodyTakesTheServerOut()
+    {
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(card(window, "web-02")->statusText(), QStringLiteral("UP"));
+
+        // web-01 answers its own name; a check that wants "maintenance: off"
+        // fails it (L7RSP) while the run goes on, and web-02 takes over.
+        Document *document = window.document();
+        document->undoStack()->push(new SetPropertyCommand(document, {card(window, "web-01")->nodeId()},
+                                                           QStringLiteral("check_body"),
+                                                           QStringLiteral("maintenance: off")));
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DOWN"));
+        QCOMPARE(card(window, "web-01")->liveState().checkCode, QStringLiteral("L7RSP"));
+        QCOMPARE(card(window, "web-01")->liveState().reason,
+                 QStringLiteral("HTTP status 200, but the body does not contain “maintenance: off”"));
+        QCOMPARE(get(), QByteArray("web-02"));
+
+        // Asking for what it does say brings it back.
+        document->undoStack()->push(new SetPropertyCommand(document, {card(window, "web-01")->nodeId()},
+                                                           QStringLiteral("check_body"), QStringLiteral("web-01")));
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+    }
+
 private:
     MainWindow &startWindow(const Topology &topology)
     {

@@ -73,12 +73,17 @@ void CheckScheduler::setServers(const QList<MonitoredServer> &servers)
         if (byKey.contains(key))
             continue; // one entry per frontend and name
         std::unique_ptr<Entry> entry;
+        // A server whose check changed keeps its verdict until the new check
+        // gives one: the engine still has it UP or DOWN, and the two must agree.
+        bool wasUp = true;
         if (const auto old = m_byKey.constFind(key); old != m_byKey.constEnd()) {
             auto found = m_entries.find(*old);
             if (found != m_entries.end() && sameCheck(found->second->server, server)) {
                 entry = std::move(found->second);
                 entry->server.backup = server.backup;
                 m_entries.erase(found);
+            } else if (found != m_entries.end()) {
+                wasUp = found->second->state.isUp();
             }
         }
         if (!entry) {
@@ -86,12 +91,12 @@ void CheckScheduler::setServers(const QList<MonitoredServer> &servers)
             entry = std::make_unique<Entry>();
             entry->id = m_nextId++;
             entry->server = server;
-            entry->state = HealthState(check.rise, check.fall, HealthState::Initial::Up);
+            entry->state = HealthState(check.rise, check.fall, wasUp ? HealthState::Initial::Up : HealthState::Initial::Down);
             entry->health.frontend = server.frontend;
             entry->health.server = server.target.name;
             entry->health.checked = isProbed(*entry);
             entry->health.status = entry->health.checked ? entry->state.statusText() : QStringLiteral("no check");
-            entry->health.up = true;
+            entry->health.up = entry->state.isUp() || !entry->health.checked;
             entry->health.lastChange = nowUtc();
             added << entry.get();
         }
@@ -108,6 +113,14 @@ void CheckScheduler::setServers(const QList<MonitoredServer> &servers)
     m_entries = std::move(kept);
     m_byKey = std::move(byKey);
     m_order = std::move(order);
+    // The engine follows the new entries' first verdicts (UP for a new
+    // server, the old one for a changed check, UP once unchecked).
+    if (Engine::Engine *engine = m_monitor->m_engine.load()) {
+        for (const Entry *entry : std::as_const(added)) {
+            if (!entry->server.frontend.isEmpty())
+                engine->setServerHealth(entry->server.frontend, entry->server.target.name, entry->health.up);
+        }
+    }
 
     if (m_running) {
         // Spread the new servers' first checks over their interval.
