@@ -12,21 +12,21 @@ PropertySpec integer(const char *key, const char *label, const char *group, int 
                      qint64 max, const char *help)
 {
     return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
-            PropertyType::Integer, def, min, max, {}, QString::fromUtf8(help)};
+            PropertyType::Integer, def, min, max, {}, QString::fromUtf8(help), {}};
 }
 
 PropertySpec duration(const char *key, const char *label, const char *group, int defMs,
                       const char *help)
 {
     return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
-            PropertyType::Duration, defMs, 1, 24 * 3600 * 1000, {}, QString::fromUtf8(help)};
+            PropertyType::Duration, defMs, 1, 24 * 3600 * 1000, {}, QString::fromUtf8(help), {}};
 }
 
 PropertySpec boolean(const char *key, const char *label, const char *group, bool def,
                      const char *help)
 {
     return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
-            PropertyType::Boolean, def, 0, 0, {}, QString::fromUtf8(help)};
+            PropertyType::Boolean, def, 0, 0, {}, QString::fromUtf8(help), {}};
 }
 
 PropertySpec choice(const char *key, const char *label, const char *group, const char *def,
@@ -34,7 +34,7 @@ PropertySpec choice(const char *key, const char *label, const char *group, const
 {
     return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group),
             PropertyType::Choice, QString::fromLatin1(def), 0, 0, std::move(choices),
-            QString::fromUtf8(help)};
+            QString::fromUtf8(help), {}};
 }
 
 PropertySpec typed(PropertyType type, const char *key, const char *label, const char *group,
@@ -45,7 +45,7 @@ PropertySpec typed(PropertyType type, const char *key, const char *label, const 
     QVariant value = type == PropertyType::Port ? QVariant(QByteArray(def).toInt())
                                                 : QVariant(QString::fromUtf8(def));
     return {QString::fromLatin1(key), QString::fromUtf8(label), QString::fromUtf8(group), type,
-            value, min, max, {}, QString::fromUtf8(help)};
+            value, min, max, {}, QString::fromUtf8(help), {}};
 }
 
 QStringList latin1List(std::initializer_list<const char *> items)
@@ -169,8 +169,10 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
         server.append(typed(PropertyType::OptionalAddress, "check_host", "Check Host", "Health check", "",
                             "Host field of an http check's request (and the TLS server name); empty: the "
                             "server's address and port"));
+        server.last().emptyMeaning = QStringLiteral("the server's address");
         server.append(typed(PropertyType::Text, "check_body", "Expected body text", "Health check", "",
                             "Text the answer to an http check must contain (HAProxy: http-check expect string)"));
+        server.last().emptyMeaning = QStringLiteral("any body");
         server.append(integer("cert_min_days", "Certificate days left", "Health check", 0, 0, 3650,
                               "https and tls checks fail when the certificate expires within this many days; "
                               "0: only an expired or not yet valid one fails"));

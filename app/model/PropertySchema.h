@@ -41,6 +41,9 @@ struct PropertySpec
     qint64 maximum = 0;
     QStringList choices;
     QString help;
+    // What an empty text value means, shown greyed in the empty field
+    // ("the server's address"); empty: the type's own word ("none").
+    QString emptyMeaning;
 };
 
 namespace PropertySchema {

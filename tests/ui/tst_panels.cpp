@@ -348,6 +348,24 @@ private slots:
         QCOMPARE(node("web-01")->intProperty(QStringLiteral("port")), 9001);
     }
 
+    void emptyFieldsSayWhatEmptyMeans()
+    {
+        select({"web-01"});
+        auto *host = qobject_cast<QLineEdit *>(m_panel->editor("check_host"));
+        auto *body = qobject_cast<QLineEdit *>(m_panel->editor("check_body"));
+        QVERIFY(host && body);
+        QCOMPARE(host->text(), QString());
+        QCOMPARE(host->placeholderText(), QStringLiteral("the server's address"));
+        QCOMPARE(body->placeholderText(), QStringLiteral("any body"));
+        // Typed and confirmed, it is an undoable edit of the node.
+        host->setFocus();
+        QTest::keyClicks(host, QStringLiteral("www.example.org"));
+        QTest::keyClick(host, Qt::Key_Return);
+        QCOMPARE(node("web-01")->stringProperty(QStringLiteral("check_host")), QStringLiteral("www.example.org"));
+        stack()->undo();
+        QCOMPARE(node("web-01")->stringProperty(QStringLiteral("check_host")), QString());
+    }
+
     void multiSelectionShowsMixedAndEditsAllInOneStep()
     {
         select({"web-01", "web-02"});

@@ -639,6 +639,7 @@ void PropertiesPanel::showValue(Field &field)
         if (line->text() != text)
             line->setText(text);
         line->setPlaceholderText(field.mixed                                        ? mixedText()
+                                 : !field.spec.emptyMeaning.isEmpty()               ? field.spec.emptyMeaning
                                  : field.spec.type == PropertyType::OptionalAddress ? tr("none")
                                  : field.spec.type == PropertyType::FilePath        ? tr("no file")
                                  : field.spec.type == PropertyType::CidrList        ? tr("none")
