@@ -8,6 +8,8 @@
 
 #include <sys/socket.h>
 
+#include <utility>
+
 namespace Loadstar::Health {
 
 namespace {
@@ -93,12 +95,14 @@ void ConnectionProbe::start(const ProbeTarget &target)
         });
         connect(socket, &QSslSocket::encrypted, this, &ConnectionProbe::onEncrypted);
         m_socket = socket;
+    } else if (m_spare) {
+        m_socket = std::exchange(m_spare, nullptr);
     } else {
         m_socket = new QTcpSocket(this);
     }
-    connect(m_socket, &QAbstractSocket::connected, this, &ConnectionProbe::onConnected);
-    connect(m_socket, &QAbstractSocket::readyRead, this, &ConnectionProbe::onReadyRead);
-    connect(m_socket, &QAbstractSocket::errorOccurred, this, &ConnectionProbe::onSocketError);
+    connect(m_socket, &QAbstractSocket::connected, this, &ConnectionProbe::onConnected, Qt::UniqueConnection);
+    connect(m_socket, &QAbstractSocket::readyRead, this, &ConnectionProbe::onReadyRead, Qt::UniqueConnection);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &ConnectionProbe::onSocketError, Qt::UniqueConnection);
 
     if (transport() == Transport::Tls) {
         const QString peerName = target.check.httpHost.isEmpty() ? target.address : target.check.httpHost;
@@ -159,6 +163,8 @@ void ConnectionProbe::send(const QByteArray &bytes)
 
 void ConnectionProbe::onConnected()
 {
+    if (!m_socket)
+        return;
     if (transport() == Transport::Tls) {
         m_phase = Phase::Handshaking;
         return;
@@ -260,19 +266,29 @@ void ConnectionProbe::dropSocket()
         return;
     QTcpSocket *socket = m_socket;
     m_socket = nullptr;
-    socket->disconnect(this);
     // A polite close (FIN) when connected, unless the check ends with a
-    // reset; deleted once back in the event loop, since this may run inside
-    // one of the socket's own signals.
-    if (socket->state() == QAbstractSocket::ConnectedState && resetsConnection()) {
-        const linger reset{1, 0}; // close() sends RST
-        ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-        socket->abort();
-    } else if (socket->state() == QAbstractSocket::ConnectedState) {
+    // reset.
+    const bool polite = socket->state() == QAbstractSocket::ConnectedState && !resetsConnection();
+    if (polite) {
+        socket->disconnect(this);
         socket->disconnectFromHost();
     } else {
+        if (socket->state() == QAbstractSocket::ConnectedState) {
+            const linger reset{1, 0}; // close() sends RST
+            ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        }
         socket->abort();
     }
+    // A plain socket closed at once serves the next check (a socket object
+    // per check costs more than the check at 1,000 checks a second); its
+    // signals stay connected and find no m_socket meanwhile. Others are
+    // deleted once back in the event loop, since this may run inside one of
+    // the socket's own signals.
+    if (!polite && !qobject_cast<QSslSocket *>(socket) && !m_spare) {
+        m_spare = socket;
+        return;
+    }
+    socket->disconnect(this);
     socket->deleteLater();
 }
 

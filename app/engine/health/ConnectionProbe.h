@@ -73,6 +73,7 @@ private:
 
     ProbeTarget m_target;
     QTcpSocket *m_socket = nullptr;
+    QTcpSocket *m_spare = nullptr; // a closed plain socket kept for the next check
     QTimer m_timer;
     QElapsedTimer m_clock;
     Phase m_phase = Phase::Idle;
