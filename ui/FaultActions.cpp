@@ -1,5 +1,6 @@
 #include "FaultActions.h"
 
+#include "ContextMenus.h"
 #include "UserPrompts.h"
 
 #include <QAction>
@@ -67,13 +68,8 @@ void FaultActions::addTo(QMenu *menu, const QString &node, const NodeLiveState &
                          [this, node] { request(node, DemoFaultRequest()); });
     clear->setEnabled(current.any());
 
-    auto *separator = new QAction(menu);
-    separator->setSeparator(true);
-    entries.append(separator);
-    QAction *first = menu->actions().value(0);
-    menu->insertActions(first, entries);
     // Says whose faults these are.
-    menu->insertSection(entries.first(), tr("Inject Fault into %1").arg(node));
+    insertSectionAtTop(menu, entries, tr("Inject Fault into %1").arg(node));
 }
 
 void FaultActions::request(const QString &node, const DemoFaultRequest &faults)

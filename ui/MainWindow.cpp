@@ -5,6 +5,7 @@
 #include "RecentFiles.h"
 #include "RunActions.h"
 #include "RunController.h"
+#include "ServerAdminActions.h"
 #include "UserPrompts.h"
 #include "diagram/DiagramScene.h"
 #include "diagram/DiagramView.h"
@@ -479,6 +480,7 @@ void MainWindow::createRunActions()
 {
     m_run = new RunActions(this);
     m_faults = new FaultActions(m_controller->prompts(), this, this);
+    m_admin = new ServerAdminActions(m_controller->prompts(), this, this);
 
     // Run sits between Edit and View in the menu bar, and after Redo on the
     // tool bar.
@@ -497,11 +499,14 @@ void MainWindow::createRunActions()
     }
     statusBar()->insertPermanentWidget(0, m_run->statusLabel());
 
-    m_runner = new RunController(m_run, m_faults, m_eventLog, m_scene, this);
+    m_runner = new RunController(m_run, m_faults, m_admin, m_eventLog, m_scene, this);
     connect(m_run, &RunActions::runningChanged, this, &MainWindow::runningChanged);
     connect(m_view, &DiagramView::cardMenuAboutToShow, this, [this](QMenu *menu, NodeId node) {
-        if (const NodeItem *card = m_scene->nodeItem(node))
+        if (const NodeItem *card = m_scene->nodeItem(node)) {
+            // Top to bottom: the server's state, its faults, the edit entries.
             m_faults->addTo(menu, card->displayName(), card->liveState());
+            m_admin->addTo(menu, card->displayName(), card->liveState());
+        }
     });
 }
 

@@ -24,6 +24,7 @@ class PropertiesPanel;
 class ExportController;
 class RunActions;
 class RunController;
+class ServerAdminActions;
 class UserPrompts;
 
 struct MainWindowOptions
@@ -62,6 +63,8 @@ public:
     // clears it and forgets the faults asked for.
     RunActions *runActions() const { return m_run; }
     FaultActions *faultActions() const { return m_faults; }
+    // Ready, Drain, Maintenance and Weight in a running server's context menu.
+    ServerAdminActions *serverAdminActions() const { return m_admin; }
     EventLogPanel *eventLogPanel() const { return m_eventLog; }
     // Runs the current document when Run is pressed.
     RunController *runController() const { return m_runner; }
@@ -107,6 +110,7 @@ private:
     ExportController *m_export = nullptr;
     RunActions *m_run = nullptr;
     FaultActions *m_faults = nullptr;
+    ServerAdminActions *m_admin = nullptr;
     EventLogPanel *m_eventLog = nullptr;
     RunController *m_runner = nullptr;
 

@@ -3,6 +3,7 @@
 #include "BackgroundTask.h"
 #include "FaultActions.h"
 #include "RunActions.h"
+#include "ServerAdminActions.h"
 #include "diagram/DiagramScene.h"
 #include "document/Document.h"
 #include "engine/EngineConfig.h"
@@ -114,8 +115,8 @@ Outcome outcomeOf(bool ok, QString error, LiveSession *session, const Engine::En
 
 } // namespace
 
-RunController::RunController(RunActions *actions, FaultActions *faults, EventLogPanel *events,
-                             DiagramScene *scene, QObject *parent)
+RunController::RunController(RunActions *actions, FaultActions *faults, ServerAdminActions *admin,
+                             EventLogPanel *events, DiagramScene *scene, QObject *parent)
     : QObject(parent)
     , m_actions(actions)
     , m_faults(faults)
@@ -132,6 +133,7 @@ RunController::RunController(RunActions *actions, FaultActions *faults, EventLog
     connect(actions, &RunActions::runRequested, this, &RunController::run);
     connect(actions, &RunActions::stopRequested, this, &RunController::stop);
     connect(faults, &FaultActions::faultRequested, this, &RunController::requestFault);
+    connect(admin, &ServerAdminActions::adminRequested, this, &RunController::requestAdmin);
 }
 
 RunController::~RunController()
@@ -223,6 +225,7 @@ void RunController::stop()
         return;
     m_running = false;
     m_embedded.clear();
+    m_frontendsOf.clear();
     ++m_generation;
     m_sampler.stop();
     m_sampleInFlight = false;
@@ -248,6 +251,11 @@ void RunController::adopt(const Engine::EngineConfig &config, const QHash<QStrin
     for (const Engine::FrontendConfig &frontend : config.frontends)
         m_listen[frontend.name] = frontend.bindAddress;
     m_embedded = embeddedServers(config);
+    m_frontendsOf.clear();
+    for (const Engine::FrontendConfig &frontend : config.frontends) {
+        for (const Engine::ServerConfig &server : frontend.servers)
+            m_frontendsOf[server.name].append(frontend.name);
+    }
     m_actions->setStatusText(runningText());
     requestSample();
 }
@@ -318,15 +326,46 @@ void RunController::requestFault(const QString &node, const DemoFaultRequest &re
     fault.hung = request.hung;
     fault.latencyMs = request.latencyMs;
     fault.errorPercent = request.errorPercent;
+    control([node, fault](LiveSession &session) {
+        QString error;
+        session.demoBackends().setFault(node, fault, &error);
+        return error;
+    });
+}
+
+void RunController::requestAdmin(const QString &node, const ServerAdminRequest &request)
+{
+    if (!m_running || !m_session)
+        return;
+    const QStringList frontends = m_frontendsOf.value(node);
+    control([node, request, frontends](LiveSession &session) {
+        QString error;
+        for (const QString &frontend : frontends) {
+            Engine::Engine &engine = session.engine();
+            bool ok = true;
+            if (request.state) {
+                const Engine::AdminState state = *request.state == ServerAdminRequest::State::Drain
+                                                     ? Engine::AdminState::Drain
+                                                 : *request.state == ServerAdminRequest::State::Maint
+                                                     ? Engine::AdminState::Maint
+                                                     : Engine::AdminState::Ready;
+                ok = engine.setServerState(frontend, node, state, &error);
+            }
+            if (ok && request.weight)
+                ok = engine.setServerWeight(frontend, node, *request.weight, &error);
+            if (!ok)
+                break;
+        }
+        return error;
+    });
+}
+
+void RunController::control(std::function<QString(LiveSession &)> work)
+{
     LiveSession *session = m_session.get();
     const quint64 generation = m_generation;
     runInBackground(
-        &m_control, this,
-        [session, node, fault] {
-            QString error;
-            session->demoBackends().setFault(node, fault, &error);
-            return error;
-        },
+        &m_control, this, [session, work = std::move(work)] { return work(*session); },
         [this, generation](const QString &error) {
             if (generation != m_generation)
                 return;
@@ -392,6 +431,15 @@ void RunController::showSample(const RunSample &sample)
                 continue;
             state->requestsPerSecond = std::max(0.0, state->requestsPerSecond) + double(row.rate);
             state->sessions = std::max(0, state->sessions) + int(row.scur);
+            state->balanced = true;
+            state->weight = int(row.weight);
+            // HAProxy's status column: an administrative state outranks health.
+            const QString status = QString::fromStdString(row.status);
+            if (status == QLatin1String("MAINT") || status == QLatin1String("DRAIN")) {
+                state->admin = status;
+                state->status = status;
+                state->up = status == QLatin1String("DRAIN") && state->up;
+            }
         }
     }
     for (const Engine::DemoBackendStats &backend : sample.demo) {

@@ -8,6 +8,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 namespace Loadstar {
@@ -27,7 +28,9 @@ class DiagramScene;
 class EventLogPanel;
 class FaultActions;
 class RunActions;
+class ServerAdminActions;
 struct RunSample;
+struct ServerAdminRequest;
 
 // Runs the current document for real when the user presses Run: compiles
 // it, starts a LiveSession (demo backends, engine, health checks) and shows
@@ -39,13 +42,14 @@ struct RunSample;
 // The window never waits on the session: starting, applying, stopping,
 // faults and the periodic sampling of health and counters all happen, in
 // order, on a thread of this controller's own, and their results come back
-// as queued calls.
+// as queued calls. A server's Ready/Drain/Maintenance and weight, asked for
+// from its card's menu, go to every load balancer it is behind.
 class RunController final : public QObject
 {
     Q_OBJECT
 
 public:
-    RunController(RunActions *actions, FaultActions *faults, EventLogPanel *events,
+    RunController(RunActions *actions, FaultActions *faults, ServerAdminActions *admin, EventLogPanel *events,
                   DiagramScene *scene, QObject *parent = nullptr);
     ~RunController() override; // stops the session and waits for it
 
@@ -73,6 +77,10 @@ private:
     void documentEdited();
     void applyEdits();
     void requestFault(const QString &node, const DemoFaultRequest &request);
+    void requestAdmin(const QString &node, const ServerAdminRequest &request);
+    // Runtime control of the running session on its thread; a sentence from
+    // `work` goes to the status line, and the cards follow at once.
+    void control(std::function<QString(LiveSession &)> work);
     void requestSample();
     void showSample(const RunSample &sample);
     void showTransition(const Health::HealthEvent &event);
@@ -92,6 +100,7 @@ private:
     QHash<QString, quint16> m_ports;     // load balancer → listening port
     QHash<QString, QString> m_listen;    // load balancer → bind address
     QHash<QString, bool> m_embedded;     // server → demo backend
+    QHash<QString, QStringList> m_frontendsOf; // server → the load balancers it is behind
     int m_engineThreads = 1;
     bool m_running = false;
     bool m_sampleInFlight = false;

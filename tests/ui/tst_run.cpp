@@ -13,6 +13,7 @@
 #include "ui/MainWindow.h"
 #include "ui/RunActions.h"
 #include "ui/RunController.h"
+#include "ui/ServerAdminActions.h"
 #include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/NodeItem.h"
 #include "ui/panels/EventLogPanel.h"
@@ -289,7 +290,57 @@ private slots:
         QCOMPARE(get(), QByteArray("web-01"));
     }
 
+    void maintenanceDrainAndWeightFromTheCardsMenu()
+    {
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(card(window, "web-02")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+        const int undoSteps = window.document()->undoStack()->count();
+
+        // Maintenance takes web-01 out of rotation: the backup serves.
+        QVERIFY(adminEntry(window, "web-01", "actionReady")->isChecked());
+        adminEntry(window, "web-01", "actionMaint")->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("MAINT"));
+        QVERIFY(adminEntry(window, "web-01", "actionMaint")->isChecked());
+        QCOMPARE(get(), QByteArray("web-02"));
+
+        // Drain: no new traffic either, but it counts as up for its load balancer.
+        adminEntry(window, "web-01", "actionDrain")->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DRAIN"));
+        QCOMPARE(get(), QByteArray("web-02"));
+
+        adminEntry(window, "web-01", "actionReady")->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+
+        // The weight, asked within HAProxy's 0–256, reaches the load balancer.
+        QCOMPARE(adminEntry(window, "web-01", "actionWeight")->text(), QStringLiteral("Weight (1)…"));
+        m_prompts.integerAnswers = {3};
+        adminEntry(window, "web-01", "actionWeight")->trigger();
+        QCOMPARE(m_prompts.integerQuestions.last().maximum, 256);
+        QTRY_COMPARE(card(window, "web-01")->liveState().weight, 3);
+        QCOMPARE(adminEntry(window, "web-01", "actionWeight")->text(), QStringLiteral("Weight (3)…"));
+
+        // Runtime state, not an edit of the drawing.
+        QCOMPARE(window.document()->undoStack()->count(), undoSteps);
+        QVERIFY(!window.document()->isModified());
+    }
+
 private:
+    // An entry of the server section of `node`'s context menu while running;
+    // the menu lives as long as this test's window.
+    QAction *adminEntry(MainWindow &window, const char *node, const char *name)
+    {
+        auto *menu = new QMenu(&window);
+        window.serverAdminActions()->addTo(menu, QLatin1String(node), card(window, node)->liveState());
+        QAction *entry = Test::actionNamed(*menu, name);
+        if (!entry)
+            qFatal("%s offers no %s", node, name);
+        return entry;
+    }
+
     MainWindow &startWindow(const Topology &topology)
     {
         MainWindow::Options options;

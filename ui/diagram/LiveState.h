@@ -42,6 +42,11 @@ struct NodeLiveState
     QString message;
     // An embedded demo backend: faults can be injected into it.
     bool embedded = false;
+    // A server behind a load balancer: its administrative state and weight
+    // can be set while running (HAProxy's "set server").
+    bool balanced = false;
+    QString admin;   // "" (ready), "DRAIN" or "MAINT"
+    int weight = -1; // -1: unknown
 
     bool operator==(const NodeLiveState &) const = default;
 };
