@@ -14,6 +14,7 @@
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
 #include "export/ExportController.h"
+#include "history/EventHistory.h"
 #include "model/AutoLayout.h"
 #include "panels/EventLogPanel.h"
 #include "panels/KindText.h"
@@ -61,6 +62,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     createStatusBar();
     createExportActions();
     createRunActions();
+    openEventHistory(options.eventHistoryPath.isEmpty() ? defaultEventHistoryPath() : options.eventHistoryPath);
 
     connect(m_controller, &DocumentController::documentChanged, this, &MainWindow::documentChanged);
     connect(m_controller, &DocumentController::statusMessage, this,
@@ -508,6 +510,26 @@ void MainWindow::createRunActions()
             m_admin->addTo(menu, card->displayName(), card->liveState());
         }
     });
+}
+
+void MainWindow::openEventHistory(const QString &path)
+{
+    constexpr int ShownAtStart = 500;
+    m_eventHistory = new EventHistory(this);
+    connect(m_eventHistory, &EventHistory::opened, this, [this](const QString &error) {
+        if (!error.isEmpty()) {
+            // The run goes on; its events stay in the panel only.
+            statusBar()->showMessage(error, 15000);
+            return;
+        }
+        m_eventHistory->load(ShownAtStart);
+    });
+    connect(m_eventHistory, &EventHistory::loaded, this, [this](const QList<StoredEvent> &events) {
+        for (const StoredEvent &event : events)
+            m_eventLog->appendEvent(event.time, event.node, event.from, event.to, event.message, event.up);
+    });
+    m_runner->setEventHistory(m_eventHistory);
+    m_eventHistory->open(path);
 }
 
 void MainWindow::runningChanged(bool running)

@@ -13,6 +13,10 @@ class QMenu;
 class QUndoGroup;
 class QUndoView;
 
+namespace Loadstar {
+class EventHistory;
+}
+
 namespace Loadstar::Ui {
 
 class DiagramScene;
@@ -32,6 +36,8 @@ struct MainWindowOptions
     // Questions and errors; null uses message boxes and file dialogs.
     UserPrompts *prompts = nullptr;
     DocumentController::Options document;
+    // The event log on disk; empty: defaultEventHistoryPath().
+    QString eventHistoryPath;
 };
 
 // The main window: wires the document controller, the diagram and the
@@ -92,6 +98,9 @@ private:
     void arrangeDrawingInTiers();
     // The Run menu and toolbar buttons, fault injection, the Events panel.
     void createRunActions();
+    // The Events panel starts with the newest events on disk; every new one
+    // is written there too.
+    void openEventHistory(const QString &path);
     void runningChanged(bool running);
 
     std::unique_ptr<UserPrompts> m_ownPrompts;
@@ -113,6 +122,7 @@ private:
     ServerAdminActions *m_admin = nullptr;
     EventLogPanel *m_eventLog = nullptr;
     RunController *m_runner = nullptr;
+    EventHistory *m_eventHistory = nullptr;
 
     struct Actions
     {

@@ -8,6 +8,7 @@
 #include "document/Document.h"
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
+#include "history/EventHistory.h"
 #include "panels/EventLogPanel.h"
 
 namespace Loadstar::Ui {
@@ -145,6 +146,11 @@ RunController::~RunController()
         m_session->stop();
 }
 
+void RunController::setEventHistory(EventHistory *history)
+{
+    m_history = history;
+}
+
 void RunController::setDocument(Document *document)
 {
     if (m_document == document)
@@ -182,8 +188,6 @@ void RunController::run()
     const quint64 generation = ++m_generation;
     m_actions->setRunning(true);
     m_actions->setStatusText(tr("Starting…"));
-    if (m_events)
-        m_events->clear();
 
     m_session = std::make_shared<LiveSession>(m_engineThreads);
     // Transitions come from the monitor's thread, queued to this one.
@@ -454,11 +458,12 @@ void RunController::showSample(const RunSample &sample)
 
 void RunController::showTransition(const Health::HealthEvent &event)
 {
-    if (m_events) {
-        // A transition always crosses between UP and DOWN.
-        const QString from = event.up ? QStringLiteral("DOWN") : QStringLiteral("UP");
+    // A transition always crosses between UP and DOWN.
+    const QString from = event.up ? QStringLiteral("DOWN") : QStringLiteral("UP");
+    if (m_events)
         m_events->appendEvent(event.timestamp, event.server, from, event.status, event.message, event.up);
-    }
+    if (m_history)
+        m_history->append({event.timestamp, event.server, from, event.status, event.message, event.up});
     requestSample(); // the card follows at once, not at the next tick
 }
 

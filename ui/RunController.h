@@ -13,6 +13,7 @@
 
 namespace Loadstar {
 class Document;
+class EventHistory;
 namespace Engine {
 struct EngineConfig;
 }
@@ -53,6 +54,9 @@ public:
                   DiagramScene *scene, QObject *parent = nullptr);
     ~RunController() override; // stops the session and waits for it
 
+    // Where transitions are kept on disk besides the Events panel; null: none.
+    void setEventHistory(EventHistory *history);
+
     // The document Run runs; a new document stops the run of the old one.
     void setDocument(Document *document);
 
@@ -91,6 +95,7 @@ private:
     QPointer<RunActions> m_actions;
     QPointer<FaultActions> m_faults;
     QPointer<EventLogPanel> m_events;
+    QPointer<EventHistory> m_history;
     QPointer<DiagramScene> m_scene;
     QPointer<Document> m_document;
     QThreadPool m_control; // one thread: the session's start, apply, samples and stop, in order

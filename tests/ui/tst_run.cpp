@@ -189,6 +189,29 @@ private slots:
         QVERIFY(!window.runActions()->statusIsError());
     }
 
+    void eventsAreStillThereAfterARestart()
+    {
+        {
+            MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+            window.runActions()->runAction()->trigger();
+            QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+            triggerFault(window, "web-01", "actionKill");
+            QTRY_COMPARE(window.eventLogPanel()->rowCount(), 1);
+            m_window.reset(); // stops the run, writes the history
+        }
+        MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
+        QTRY_COMPARE(window.eventLogPanel()->rowCount(), 1);
+        const QString row = window.eventLogPanel()->rowText(0);
+        QVERIFY2(row.contains(QStringLiteral("web-01")) && row.contains(QStringLiteral("UP → DOWN"))
+                     && row.contains(QStringLiteral("Server lb/web-01 is DOWN")),
+                 qPrintable(row));
+        // A new run adds to it.
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        triggerFault(window, "web-01", "actionKill");
+        QTRY_COMPARE(window.eventLogPanel()->rowCount(), 2);
+    }
+
     void stopClosesTheListenerAndClearsTheCards()
     {
         MainWindow &window = startWindow(failoverDesign(m_lbPort, m_web01Port, m_web02Port));
@@ -347,6 +370,7 @@ private:
         options.prompts = &m_prompts;
         options.document.autosaveDirectory = m_dir.filePath(QStringLiteral("recovery"));
         options.document.autosaveDelayMs = 60000;
+        options.eventHistoryPath = m_dir.filePath(QStringLiteral("history-%1.sqlite").arg(QTest::currentTestFunction()));
         m_window = std::make_unique<MainWindow>(options);
         m_window->show();
         m_window->start(QString());
