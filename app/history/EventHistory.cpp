@@ -32,6 +32,9 @@ public:
         {
             QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
             db.setDatabaseName(path);
+            // Two windows (or two test programs) may open the same file at
+            // once: wait for the other's lock instead of failing.
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
             const QFileInfo file(path);
             if (!QDir().mkpath(file.absolutePath()))
                 error = tr("cannot create the folder %1").arg(file.absolutePath());
