@@ -58,16 +58,6 @@ NodeLiveState serverState(const Health::ServerHealth &health)
     return state;
 }
 
-DemoFaultRequest requestOf(const Engine::DemoFault &fault)
-{
-    DemoFaultRequest request;
-    request.killed = fault.killed;
-    request.hung = fault.hung;
-    request.latencyMs = fault.latencyMs;
-    request.errorPercent = fault.errorPercent;
-    return request;
-}
-
 QString problemsText(const QList<Problem> &problems)
 {
     QString text = problems.first().message;
@@ -325,12 +315,7 @@ void RunController::requestFault(const QString &node, const DemoFaultRequest &re
 {
     if (!m_running || !m_session)
         return;
-    Engine::DemoFault fault;
-    fault.killed = request.killed;
-    fault.hung = request.hung;
-    fault.latencyMs = request.latencyMs;
-    fault.errorPercent = request.errorPercent;
-    control([node, fault](LiveSession &session) {
+    control([node, fault = request](LiveSession &session) {
         QString error;
         session.demoBackends().setFault(node, fault, &error);
         return error;
@@ -449,7 +434,7 @@ void RunController::showSample(const RunSample &sample)
     for (const Engine::DemoBackendStats &backend : sample.demo) {
         auto state = states.find(backend.name);
         if (state != states.end())
-            state->fault = describeFaults(requestOf(backend.fault));
+            state->fault = describeFaults(backend.fault);
     }
     if (m_scene)
         m_scene->setLiveStates(states);

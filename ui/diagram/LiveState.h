@@ -1,22 +1,16 @@
 #pragma once
 
+#include "engine/demo/DemoFault.h"
+
 #include <QString>
 
 namespace Loadstar::Ui {
 
 // The faults injected into one embedded demo backend, asked for from its
-// card's context menu. A request carries the whole set, so asking for one
-// fault keeps the others (a "Kill" keeps the latency added before).
-struct DemoFaultRequest
-{
-    bool killed = false;
-    bool hung = false;
-    int latencyMs = 0;    // added before each response
-    int errorPercent = 0; // share of requests answered with a 5xx
-
-    bool any() const { return killed || hung || latencyMs > 0 || errorPercent > 0; }
-    bool operator==(const DemoFaultRequest &) const = default;
-};
+// card's context menu: the engine's own DemoFault. A request carries the
+// whole set, so asking for one fault keeps the others (a "Kill" keeps the
+// latency added before).
+using DemoFaultRequest = Engine::DemoFault;
 
 // The faults as a card shows them: "killed", "hung · +200 ms · 25 % errors";
 // empty when there are none.

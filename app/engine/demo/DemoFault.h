@@ -20,6 +20,7 @@ struct DemoFault
     // every 4, counting from when the rate was set.
     int errorPercent = 0;
 
+    bool any() const { return killed || hung || latencyMs > 0 || errorPercent > 0; }
     bool operator==(const DemoFault &) const = default;
 };
 
