@@ -730,6 +730,10 @@ void HttpSession::closeClient()
         return;
     }
     m_phase = Phase::SendingError;
+    // A read may still be pending on the client (a request head that was
+    // cut short by a 408, say): cancelled now, or the kernel's next bytes
+    // would land in a buffer that is back in the pool, another session's.
+    m_client.cancel(error);
     releaseBuffers();
     setDeadline(LingerMilliseconds);
     drainClient();

@@ -7,6 +7,17 @@
 #include <cstdlib>
 #include <malloc.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// A buffer in the pool is nobody's: AddressSanitizer reports any read or
+// write into it (a socket read still pending on a released buffer, say).
+#define LOADSTAR_POOLED(data) ASAN_POISON_MEMORY_REGION(data, Buffer::Size)
+#define LOADSTAR_LENT(data) ASAN_UNPOISON_MEMORY_REGION(data, Buffer::Size)
+#else
+#define LOADSTAR_POOLED(data) ((void)(data))
+#define LOADSTAR_LENT(data) ((void)(data))
+#endif
+
 namespace Loadstar::Engine::detail {
 
 namespace {
@@ -51,8 +62,10 @@ uint64_t RateCounter::perSecond(Clock::time_point now) const noexcept
 
 BufferPool::~BufferPool()
 {
-    for (char *data : m_free)
+    for (char *data : m_free) {
+        LOADSTAR_LENT(data);
         std::free(data);
+    }
 }
 
 Buffer BufferPool::get()
@@ -64,6 +77,7 @@ Buffer BufferPool::get()
     char *data = m_free.back();
     m_free.pop_back();
     m_fewestFree = std::min(m_fewestFree, m_free.size());
+    LOADSTAR_LENT(data);
     return Buffer(data);
 }
 
@@ -71,6 +85,7 @@ bool BufferPool::shrink()
 {
     constexpr size_t Kept = 16;
     while (m_fewestFree > Kept && !m_free.empty()) {
+        LOADSTAR_LENT(m_free.back());
         std::free(m_free.back());
         m_free.pop_back();
         --m_fewestFree;
@@ -86,6 +101,7 @@ void BufferPool::put(Buffer &buffer)
         return;
     char *data = buffer.release();
     if (m_free.size() < MaxFreeBuffers) {
+        LOADSTAR_POOLED(data);
         m_free.push_back(data);
     } else {
         std::free(data);
