@@ -406,6 +406,7 @@ void MainWindow::createExportActions()
     QToolBar *toolBar = holderOf<QToolBar>(m_actions.zoomToFit);
 
     m_export = new ExportController(m_controller->prompts(), this, this);
+    m_export->setLiveScene(m_scene);
     connect(m_export, &ExportController::statusMessage, this,
             [this](const QString &message, int timeoutMs) {
                 statusBar()->showMessage(message, timeoutMs);

@@ -349,6 +349,8 @@ private slots:
                                                    << "loadstar export: --scale expects a number more than 0 and at most 8, not “big”";
         QTest::newRow("export bad background") << QStringList{"export", "a.json", "a.png", "--background", "pink"}
                                                << "loadstar export: --background expects white or transparent, not “pink”";
+        QTest::newRow("export live zero") << QStringList{"export", "a.json", "a.png", "--live", "0"}
+                                          << "loadstar export: --live expects seconds, more than 0 and at most 3600, not “0”";
         QTest::newRow("export one argument") << QStringList{"export", "a.json"}
                                              << "loadstar export: expects FILE OUT, got 1 argument";
         QTest::newRow("proxy without --from") << QStringList{"proxy", "--to", "127.0.0.1:8081"}
@@ -543,6 +545,61 @@ private slots:
         QFile pdfFile(pdf);
         QVERIFY(pdfFile.open(QIODevice::ReadOnly));
         QVERIFY(pdfFile.read(5) == "%PDF-");
+    }
+
+    // The words a drawing's SVG shows: the cards' text, the state pills
+    // included.
+    static QStringList svgTexts(const QString &path)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        QStringList texts;
+        QXmlStreamReader xml(&file);
+        while (!xml.atEnd()) {
+            if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("text"))
+                texts.append(xml.readElementText(QXmlStreamReader::IncludeChildElements).trimmed());
+        }
+        return texts;
+    }
+
+    void exportLiveDrawsTheRunningDocument()
+    {
+        const QString drawn = m_dir->filePath(QStringLiteral("drawn.svg"));
+        QCOMPARE(loadstar({QStringLiteral("export"), referenceJson(), drawn}, QStringLiteral(LOADSTAR_BINARY), {},
+                          false).code,
+                 0);
+        const QString live = m_dir->filePath(QStringLiteral("live.svg"));
+        const Result r = loadstar({QStringLiteral("export"), referenceJson(), live, QStringLiteral("--live"),
+                                   QStringLiteral("3")},
+                                  QStringLiteral(LOADSTAR_BINARY), {}, false);
+        QCOMPARE(r.err, QString());
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("Running for 3 s…\nWrote %1 (SVG, ").arg(live)));
+
+        // The demo backends answered their HTTP checks: web-01 and web-02
+        // are UP with L7OK; the plain drawing has no state at all.
+        const QStringList drawnTexts = svgTexts(drawn);
+        const QStringList liveTexts = svgTexts(live);
+        QVERIFY(drawnTexts.contains(QStringLiteral("web-01")));
+        QVERIFY(!drawnTexts.contains(QStringLiteral("UP")));
+        QCOMPARE(liveTexts.count(QStringLiteral("UP")), 2);
+        QCOMPARE(liveTexts.filter(QStringLiteral("L7OK")).size(), 2);
+        QVERIFY2(liveTexts.filter(QStringLiteral("req/s")).size() >= 1, qPrintable(liveTexts.join(QLatin1Char('|'))));
+    }
+
+    void exportLiveOnABusyPortSaysWhyAndWritesNothing()
+    {
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress::LocalHost, 8080));
+        const QString out = m_dir->filePath(QStringLiteral("busy.png"));
+        const Result r = loadstar({QStringLiteral("export"), referenceJson(), out, QStringLiteral("--live"),
+                                   QStringLiteral("1")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.startsWith(QStringLiteral("Could not run the document: ")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("8080")), qPrintable(r.err));
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY(!QFileInfo::exists(out));
     }
 
     void exportFailuresExitOneWithOneLine()

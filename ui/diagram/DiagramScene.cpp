@@ -149,6 +149,16 @@ void DiagramScene::clearLiveStates()
     setLiveStates({});
 }
 
+QHash<QString, NodeLiveState> DiagramScene::liveStates() const
+{
+    QHash<QString, NodeLiveState> states;
+    for (const NodeItem *item : m_nodes) {
+        if (item->liveState().running)
+            states.insert(item->displayName(), item->liveState());
+    }
+    return states;
+}
+
 QRectF DiagramScene::contentsRect() const
 {
     // Worked out once per change: views and the minimap ask often.

@@ -61,6 +61,9 @@ public:
     void setLiveStates(const QHash<QString, NodeLiveState> &states);
     // Back to the editor's cards (the document stopped).
     void clearLiveStates();
+    // What the cards show now, by node name (running ones only): an image
+    // export of the live canvas draws the same.
+    QHash<QString, NodeLiveState> liveStates() const;
 
     // The selection, in id order. QGraphicsScene::selectionChanged says when
     // it changes.

@@ -2,6 +2,7 @@
 
 #include "ExportDialog.h"
 #include "document/Document.h"
+#include "ui/diagram/DiagramScene.h"
 #include "ui/BackgroundTask.h"
 #include "ui/UserPrompts.h"
 
@@ -126,7 +127,10 @@ void ExportController::exportTo(Document *document, const QString &path,
 
     emit statusMessage(tr("Exporting %1…").arg(name), 0);
     QApplication::setOverrideCursor(Qt::WaitCursor);
-    RenderedImage rendered = ImageExporter(document).render(*format, options);
+    ImageExporter exporter(document);
+    if (m_liveScene)
+        exporter.setLiveStates(m_liveScene->liveStates());
+    RenderedImage rendered = exporter.render(*format, options);
     QApplication::restoreOverrideCursor();
     ++m_writing;
     runInBackground(

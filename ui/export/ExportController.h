@@ -15,6 +15,7 @@ class Document;
 
 namespace Loadstar::Ui {
 
+class DiagramScene;
 class UserPrompts;
 
 // What File → Export… does: offers the export dialog (remembering the last
@@ -40,6 +41,9 @@ public:
     // says how it went, the status bar says so too, failures go through the
     // prompts.
     void exportTo(Document *document, const QString &path, const ImageExportOptions &options);
+    // While the document runs, exports draw the cards as this scene shows
+    // them (null: as drawn).
+    void setLiveScene(const DiagramScene *scene) { m_liveScene = scene; }
     // True while a file is being written.
     bool isBusy() const { return m_writing > 0; }
 
@@ -53,6 +57,7 @@ private:
     UserPrompts *m_prompts;
     QPointer<QWidget> m_window;
     QPointer<ExportDialog> m_dialog;
+    QPointer<const DiagramScene> m_liveScene;
     QThreadPool m_io; // one thread: exports land in the order they were asked for
     int m_writing = 0;
 };

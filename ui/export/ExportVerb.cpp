@@ -3,12 +3,17 @@
 #include "ImageExporter.h"
 #include "document/Document.h"
 #include "document/DocumentFile.h"
+#include "engine/EngineConfig.h"
+#include "engine/LiveSession.h"
+#include "ui/LiveSample.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QTextStream>
+#include <QTimer>
 
 #include <cstdio>
 #include <cstring>
@@ -34,10 +39,47 @@ QCommandLineOption backgroundOption()
                               QStringLiteral("white|transparent"), QStringLiteral("white"));
 }
 
+QCommandLineOption liveOption()
+{
+    return QCommandLineOption(QStringLiteral("live"),
+                              QStringLiteral("Run the document for SECONDS first, as Run does (demo "
+                                             "backends, load balancers, health checks, client "
+                                             "traffic), and draw the cards as they are then."),
+                              QStringLiteral("SECONDS"));
+}
+
+constexpr double MaximumLiveSeconds = 3600;
+
 void addOptions(QCommandLineParser &parser)
 {
     parser.addOption(scaleOption());
     parser.addOption(backgroundOption());
+    parser.addOption(liveOption());
+}
+
+// Runs `topology` for `seconds` and says what the cards show at the end, or
+// why it could not run (one sentence, in *error).
+std::optional<QHash<QString, NodeLiveState>> runFor(const Topology &topology, double seconds, QString *error)
+{
+    const Engine::CompileResult compiled = Engine::compile(topology);
+    if (!compiled.problems.isEmpty()) {
+        *error = QStringLiteral("Can't run the document: %1").arg(compiled.problems.first().message);
+        return std::nullopt;
+    }
+    LiveSession session;
+    QString why;
+    if (!session.start(compiled.config, &why)) {
+        *error = QStringLiteral("Could not run the document: %1").arg(why);
+        return std::nullopt;
+    }
+    Cli::out() << "Running for " << seconds << " s…\n";
+    Cli::out().flush();
+    QEventLoop loop;
+    QTimer::singleShot(qRound(seconds * 1000), &loop, &QEventLoop::quit);
+    loop.exec();
+    const RunSample sample = takeSample(session);
+    session.stop();
+    return liveStatesOf(sample, embeddedServers(compiled.config));
 }
 
 int run(const QCommandLineParser &parser, const QStringList &arguments)
@@ -71,6 +113,15 @@ int run(const QCommandLineParser &parser, const QStringList &arguments)
                                                         "transparent, not “%1”")
                                              .arg(background));
     }
+    const bool live = parser.isSet(liveOption());
+    const QString liveText = parser.value(liveOption());
+    const double liveSeconds = liveText.toDouble(&isNumber);
+    if (live && (!isNumber || !(liveSeconds > 0.0) || liveSeconds > MaximumLiveSeconds)) {
+        return Cli::usageError(kCommand, QStringLiteral("--live expects seconds, more than 0 and at "
+                                                        "most %1, not “%2”")
+                                             .arg(MaximumLiveSeconds)
+                                             .arg(liveText));
+    }
 
     QString error;
     std::optional<Topology> topology = DocumentFile::read(input, &error);
@@ -78,8 +129,18 @@ int run(const QCommandLineParser &parser, const QStringList &arguments)
         Cli::err() << error << "\n";
         return Cli::Failure;
     }
+    std::optional<QHash<QString, NodeLiveState>> liveStates;
+    if (live) {
+        liveStates = runFor(*topology, liveSeconds, &error);
+        if (!liveStates) {
+            Cli::err() << error << "\n";
+            return Cli::Failure;
+        }
+    }
     Document document(std::move(*topology), input);
-    const ImageExporter exporter(&document);
+    ImageExporter exporter(&document);
+    if (liveStates)
+        exporter.setLiveStates(*liveStates);
     ImageExportOptions options;
     options.scale = scale;
     options.transparentBackground = background == QLatin1String("transparent");
@@ -120,7 +181,8 @@ Cli::Verb exportVerb()
             "Reads FILE (a .loadstar document or its JSON form) and draws its diagram as the "
             "canvas shows it, with a margin and nothing selected, into OUT. The format follows "
             "OUT's name: .png (scaled by --scale), .svg or .pdf (one page the size of the "
-            "drawing).",
+            "drawing). With --live SECONDS the document runs first, as the window's Run does, "
+            "and the image shows health, check results and traffic as they were at the end.",
             2,
             2,
             &addOptions,

@@ -180,6 +180,11 @@ void ImageExporter::paint(QPainter *painter, const QRectF &source, qreal scale) 
     }
 }
 
+void ImageExporter::setLiveStates(const QHash<QString, NodeLiveState> &states)
+{
+    m_scene->setLiveStates(states);
+}
+
 QImage ImageExporter::renderImage(const ImageExportOptions &options, QString *error) const
 {
     const QSize size = imageSize(options);

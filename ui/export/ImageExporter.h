@@ -1,6 +1,9 @@
 #pragma once
 
+#include "ui/diagram/LiveState.h"
+
 #include <QCoreApplication>
+#include <QHash>
 #include <QImage>
 #include <QRectF>
 #include <QString>
@@ -81,6 +84,9 @@ public:
     static QString formatError(const QString &path);
 
     const DiagramScene *scene() const { return m_scene.get(); }
+    // Draws the cards as a running document shows them (DiagramScene's
+    // live states, by node name); none: as drawn.
+    void setLiveStates(const QHash<QString, NodeLiveState> &states);
 
     // The scene rectangle an export covers: the drawing plus `margin`.
     QRectF sourceRect(qreal margin) const;

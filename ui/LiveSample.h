@@ -1,0 +1,43 @@
+#pragma once
+
+#include "diagram/LiveState.h"
+#include "engine/Stats.h"
+#include "engine/demo/DemoBackends.h"
+#include "engine/health/HealthMonitor.h"
+
+#include <QHash>
+#include <QList>
+
+namespace Loadstar {
+class LiveSession;
+namespace Engine {
+struct EngineConfig;
+}
+} // namespace Loadstar
+
+namespace Loadstar::Ui {
+
+// What one sample of a running document brings back from the session's
+// thread: the monitor's view of every server, the engine's counters and
+// the demo backends' faults. Plain data, taken on any thread.
+struct RunSample
+{
+    quint64 generation = 0;
+    QList<Health::ServerHealth> health;
+    Engine::StatsSnapshot stats;
+    QList<Engine::DemoBackendStats> demo;
+};
+
+// Takes a sample of a running session (thread-safe: each part answers from
+// its own thread's last state).
+RunSample takeSample(LiveSession &session);
+
+// Which of the servers a configuration runs are demo backends (true) or
+// real servers (false); every server it runs is listed.
+QHash<QString, bool> embeddedServers(const Engine::EngineConfig &config);
+
+// What each card shows for a sample, by node name: the GUI's Run and
+// `loadstar export --live` draw the same thing.
+QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<QString, bool> &embedded);
+
+} // namespace Loadstar::Ui
