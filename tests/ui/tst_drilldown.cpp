@@ -206,6 +206,27 @@ private slots:
         QCOMPARE(values(panel.series(Figure::RequestsPerSecond)), (QList<double>{10, 20, 30}));
     }
 
+    void anAnswerForTheNodeSelectedBeforeIsNotShown()
+    {
+        QTemporaryDir dir;
+        MetricsHistory history;
+        QCOMPARE(openHistory(history, dir.filePath(QStringLiteral("h.sqlite"))), QString());
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        history.record({sample(now.addSecs(-60), QStringLiteral("web-01"), 11),
+                        sample(now.addSecs(-60), QStringLiteral("web-02"), 22)});
+
+        DrillDownPanel panel;
+        panel.show();
+        panel.setHistory(&history);
+        QSignalSpy answered(&history, &MetricsHistory::seriesReady);
+        QSignalSpy drawn(panel.series(Figure::RequestsPerSecond), &QXYSeries::pointsReplaced);
+        panel.setNode(QStringLiteral("web-01"));
+        panel.setNode(QStringLiteral("web-02")); // before web-01's figures arrive
+        QTRY_COMPARE(answered.size(), 2);
+        QCOMPARE(values(panel.series(Figure::RequestsPerSecond)), QList<double>{22});
+        QCOMPARE(drawn.size(), 1); // web-01's figures never flashed up under web-02's name
+    }
+
     void chartsFollowTheWindowsColours()
     {
         DrillDownPanel panel;

@@ -156,8 +156,8 @@ DrillDownPanel::DrillDownPanel(QWidget *parent)
                addChart(tr("Latency"), {Figure::P50, Figure::P95, Figure::P99}, tr("ms")),
                addChart(tr("Responses"), {Figure::Rate2xx, Figure::Rate4xx, Figure::Rate5xx},
                         tr("resp/s")),
-               addChart(tr("Sessions and health check"), {Figure::Sessions}, tr("sessions"),
-                        {Figure::CheckDuration}, tr("check ms"))};
+               addChart(tr("Sessions"), {Figure::Sessions}, tr("sessions")),
+               addChart(tr("Health check duration"), {Figure::CheckDuration}, tr("ms"))};
     for (QChartView *view : std::as_const(m_views))
         chartsLayout->addWidget(view);
     auto *scroll = new QScrollArea;
@@ -185,8 +185,7 @@ DrillDownPanel::DrillDownPanel(QWidget *parent)
 DrillDownPanel::~DrillDownPanel() = default;
 
 QChartView *DrillDownPanel::addChart(const QString &title, const QList<Figure> &figures,
-                                     const QString &unit, const QList<Figure> &rightFigures,
-                                     const QString &rightUnit)
+                                     const QString &unit)
 {
     Chart chart;
     chart.chart = new QChart;
@@ -198,29 +197,21 @@ QChartView *DrillDownPanel::addChart(const QString &title, const QList<Figure> &
     chart.time->setTickCount(4);
     chart.chart->addAxis(chart.time, Qt::AlignBottom);
 
-    const auto addAxis
-        = [&](const QList<Figure> &shown, const QString &axisTitle, Qt::Alignment side) {
-              auto *axis = new QValueAxis;
-              axis->setTitleText(axisTitle);
-              axis->setLabelFormat(QStringLiteral("%.4g"));
-              axis->setTickType(QValueAxis::TicksDynamic);
-              axis->setTickAnchor(0);
-              chart.chart->addAxis(axis, side);
-              chart.values.append(axis);
-              for (const Figure figure : shown) {
-                  auto *series = new QLineSeries;
-                  series->setName(DrillDownPanel::tr(kFigures[int(figure)].name));
-                  chart.chart->addSeries(series);
-                  series->attachAxis(chart.time);
-                  series->attachAxis(axis);
-                  QPen pen(QColor(kFigures[int(figure)].color), 2);
-                  series->setPen(pen);
-                  m_series[int(figure)] = series;
-              }
-          };
-    addAxis(figures, unit, Qt::AlignLeft);
-    if (!rightFigures.isEmpty())
-        addAxis(rightFigures, rightUnit, Qt::AlignRight);
+    chart.value = new QValueAxis;
+    chart.value->setTitleText(unit);
+    chart.value->setLabelFormat(QStringLiteral("%.4g"));
+    chart.value->setTickType(QValueAxis::TicksDynamic);
+    chart.value->setTickAnchor(0);
+    chart.chart->addAxis(chart.value, Qt::AlignLeft);
+    for (const Figure figure : figures) {
+        auto *series = new QLineSeries;
+        series->setName(DrillDownPanel::tr(kFigures[int(figure)].name));
+        chart.chart->addSeries(series);
+        series->attachAxis(chart.time);
+        series->attachAxis(chart.value);
+        series->setPen(QPen(QColor(kFigures[int(figure)].color), 2));
+        m_series[int(figure)] = series;
+    }
     // One line needs no legend: the chart's title names it.
     chart.chart->legend()->setVisible(chart.chart->series().size() > 1);
     m_charts.append(chart);
@@ -418,20 +409,17 @@ void DrillDownPanel::updateAxes()
     for (const Chart &chart : std::as_const(m_charts)) {
         chart.time->setFormat(format);
         chart.time->setRange(shownFrom().toLocalTime(), m_to.toLocalTime());
-        for (QValueAxis *axis : chart.values) {
-            double highest = 0;
-            for (QAbstractSeries *attached : chart.chart->series()) {
-                if (!attached->attachedAxes().contains(axis))
-                    continue;
-                const QList<QPointF> points = static_cast<QLineSeries *>(attached)->points();
-                for (const QPointF &point : points)
-                    highest = std::max(highest, point.y());
-            }
-            // About four steps of a round size, the top one just above the highest value.
-            const double step = roundCeiling(highest / 4);
-            axis->setTickInterval(step);
-            axis->setRange(0, step * std::max(1.0, std::ceil(highest * 1.02 / step)));
+        double highest = 0;
+        const QList<QAbstractSeries *> series = chart.chart->series();
+        for (const QAbstractSeries *line : series) {
+            const QList<QPointF> points = static_cast<const QLineSeries *>(line)->points();
+            for (const QPointF &point : points)
+                highest = std::max(highest, point.y());
         }
+        // About four steps of a round size, the top one just above the highest value.
+        const double step = roundCeiling(highest / 4);
+        chart.value->setTickInterval(step);
+        chart.value->setRange(0, step * std::max(1.0, std::ceil(highest * 1.02 / step)));
     }
 }
 
@@ -489,10 +477,8 @@ void DrillDownPanel::applyPalette()
         chart.chart->setBackgroundBrush(colours.base());
         chart.chart->setTitleBrush(text);
         chart.chart->legend()->setLabelColor(text);
-        QList<QAbstractAxis *> axes{chart.time};
-        for (QValueAxis *axis : chart.values)
-            axes.append(axis);
-        for (QAbstractAxis *axis : axes) {
+        for (QAbstractAxis *axis : {static_cast<QAbstractAxis *>(chart.time),
+                                    static_cast<QAbstractAxis *>(chart.value)}) {
             axis->setLabelsBrush(text);
             axis->setTitleBrush(text);
             axis->setGridLineColor(grid);

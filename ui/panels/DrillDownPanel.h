@@ -25,8 +25,8 @@ class MetricsHistory;
 namespace Loadstar::Ui {
 
 // The figures of one node over time, as charts: requests per second,
-// latency (p50/p95/p99), responses per second by class (2xx/4xx/5xx), and
-// sessions with the health check's duration. Live, it follows the newest
+// latency (p50/p95/p99), responses per second by class (2xx/4xx/5xx),
+// sessions, and the health check's duration. Live, it follows the newest
 // samples (the last ten minutes of every node are kept in memory, so
 // selecting another node shows its recent past at once); "Earlier" and
 // "Later" step through the metrics history on disk, a window at a time.
@@ -95,11 +95,10 @@ private:
     {
         QChart *chart = nullptr;
         QDateTimeAxis *time = nullptr;
-        QList<QValueAxis *> values; // left, and right when there is one
+        QValueAxis *value = nullptr;
     };
 
-    QChartView *addChart(const QString &title, const QList<Figure> &figures, const QString &unit,
-                         const QList<Figure> &rightFigures = {}, const QString &rightUnit = {});
+    QChartView *addChart(const QString &title, const QList<Figure> &figures, const QString &unit);
     int rangeSeconds() const;
     // Shows [shownFrom(), shownTo()]: from memory when it holds all of it,
     // otherwise from the history, asked for here.
