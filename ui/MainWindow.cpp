@@ -15,7 +15,9 @@
 #include "document/Document.h"
 #include "export/ExportController.h"
 #include "history/EventHistory.h"
+#include "history/MetricsHistory.h"
 #include "model/AutoLayout.h"
+#include "panels/DrillDownPanel.h"
 #include "panels/EventLogPanel.h"
 #include "panels/KindText.h"
 #include "panels/PalettePanel.h"
@@ -23,11 +25,13 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QLabel>
 #include <QMenuBar>
 #include <QScreen>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
@@ -40,6 +44,7 @@ namespace {
 
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kStateKey = QStringLiteral("window/state");
+const QString kRetentionKey = QStringLiteral("history/retentionDays");
 constexpr QSize DefaultSize{1280, 800};
 
 } // namespace
@@ -62,7 +67,18 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     createStatusBar();
     createExportActions();
     createRunActions();
-    openEventHistory(options.eventHistoryPath.isEmpty() ? defaultEventHistoryPath() : options.eventHistoryPath);
+    const QString eventHistoryPath
+        = options.eventHistoryPath.isEmpty() ? defaultEventHistoryPath() : options.eventHistoryPath;
+    openEventHistory(eventHistoryPath);
+    m_metricsHistory = new MetricsHistory(this);
+    m_drillDown->setHistory(m_metricsHistory);
+    connect(m_metricsHistory, &MetricsHistory::opened, this, [this](const QString &error) {
+        if (!error.isEmpty())
+            statusBar()->showMessage(error, 15000); // the charts still show the live figures
+    });
+    m_metricsHistory->open(options.metricsHistoryPath.isEmpty() ? eventHistoryPath : options.metricsHistoryPath,
+                           QSettings().value(kRetentionKey, MetricsHistory::DefaultRetentionDays).toInt());
+    createHistoryActions();
 
     connect(m_controller, &DocumentController::documentChanged, this, &MainWindow::documentChanged);
     connect(m_controller, &DocumentController::statusMessage, this,
@@ -308,6 +324,13 @@ void MainWindow::createDocks()
     m_eventLog = new EventLogPanel(this);
     QDockWidget *events = makeDock(QStringLiteral("eventLogDock"), tr("Events"), m_eventLog,
                                    Qt::BottomDockWidgetArea);
+    m_drillDown = new DrillDownPanel(this);
+    QDockWidget *figures = makeDock(QStringLiteral("figuresDock"), tr("Figures"), m_drillDown,
+                                    Qt::RightDockWidgetArea);
+    // Figures share the Inspector's place: the selection's properties, or
+    // its figures over time.
+    tabifyDockWidget(properties, figures);
+    properties->raise();
     // Side by side under the canvas: what was edited, what happened.
     splitDockWidget(history, events, Qt::Horizontal);
     // The canvas keeps most of the window; the bottom area stays under it.
@@ -319,7 +342,7 @@ void MainWindow::createDocks()
 
     m_panelsMenu = new QMenu(tr("&Panels"), this);
     m_panelsMenu->setObjectName(QStringLiteral("menuPanels"));
-    for (QDockWidget *dock : {palette, properties, history, events})
+    for (QDockWidget *dock : {palette, properties, figures, history, events})
         m_panelsMenu->addAction(dock->toggleViewAction());
 
     connect(m_scene, &QGraphicsScene::selectionChanged, this, &MainWindow::selectionChanged);
@@ -329,7 +352,10 @@ void MainWindow::createDocks()
 
 void MainWindow::selectionChanged()
 {
-    m_properties->setSelection(m_scene->selectedNodeIds());
+    const QList<NodeId> selected = m_scene->selectedNodeIds();
+    m_properties->setSelection(selected);
+    const NodeItem *first = selected.isEmpty() ? nullptr : m_scene->nodeItem(selected.first());
+    m_drillDown->setNode(first ? first->displayName() : QString());
 }
 
 void MainWindow::addNodeAtViewCentre(NodeKind kind)
@@ -530,7 +556,68 @@ void MainWindow::openEventHistory(const QString &path)
             m_eventLog->appendEvent(event.time, event.node, event.from, event.to, event.message, event.up);
     });
     m_runner->setEventHistory(m_eventHistory);
-    m_eventHistory->open(path);
+    m_eventHistory->open(path, QSettings().value(kRetentionKey, EventHistory::DefaultRetentionDays).toInt());
+}
+
+void MainWindow::createHistoryActions()
+{
+    auto *exportMenu = new QMenu(tr("Export &History as CSV"), this);
+    exportMenu->setObjectName(QStringLiteral("menuExportHistory"));
+    QAction *figures = exportMenu->addAction(tr("&Figures…"), this, [this] { exportHistory(false); });
+    figures->setObjectName(QStringLiteral("actionExportFigures"));
+    figures->setStatusTip(tr("Write every node's requests, latency, responses and sessions over time to a CSV file"));
+    QAction *events = exportMenu->addAction(tr("Health &Events…"), this, [this] { exportHistory(true); });
+    events->setObjectName(QStringLiteral("actionExportEvents"));
+    events->setStatusTip(tr("Write the UP/DOWN transitions of every node to a CSV file"));
+    auto *retention = new QAction(tr("History &Retention…"), this);
+    retention->setObjectName(QStringLiteral("actionHistoryRetention"));
+    retention->setStatusTip(tr("Choose how many days of figures and events are kept on disk"));
+    connect(retention, &QAction::triggered, this, &MainWindow::askRetention);
+    if (QMenu *file = holderOf<QMenu>(m_actions.quit)) {
+        file->insertMenu(m_actions.quit, exportMenu);
+        file->insertAction(m_actions.quit, retention);
+        file->insertSeparator(m_actions.quit);
+    }
+    connect(m_metricsHistory, &MetricsHistory::exportFinished, this, [this](bool ok, const QString &message) {
+        if (ok)
+            statusBar()->showMessage(message, 8000);
+        else
+            m_controller->prompts()->showError(this, tr("Export History"), message);
+    });
+}
+
+void MainWindow::exportHistory(bool events)
+{
+    const QString name = events ? tr("loadstar-events.csv") : tr("loadstar-figures.csv");
+    const QString path = m_controller->prompts()->askExportPath(
+        this, events ? tr("Export Health Events") : tr("Export Figures"),
+        QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).filePath(name),
+        tr("CSV files (*.csv)"));
+    if (path.isEmpty())
+        return;
+    statusBar()->showMessage(tr("Exporting to %1…").arg(QDir::toNativeSeparators(path)));
+    // The whole history the file keeps; a spreadsheet narrows it further.
+    m_metricsHistory->exportCsv(path, QDateTime::fromMSecsSinceEpoch(0, Qt::UTC), QDateTime::currentDateTimeUtc(),
+                                events ? MetricsHistory::CsvContent::Events : MetricsHistory::CsvContent::Metrics);
+}
+
+void MainWindow::askRetention()
+{
+    UserPrompts::IntegerQuestion question;
+    question.title = tr("History Retention");
+    question.label = tr("Keep figures and health events on disk for:");
+    question.value = m_metricsHistory->retentionDays();
+    question.minimum = 1;
+    question.maximum = 3650;
+    question.suffix = tr(" days");
+    const std::optional<int> days = m_controller->prompts()->askInteger(this, question);
+    if (!days)
+        return;
+    QSettings().setValue(kRetentionKey, *days);
+    m_metricsHistory->setRetentionDays(*days);
+    statusBar()->showMessage(*days == 1 ? tr("History older than a day is deleted.")
+                                        : tr("History older than %1 days is deleted.").arg(*days),
+                             8000);
 }
 
 void MainWindow::runningChanged(bool running)

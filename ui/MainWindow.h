@@ -15,12 +15,14 @@ class QUndoView;
 
 namespace Loadstar {
 class EventHistory;
+class MetricsHistory;
 }
 
 namespace Loadstar::Ui {
 
 class DiagramScene;
 class DiagramView;
+class DrillDownPanel;
 class EventLogPanel;
 class FaultActions;
 class PalettePanel;
@@ -38,6 +40,9 @@ struct MainWindowOptions
     DocumentController::Options document;
     // The event log on disk; empty: defaultEventHistoryPath().
     QString eventHistoryPath;
+    // The figures on disk; empty: the event log's file, so that one file
+    // holds the whole history and one retention applies to it.
+    QString metricsHistoryPath;
 };
 
 // The main window: wires the document controller, the diagram and the
@@ -72,6 +77,10 @@ public:
     // Ready, Drain, Maintenance and Weight in a running server's context menu.
     ServerAdminActions *serverAdminActions() const { return m_admin; }
     EventLogPanel *eventLogPanel() const { return m_eventLog; }
+    // The figures of every node on disk, and the Figures panel that charts
+    // the selected node's; the run feeds both its samples.
+    MetricsHistory *metricsHistory() const { return m_metricsHistory; }
+    DrillDownPanel *drillDownPanel() const { return m_drillDown; }
     // Runs the current document when Run is pressed.
     RunController *runController() const { return m_runner; }
 
@@ -101,6 +110,10 @@ private:
     // The Events panel starts with the newest events on disk; every new one
     // is written there too.
     void openEventHistory(const QString &path);
+    // File → Export History as CSV and History Retention…
+    void createHistoryActions();
+    void exportHistory(bool events);
+    void askRetention();
     void runningChanged(bool running);
 
     std::unique_ptr<UserPrompts> m_ownPrompts;
@@ -123,6 +136,8 @@ private:
     EventLogPanel *m_eventLog = nullptr;
     RunController *m_runner = nullptr;
     EventHistory *m_eventHistory = nullptr;
+    MetricsHistory *m_metricsHistory = nullptr;
+    DrillDownPanel *m_drillDown = nullptr;
 
     struct Actions
     {

@@ -82,6 +82,12 @@ QString DialogPrompts::askSavePath(QWidget *parent, const QString &suggestedPath
     return path;
 }
 
+QString DialogPrompts::askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
+                                     const QString &filter)
+{
+    return QFileDialog::getSaveFileName(parent, title, suggestedPath, filter);
+}
+
 std::optional<int> DialogPrompts::askInteger(QWidget *parent, const IntegerQuestion &question)
 {
     QInputDialog dialog(parent);

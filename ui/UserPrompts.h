@@ -27,6 +27,10 @@ public:
     // A file to open / to save to; empty when the user cancels.
     virtual QString askOpenPath(QWidget *parent, const QString &directory) = 0;
     virtual QString askSavePath(QWidget *parent, const QString &suggestedPath) = 0;
+    // A file to export to, of the type `filter` names ("CSV (*.csv)");
+    // empty when the user cancels.
+    virtual QString askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
+                                  const QString &filter) = 0;
     // A whole number in [minimum, maximum] shown with `suffix` ("ms", "%"),
     // starting at `value`; nothing when the user cancels.
     struct IntegerQuestion
@@ -50,6 +54,8 @@ public:
     bool askToRecover(QWidget *parent, const QString &question) override;
     QString askOpenPath(QWidget *parent, const QString &directory) override;
     QString askSavePath(QWidget *parent, const QString &suggestedPath) override;
+    QString askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
+                          const QString &filter) override;
     std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) override;
 };
 

@@ -1,13 +1,11 @@
 #include "EventHistory.h"
 
+#include "HistoryFile.h"
+
 #include <QDir>
-#include <QFileInfo>
-#include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
-#include <QTimer>
-#include <QUuid>
 
 namespace Loadstar {
 
@@ -16,62 +14,33 @@ class EventWriter : public QObject
 {
     Q_OBJECT
 public:
-    static constexpr int BatchMs = 200;
-
     EventWriter()
-        : m_connection(QStringLiteral("loadstar-history-%1").arg(QUuid::createUuid().toString(QUuid::Id128)))
+        : m_file(this, tr("event history"), [this] { write(); })
     {
     }
 
-    ~EventWriter() override { close(); }
+    ~EventWriter() override { write(); }
 
     void open(const QString &path, int retentionDays)
     {
-        close();
-        QString error;
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
-            db.setDatabaseName(path);
-            // Two windows (or two test programs) may open the same file at
-            // once: wait for the other's lock instead of failing.
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-            const QFileInfo file(path);
-            if (!QDir().mkpath(file.absolutePath()))
-                error = tr("cannot create the folder %1").arg(file.absolutePath());
-            else if (!db.open())
-                error = db.lastError().text();
-            else
-                error = prepare(db, retentionDays);
-        }
-        if (!error.isEmpty()) {
-            QSqlDatabase::removeDatabase(m_connection);
-            emit opened(tr("The event history %1 cannot be used: %2").arg(QDir::toNativeSeparators(path), error));
-            return;
-        }
-        m_open = true;
-        emit opened(QString());
+        write();
+        emit opened(m_file.open(path, [retentionDays](QSqlDatabase &db) { return prepare(db, retentionDays); }));
     }
 
     void append(const StoredEvent &event)
     {
-        if (!m_open)
+        if (!m_file.isOpen())
             return;
         m_pending.append(event);
-        if (!m_timer) {
-            m_timer = new QTimer(this);
-            m_timer->setSingleShot(true);
-            connect(m_timer, &QTimer::timeout, this, &EventWriter::write);
-        }
-        if (!m_timer->isActive())
-            m_timer->start(BatchMs);
+        m_file.scheduleWrite();
     }
 
     void load(int limit)
     {
         write();
         QList<StoredEvent> events;
-        if (m_open) {
-            QSqlQuery query(QSqlDatabase::database(m_connection));
+        if (m_file.isOpen()) {
+            QSqlQuery query(m_file.database());
             query.prepare(QStringLiteral("SELECT time_ms, node, from_state, to_state, message, up FROM events"
                                          " ORDER BY id DESC LIMIT ?"));
             query.addBindValue(limit);
@@ -93,23 +62,18 @@ public:
 
     void write()
     {
-        if (!m_open || m_pending.isEmpty())
+        if (!m_file.isOpen() || m_pending.isEmpty())
             return;
-        QSqlDatabase db = QSqlDatabase::database(m_connection);
-        db.transaction();
-        QSqlQuery insert(db);
-        insert.prepare(QStringLiteral("INSERT INTO events (time_ms, node, from_state, to_state, message, up)"
-                                      " VALUES (?, ?, ?, ?, ?, ?)"));
-        for (const StoredEvent &event : std::as_const(m_pending)) {
-            insert.bindValue(0, event.time.toMSecsSinceEpoch());
-            insert.bindValue(1, event.node);
-            insert.bindValue(2, event.from);
-            insert.bindValue(3, event.to);
-            insert.bindValue(4, event.message);
-            insert.bindValue(5, event.up);
-            insert.exec();
-        }
-        db.commit();
+        m_file.insertAll(QStringLiteral("INSERT INTO events (time_ms, node, from_state, to_state, message, up)"
+                                        " VALUES (?, ?, ?, ?, ?, ?)"),
+                         m_pending, [](QSqlQuery &insert, const StoredEvent &event) {
+                             insert.bindValue(0, event.time.toMSecsSinceEpoch());
+                             insert.bindValue(1, event.node);
+                             insert.bindValue(2, event.from);
+                             insert.bindValue(3, event.to);
+                             insert.bindValue(4, event.message);
+                             insert.bindValue(5, event.up);
+                         });
         m_pending.clear();
     }
 
@@ -119,7 +83,7 @@ signals:
 
 private:
     // The table, checked to be ours, and the retention applied.
-    QString prepare(QSqlDatabase &db, int retentionDays)
+    static QString prepare(QSqlDatabase &db, int retentionDays)
     {
         QSqlQuery query(db);
         if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY,"
@@ -129,27 +93,11 @@ private:
         }
         if (!query.exec(QStringLiteral("SELECT time_ms, node, from_state, to_state, message, up FROM events LIMIT 0")))
             return tr("it has an events table that is not Loadstar's (%1)").arg(query.lastError().databaseText());
-        query.prepare(QStringLiteral("DELETE FROM events WHERE time_ms < ?"));
-        query.addBindValue(QDateTime::currentDateTimeUtc().addDays(-retentionDays).toMSecsSinceEpoch());
-        if (!query.exec())
-            return query.lastError().databaseText();
-        return QString();
+        return pruneHistory(db, retentionDays);
     }
 
-    void close()
-    {
-        write();
-        if (!m_open)
-            return;
-        m_open = false;
-        QSqlDatabase::database(m_connection).close();
-        QSqlDatabase::removeDatabase(m_connection);
-    }
-
-    QString m_connection;
-    bool m_open = false;
+    HistoryFile m_file;
     QList<StoredEvent> m_pending;
-    QTimer *m_timer = nullptr;
 };
 
 EventHistory::EventHistory(QObject *parent)
@@ -158,40 +106,33 @@ EventHistory::EventHistory(QObject *parent)
 {
     qRegisterMetaType<StoredEvent>();
     qRegisterMetaType<QList<StoredEvent>>();
-    m_thread.setObjectName(QStringLiteral("event history"));
-    m_writer->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_writer, &QObject::deleteLater);
     connect(m_writer, &EventWriter::opened, this, &EventHistory::opened, Qt::QueuedConnection);
     connect(m_writer, &EventWriter::loaded, this, &EventHistory::loaded, Qt::QueuedConnection);
-    m_thread.start();
+    m_thread = std::make_unique<HistoryThread>(m_writer, QStringLiteral("event history"));
 }
 
-EventHistory::~EventHistory()
-{
-    // The writer writes what is pending and closes the file as it is deleted,
-    // on its own thread, when the thread finishes.
-    m_thread.quit();
-    m_thread.wait();
-}
+// The writer writes what is pending and closes the file as it is deleted,
+// on its own thread, when the thread finishes.
+EventHistory::~EventHistory() = default;
 
 void EventHistory::open(const QString &path, int retentionDays)
 {
-    QMetaObject::invokeMethod(m_writer, [writer = m_writer, path, retentionDays] { writer->open(path, retentionDays); });
+    m_thread->post([writer = m_writer, path, retentionDays] { writer->open(path, retentionDays); });
 }
 
 void EventHistory::append(const StoredEvent &event)
 {
-    QMetaObject::invokeMethod(m_writer, [writer = m_writer, event] { writer->append(event); });
+    m_thread->post([writer = m_writer, event] { writer->append(event); });
 }
 
 void EventHistory::load(int limit)
 {
-    QMetaObject::invokeMethod(m_writer, [writer = m_writer, limit] { writer->load(limit); });
+    m_thread->post([writer = m_writer, limit] { writer->load(limit); });
 }
 
 void EventHistory::flush()
 {
-    QMetaObject::invokeMethod(m_writer, [writer = m_writer] { writer->write(); }, Qt::BlockingQueuedConnection);
+    m_thread->wait([writer = m_writer] { writer->write(); });
 }
 
 QString defaultEventHistoryPath()

@@ -4,7 +4,8 @@
 #include <QList>
 #include <QObject>
 #include <QString>
-#include <QThread>
+
+#include <memory>
 
 namespace Loadstar {
 
@@ -22,6 +23,7 @@ struct StoredEvent
 };
 
 class EventWriter;
+class HistoryThread;
 
 // The event log on disk: a SQLite file written by a thread of its own, so
 // that a run never waits for the disk. Events are appended in batches (one
@@ -52,8 +54,8 @@ signals:
     void loaded(const QList<Loadstar::StoredEvent> &events);
 
 private:
-    QThread m_thread;
-    EventWriter *m_writer;
+    EventWriter *m_writer; // on m_thread
+    std::unique_ptr<HistoryThread> m_thread;
 };
 
 // "history.sqlite" in the application's data folder.

@@ -16,6 +16,7 @@ public:
     QList<bool> recoverAnswers;
     QStringList openPaths;
     QStringList savePaths;
+    QStringList exportPaths;
     QList<std::optional<int>> integerAnswers; // nullopt: the user cancels
     QList<IntegerQuestion> integerQuestions;  // what was asked
 
@@ -41,6 +42,10 @@ public:
     QString askSavePath(QWidget *, const QString &) override
     {
         return savePaths.isEmpty() ? QString() : savePaths.takeFirst();
+    }
+    QString askExportPath(QWidget *, const QString &, const QString &, const QString &) override
+    {
+        return exportPaths.isEmpty() ? QString() : exportPaths.takeFirst();
     }
     std::optional<int> askInteger(QWidget *, const IntegerQuestion &question) override
     {

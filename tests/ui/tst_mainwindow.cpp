@@ -5,19 +5,24 @@
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
 #include "document/DocumentFile.h"
+#include "history/MetricsHistory.h"
 #include "ui/MainWindow.h"
 #include "ui/RecentFiles.h"
 #include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/LinkItem.h"
 #include "ui/diagram/NodeItem.h"
+#include "ui/panels/DrillDownPanel.h"
 
 #include <QAction>
+#include <QDockWidget>
 #include <QFile>
 #include <QLabel>
+#include <QLineSeries>
 #include <QMenu>
 #include <QProcess>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include "UiTestSupport.h"
 
@@ -311,6 +316,77 @@ private slots:
         QCOMPARE(window.size(), QSize(700, 500));
     }
 
+    void figuresFollowTheSelection()
+    {
+        MainWindow &window = startWindow();
+        auto *dock = window.findChild<QDockWidget *>(QStringLiteral("figuresDock"));
+        QVERIFY(dock);
+        QCOMPARE(dock->windowTitle(), QStringLiteral("Figures"));
+        QCOMPARE(window.tabifiedDockWidgets(dock).size(), 1); // beside the properties
+        DrillDownPanel *figures = window.drillDownPanel();
+        QCOMPARE(figures->placeholderText(), QStringLiteral("Select a server and press Run to see its figures."));
+
+        NodeItem *web = window.scene()->nodeItemNamed(QStringLiteral("web-01"));
+        QVERIFY(web);
+        window.scene()->selectNodes({web->nodeId()});
+        QCOMPARE(figures->node(), QStringLiteral("web-01"));
+        NodeMetrics sample;
+        sample.time = QDateTime::currentDateTimeUtc();
+        sample.node = QStringLiteral("web-01");
+        sample.requestsPerSecond = 12;
+        figures->addSample(sample);
+        QTRY_COMPARE(figures->series(DrillDownPanel::Figure::RequestsPerSecond)->count(), 1);
+
+        window.scene()->clearSelection();
+        QCOMPARE(figures->node(), QString());
+    }
+
+    void historyIsExportedAsCsv()
+    {
+        MainWindow &window = startWindow();
+        // Recorded after the file is opened: the history does things in turn.
+        NodeMetrics sample;
+        sample.time = QDateTime::currentDateTimeUtc().addSecs(-5);
+        sample.node = QStringLiteral("web-01");
+        sample.requestsPerSecond = 12;
+        window.metricsHistory()->record({sample});
+
+        const QString path = m_dir->filePath(QStringLiteral("figures.csv"));
+        m_prompts.exportPaths << path;
+        action(window, "actionExportFigures")->trigger();
+        QTRY_VERIFY(window.statusBar()->currentMessage().startsWith(QStringLiteral("1 row written to")));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines.at(0).startsWith("time_utc,node,requests_per_s,"));
+        QVERIFY(lines.at(1).contains(",web-01,12,"));
+
+        // A folder that does not exist: the user is told, the window goes on.
+        m_prompts.exportPaths << m_dir->filePath(QStringLiteral("no/such/folder/events.csv"));
+        action(window, "actionExportEvents")->trigger();
+        QTRY_COMPARE(m_prompts.errors.size(), 1);
+        QVERIFY2(m_prompts.errors.first().startsWith(QStringLiteral("Cannot write ")), qPrintable(m_prompts.errors.first()));
+    }
+
+    void historyRetentionIsAskedAndRemembered()
+    {
+        MainWindow &window = startWindow();
+        m_prompts.integerAnswers << 7;
+        action(window, "actionHistoryRetention")->trigger();
+        QCOMPARE(m_prompts.integerQuestions.size(), 1);
+        QCOMPARE(m_prompts.integerQuestions.first().value, 30);
+        QCOMPARE(window.metricsHistory()->retentionDays(), 7);
+        m_window.reset();
+
+        // The next window keeps 7 days too.
+        MainWindow &next = startWindow();
+        m_prompts.integerAnswers << std::nullopt;
+        action(next, "actionHistoryRetention")->trigger();
+        QCOMPARE(m_prompts.integerQuestions.last().value, 7);
+        QCOMPARE(next.metricsHistory()->retentionDays(), 7);
+    }
+
     void explainsWhenThereIsNoDisplay()
     {
         QProcess process;
@@ -335,6 +411,7 @@ private:
         options.prompts = &m_prompts;
         options.document.autosaveDirectory = m_dir->filePath(QStringLiteral("recovery"));
         options.document.autosaveDelayMs = 60000;
+        options.eventHistoryPath = m_dir->filePath(QStringLiteral("history.sqlite"));
         m_window = std::make_unique<MainWindow>(options);
         m_window->show();
         m_window->start(file);

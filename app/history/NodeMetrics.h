@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QDateTime>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+namespace Loadstar {
+
+// One node's figures at one moment, as the run samples them and the
+// metrics history keeps them. -1 means unknown (a figure the node's kind
+// does not have, or one not measured yet).
+struct NodeMetrics
+{
+    QDateTime time; // UTC
+    QString node;   // the node's name on the canvas
+    double requestsPerSecond = -1;
+    int sessions = -1;
+    double p50Ms = -1, p95Ms = -1, p99Ms = -1;
+    double rate2xx = -1, rate4xx = -1, rate5xx = -1; // responses per second
+    int checkDurationMs = -1;
+    bool up = true;
+
+    bool operator==(const NodeMetrics &) const = default;
+};
+
+} // namespace Loadstar
+
+Q_DECLARE_METATYPE(Loadstar::NodeMetrics)
