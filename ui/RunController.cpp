@@ -44,6 +44,11 @@ NodeLiveState serverState(const Health::ServerHealth &health)
     state.running = true;
     state.status = health.status;
     state.up = health.up;
+    if (health.checked && health.rise > 0) {
+        state.healthCount = health.health;
+        state.rise = health.rise;
+        state.fall = health.fall;
+    }
     const Health::CheckResult &check = health.lastCheck;
     if (check.code == Health::CheckCode::Unknown) {
         // No verdict: not checked yet, or a probe that cannot run (a missing
@@ -51,6 +56,11 @@ NodeLiveState serverState(const Health::ServerHealth &health)
         state.message = check.reason;
         return state;
     }
+    // The database probes' word for a replica's delay (plugins/mariadb,
+    // plugins/postgresql).
+    const QVariant lag = check.details.value(QStringLiteral("lag_ms"));
+    if (lag.isValid())
+        state.replicationLagMs = lag.toDouble();
     state.checkCode = Health::checkCodeName(check.code);
     state.checkDurationMs = check.durationMs;
     // A passing check needs no sentence; a database's role is worth one.
@@ -220,6 +230,7 @@ void RunController::stop()
     m_running = false;
     m_embedded.clear();
     m_frontendsOf.clear();
+    m_addedAt.clear();
     ++m_generation;
     m_sampler.stop();
     m_sampleInFlight = false;
@@ -404,6 +415,13 @@ void RunController::showSample(const RunSample &sample)
     for (auto it = health.cbegin(); it != health.cend(); ++it) {
         NodeLiveState state = serverState(*it);
         state.embedded = m_embedded.value(it.key());
+        // The monitor dates a server it never saw change by when it was
+        // added: that is no change a card should point out.
+        const auto added = m_addedAt.constFind(it.key());
+        if (added == m_addedAt.cend())
+            m_addedAt.insert(it.key(), it->lastChange);
+        else if (*added != it->lastChange)
+            state.changedAt = it->lastChange;
         states.insert(it.key(), state);
     }
     for (const Engine::StatsRow &row : sample.stats.rows) {

@@ -2,6 +2,7 @@
 
 #include "diagram/LiveState.h"
 
+#include <QDateTime>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -106,6 +107,7 @@ private:
     QHash<QString, QString> m_listen;    // load balancer → bind address
     QHash<QString, bool> m_embedded;     // server → demo backend
     QHash<QString, QStringList> m_frontendsOf; // server → the load balancers it is behind
+    QHash<QString, QDateTime> m_addedAt; // server → its first lastChange this run
     int m_engineThreads = 1;
     bool m_running = false;
     bool m_sampleInFlight = false;
