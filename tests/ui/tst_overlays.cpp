@@ -173,6 +173,7 @@ private slots:
                                 {QStringLiteral("web-02"), checked(4, 0)}});
         QVERIFY(!backup->backupInUse());
         QCOMPARE(backup->badgeText(), QStringLiteral("BACKUP"));
+        QCOMPARE(backup->liveLine(), QStringLiteral("standby · L7OK"));
         // Standby is blue, as on HAProxy's stats page.
         QCOMPARE(colourAt(backup, ringPoint), m_scene->colors().backup.rgba());
 
@@ -180,12 +181,13 @@ private slots:
         m_scene->setLiveStates({{QStringLiteral("web-01"), checked(0, 0)},
                                 {QStringLiteral("web-02"), checked(4, 20)}});
         QVERIFY(backup->backupInUse());
-        QCOMPARE(backup->badgeText(), QStringLiteral("BACKUP IN USE"));
+        QCOMPARE(backup->liveLine(), QStringLiteral("in use · L7OK"));
         QCOMPARE(colourAt(backup, ringPoint), m_scene->colors().up.rgba());
 
         // A DOWN backup is not in use, whatever its counters say.
         m_scene->setLiveStates({{QStringLiteral("web-02"), checked(0, 3)}});
         QVERIFY(!backup->backupInUse());
+        QCOMPARE(backup->liveLine(), QStringLiteral("L4CON"));
     }
 
     // --- the links -------------------------------------------------------

@@ -173,7 +173,7 @@ qreal LinkItem::lineWidth() const
 QColor LinkItem::lineColor(const Colors &colors) const
 {
     // Under moving dashes the line is their track, a little quieter.
-    return m_live.flowing() ? mix(baseColor(colors), colors.canvas, 0.35) : baseColor(colors);
+    return m_live.flowing() ? mix(baseColor(colors), colors.canvas, 0.55) : baseColor(colors);
 }
 
 QPen LinkItem::linePen() const
@@ -362,7 +362,8 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     // The pens are kept between frames and rebuilt only when their look
     // changes: painting a flowing link allocates nothing.
     const qreal width = lineWidth();
-    const QColor color = baseColor(colors);
+    // The arrowhead and label: in the traffic's colour while it flows.
+    const QColor color = m_live.flowing() ? flowColor(colors) : baseColor(colors);
     if (m_pen.color() != lineColor(colors) || !qFuzzyCompare(m_pen.widthF(), width)
         || (m_pen.style() == Qt::CustomDashLine) != isDashed())
         m_pen = makePen(colors);

@@ -99,7 +99,7 @@ constexpr qreal RiseFallGap = 1.5;
 // The "changed 3 s ago" tab, straddling the card's top edge.
 constexpr qreal MarkerHeight = 13.0;
 constexpr qreal MarkerPadding = 5.0;
-constexpr qreal MarkerOutlineWidth = 2.0;
+constexpr qreal MarkerHaloWidth = 5.0;
 
 // Whole seconds from `changedAt` to `now` while the change is recent enough
 // to point out; -1 otherwise.
@@ -216,6 +216,9 @@ void NodeItem::layoutText()
         m_badgeIsBackup = true;
     }
 
+    m_badgeWidth = 0;
+    if (!m_badge.isEmpty())
+        m_badgeWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_badge) + 2 * BadgePadding;
     layoutLive();
 }
 
@@ -261,13 +264,8 @@ void NodeItem::layoutLive()
     // A backup that carries traffic is at work, not standing by: HAProxy's
     // failover, seen on the card.
     m_backupInUse = m_badgeIsBackup && m_live.running && m_live.up && m_live.requestsPerSecond > 0;
-    if (m_badgeIsBackup) {
-        m_badge = m_backupInUse ? tr("BACKUP IN USE") : tr("BACKUP");
+    if (m_badgeIsBackup)
         m_badgeStyle = m_backupInUse ? BadgeStyle::Solid : BadgeStyle::Soft;
-    }
-    m_badgeWidth = 0;
-    if (!m_badge.isEmpty())
-        m_badgeWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_badge) + 2 * BadgePadding;
 
     if (m_live.running && isServerKind(m_node.kind)) {
         m_liveLayout = LiveLayout::Health;
@@ -277,6 +275,11 @@ void NodeItem::layoutLive()
         } else {
             m_statusText = m_live.status.isEmpty() ? tr("no check") : m_live.status;
             QStringList check;
+            // In words too, not only by the ring's colour.
+            if (m_backupInUse)
+                check.append(tr("in use"));
+            else if (m_badgeIsBackup && m_live.up)
+                check.append(tr("standby"));
             if (!m_live.checkCode.isEmpty())
                 check.append(m_live.checkCode);
             if (!m_live.reason.isEmpty())
@@ -540,12 +543,13 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawRoundedRect(cardRect().adjusted(-gap, -gap, gap, gap), CardRadius + gap,
                                  CardRadius + gap);
     } else if (health && m_changedSecondsAgo >= 0) {
-        // A recent change: an outline in the new state's colour that fades
-        // out over ChangeMarkerSeconds, so the eye finds what just moved.
+        // A recent change: a halo in the new state's colour around the ring
+        // that fades out over ChangeMarkerSeconds, so the eye finds what
+        // just moved.
         QColor fading = toneColor;
-        fading.setAlphaF(float(1.0 - 0.85 * m_changedSecondsAgo / ChangeMarkerSeconds));
-        const qreal gap = 1.0 + MarkerOutlineWidth / 2;
-        painter->setPen(QPen(fading, MarkerOutlineWidth));
+        fading.setAlphaF(float(0.45 * (1.0 - qreal(m_changedSecondsAgo) / ChangeMarkerSeconds)));
+        const qreal gap = MarkerHaloWidth / 2;
+        painter->setPen(QPen(fading, MarkerHaloWidth));
         painter->setBrush(Qt::NoBrush);
         painter->drawRoundedRect(cardRect().adjusted(-gap, -gap, gap, gap), CardRadius + gap,
                                  CardRadius + gap);
