@@ -234,6 +234,15 @@ void DiagramScene::updateLinkLiveStates()
 
 void DiagramScene::animateFlow()
 {
+    // In an overview on screen (below PlainBelowZoom) links are drawn
+    // without their dashes: repainting them would show nothing new.
+    const QList<QGraphicsView *> shownIn = views();
+    const bool dashesShown = shownIn.isEmpty()
+                             || std::any_of(shownIn.cbegin(), shownIn.cend(), [](const QGraphicsView *view) {
+                                    return view->transform().m11() >= DiagramStyle::PlainBelowZoom;
+                                });
+    if (!dashesShown)
+        return;
     // Each flowing link repaints only its own rectangle.
     for (LinkItem *link : std::as_const(m_flowing))
         link->advanceFlow(FlowFrameMs / 1000.0);

@@ -405,7 +405,9 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 
     if (m_link.kind == LinkKind::Tcp) {
         // An open chevron: TCP reads quieter than HTTP even without colour.
-        painter->setPen(QPen(color, pen.widthF(), Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        if (m_chevronPen.color() != color || !qFuzzyCompare(m_chevronPen.widthF(), width))
+            m_chevronPen = QPen(color, width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+        painter->setPen(m_chevronPen);
         painter->drawPolyline(m_arrow);
     } else {
         painter->setPen(Qt::NoPen);

@@ -106,9 +106,11 @@ private:
     LinkLiveState m_live;
     qreal m_flowSpeed = 0;
     qreal m_flowPhase = 0; // how far the dashes have moved, within one period
-    // The line and the moving dashes, rebuilt when their look changes.
+    // The line, the moving dashes and a TCP arrowhead, rebuilt when their
+    // look changes.
     mutable QPen m_pen;
     mutable QPen m_flowPen;
+    mutable QPen m_chevronPen;
 };
 
 } // namespace Loadstar::Ui
