@@ -114,6 +114,17 @@ private slots:
         QCOMPARE(web->riseFallBar(), (RiseFallProgress{filled, total}));
     }
 
+    void theTooltipSaysWhatTheBarCounts()
+    {
+        NodeItem *web = card("web-01");
+        m_scene->setLiveStates({{QStringLiteral("web-01"), checked(3)}});
+        QVERIFY2(web->toolTip().contains(QStringLiteral("DOWN after 2 more failed checks (fall 3)")),
+                 qPrintable(web->toolTip()));
+        m_scene->setLiveStates({{QStringLiteral("web-01"), checked(1)}});
+        QVERIFY2(web->toolTip().contains(QStringLiteral("UP after 1 more passed check (rise 2)")),
+                 qPrintable(web->toolTip()));
+    }
+
     void theBarShowsOnlyWhereTheCounterSpeaks()
     {
         NodeItem *web = card("web-01");

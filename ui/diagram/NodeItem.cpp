@@ -22,9 +22,9 @@ namespace {
 
 using namespace DiagramStyle;
 
-QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
+QString tr(const char *text)
 {
-    return QCoreApplication::translate("Loadstar::Ui::NodeItem", text, disambiguation, n);
+    return QCoreApplication::translate("Loadstar::Ui::NodeItem", text);
 }
 
 constexpr qreal BadgeHeight = 16.0;
@@ -356,13 +356,14 @@ void NodeItem::updateToolTip()
             tip += QStringLiteral("<br>%1").arg(m_live.message.toHtmlEscaped());
         if (!m_statusText.isEmpty()) {
             tip += QStringLiteral("<br><b>%1</b>").arg(m_statusText.toHtmlEscaped());
-            if (m_riseFall.total > 0 && m_riseFall.filled < m_riseFall.total && m_live.up)
-                tip += tr(" — DOWN after %n more failed check(s) (fall %1)", nullptr, m_riseFall.filled)
-                           .arg(m_live.fall);
+            // What the bar counts, in words.
+            const int left = m_live.up ? m_riseFall.filled : m_riseFall.total - m_riseFall.filled;
+            if (m_riseFall.total > 0 && m_live.up && left < m_riseFall.total)
+                tip += left == 1 ? tr(" — DOWN after 1 more failed check (fall %1)").arg(m_live.fall)
+                                 : tr(" — DOWN after %1 more failed checks (fall %2)").arg(left).arg(m_live.fall);
             else if (m_riseFall.total > 0 && !m_live.up)
-                tip += tr(" — UP after %n more passed check(s) (rise %1)", nullptr,
-                          m_riseFall.total - m_riseFall.filled)
-                           .arg(m_live.rise);
+                tip += left == 1 ? tr(" — UP after 1 more passed check (rise %1)").arg(m_live.rise)
+                                 : tr(" — UP after %1 more passed checks (rise %2)").arg(left).arg(m_live.rise);
         }
         if (!m_live.checkCode.isEmpty()) {
             QString check = tr("Last check: %1").arg(m_live.checkCode.toHtmlEscaped());
