@@ -22,6 +22,13 @@ NodeLiveState serverState(const Health::ServerHealth &health)
     state.running = true;
     state.status = health.status;
     state.up = health.up;
+    if (health.checked && health.rise > 0) {
+        state.healthCount = health.health;
+        state.rise = health.rise;
+        state.fall = health.fall;
+    }
+    if (health.changed)
+        state.changedAt = health.lastChange;
     const Health::CheckResult &check = health.lastCheck;
     if (check.code == Health::CheckCode::Unknown) {
         // No verdict: not checked yet, or a probe that cannot run (a missing
@@ -29,6 +36,11 @@ NodeLiveState serverState(const Health::ServerHealth &health)
         state.message = check.reason;
         return state;
     }
+    // The database probes' word for a replica's delay (plugins/mariadb,
+    // plugins/postgresql).
+    const QVariant lag = check.details.value(QStringLiteral("lag_ms"));
+    if (lag.isValid())
+        state.replicationLagMs = lag.toDouble();
     state.checkCode = Health::checkCodeName(check.code);
     state.checkDurationMs = check.durationMs;
     // A passing check needs no sentence; a database's role is worth one.

@@ -15,6 +15,7 @@
 #include "ui/RunController.h"
 #include "ui/ServerAdminActions.h"
 #include "ui/diagram/DiagramScene.h"
+#include "ui/diagram/LinkItem.h"
 #include "ui/diagram/NodeItem.h"
 #include "ui/panels/EventLogPanel.h"
 
@@ -148,12 +149,20 @@ private slots:
         QCOMPARE(get(), QByteArray("web-01"));
         EventLogPanel *events = window.eventLogPanel();
         const int eventsBefore = events->rowCount();
+        // The monitor's counter reaches the card's rise/fall bar (fall 2);
+        // nothing changed since Run, so nothing is marked.
+        QCOMPARE(card(window, "web-01")->riseFallBar(), (RiseFallProgress{2, 2}));
+        QCOMPARE(card(window, "web-01")->changeMarkerText(), QString());
 
         triggerFault(window, "web-01", "actionKill");
         QTRY_COMPARE(card(window, "web-01")->liveState().fault, QStringLiteral("killed"));
         QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DOWN"));
         QCOMPARE(card(window, "web-01")->liveState().checkCode, QStringLiteral("L4CON"));
         QVERIFY(!card(window, "web-01")->liveState().up);
+        QVERIFY2(card(window, "web-01")->changeMarkerText().startsWith(QStringLiteral("changed")),
+                 qPrintable(card(window, "web-01")->changeMarkerText()));
+        QVERIFY(!linkTo(window, "web-01")->liveState().passable);
+        QVERIFY(linkTo(window, "web-02")->liveState().passable);
         // The transition is an event with its time and HAProxy's words.
         QTRY_COMPARE(events->rowCount(), eventsBefore + 1);
         const QString down = events->rowText(events->rowCount() - 1);
@@ -389,6 +398,16 @@ private:
         if (!item)
             qFatal("no card %s", name);
         return item;
+    }
+
+    // The link from the load balancer to the card named `name`.
+    static LinkItem *linkTo(MainWindow &window, const char *name)
+    {
+        for (LinkItem *link : window.scene()->linkItems()) {
+            if (link->toItem()->displayName() == QLatin1String(name))
+                return link;
+        }
+        qFatal("no link to %s", name);
     }
 
     // Picks `action` from the fault entries the card's context menu offers.

@@ -35,6 +35,8 @@ constexpr qreal GuideReach = 2500.0;
 constexpr qreal PortSlack = 4.0;
 // How long a refusal stays next to the cursor after the button is released.
 constexpr int RefusalShownMs = 2500;
+// Moving traffic: about 30 frames a second.
+constexpr int FlowFrameMs = 33;
 
 QGraphicsView *viewOf(const QGraphicsSceneEvent *event)
 {
@@ -52,7 +54,12 @@ qreal zoomOf(const QGraphicsView *view)
 DiagramScene::DiagramScene(QObject *parent)
     : QGraphicsScene(parent)
     , m_colors(DiagramStyle::Colors::fromPalette(palette()))
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
 {
+    m_flowTimer = new QTimer(this);
+    m_flowTimer->setInterval(FlowFrameMs);
+    connect(m_flowTimer, &QTimer::timeout, this, &DiagramScene::animateFlow);
+
     // The drawing changes one item at a time; a BSP index keeps lookups fast
     // on large drawings.
     setItemIndexMethod(BspTreeIndex);
@@ -138,10 +145,12 @@ NodeItem *DiagramScene::nodeItemNamed(const QString &name) const
 void DiagramScene::setLiveStates(const QHash<QString, NodeLiveState> &states)
 {
     const NodeLiveState stopped;
+    const QDateTime now = m_clock();
     for (NodeItem *item : std::as_const(m_nodes)) {
         const auto found = states.constFind(item->displayName());
-        item->setLiveState(found != states.cend() ? *found : stopped);
+        item->setLiveState(found != states.cend() ? *found : stopped, now);
     }
+    updateLinkLiveStates();
 }
 
 void DiagramScene::clearLiveStates()
@@ -157,6 +166,96 @@ QHash<QString, NodeLiveState> DiagramScene::liveStates() const
             states.insert(item->displayName(), item->liveState());
     }
     return states;
+}
+
+void DiagramScene::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+}
+
+bool DiagramScene::isAnimating() const
+{
+    return m_flowTimer->isActive();
+}
+
+namespace {
+
+// Whether traffic can reach the node of this state: not when it is DOWN or
+// in MAINT. A node without a health of its own lets everything through.
+bool letsThrough(const NodeLiveState &state)
+{
+    return !state.running || (state.up && state.admin != QLatin1String("MAINT"));
+}
+
+} // namespace
+
+// Each link's live state, from the live states of the cards it joins.
+void DiagramScene::updateLinkLiveStates()
+{
+    // A load balancer with no server left to send to passes nothing either.
+    QSet<const NodeItem *> usable;
+    for (const LinkItem *link : std::as_const(m_links)) {
+        const NodeItem *from = link->fromItem();
+        const NodeItem *to = link->toItem();
+        if (from->node().kind == NodeKind::LoadBalancer && isServerKind(to->node().kind)
+            && letsThrough(to->liveState()))
+            usable.insert(from);
+    }
+
+    m_flowing.clear();
+    for (LinkItem *link : std::as_const(m_links)) {
+        const NodeItem *fromItem = link->fromItem();
+        const NodeItem *toItem = link->toItem();
+        const NodeLiveState &from = fromItem->liveState();
+        const NodeLiveState &to = toItem->liveState();
+        LinkLiveState live;
+        live.running = from.running || to.running;
+        if (live.running) {
+            live.passable = letsThrough(to);
+            if (link->link().kind == LinkKind::Replication) {
+                live.passable = letsThrough(from) && letsThrough(to);
+                live.lagMs = to.replicationLagMs >= 0 ? to.replicationLagMs : from.replicationLagMs;
+            } else if (toItem->node().kind == NodeKind::LoadBalancer) {
+                // What enters the load balancer: the sender's rate if it has
+                // one, else the load balancer's own (its frontend).
+                live.requestsPerSecond = std::max(from.requestsPerSecond >= 0 ? from.requestsPerSecond
+                                                                             : to.requestsPerSecond,
+                                                  0.0);
+                live.passable = live.passable && usable.contains(toItem);
+            } else if (fromItem->node().kind == NodeKind::LoadBalancer) {
+                live.requestsPerSecond = std::max(to.requestsPerSecond, 0.0);
+                live.passable = live.passable && usable.contains(fromItem);
+            }
+        }
+        // The target's health colours the traffic; without traffic it shows
+        // nothing, so it changes nothing (and repaints nothing).
+        if (live.requestsPerSecond > 0 && isServerKind(toItem->node().kind))
+            live.tone = healthToneOf(to);
+        link->setLiveState(live);
+        if (link->isFlowing())
+            m_flowing.append(link);
+    }
+
+    if (m_flowing.isEmpty())
+        m_flowTimer->stop();
+    else if (!m_flowTimer->isActive())
+        m_flowTimer->start();
+}
+
+void DiagramScene::animateFlow()
+{
+    // In an overview on screen (below PlainBelowZoom) links are drawn
+    // without their dashes: repainting them would show nothing new.
+    const QList<QGraphicsView *> shownIn = views();
+    const bool dashesShown = shownIn.isEmpty()
+                             || std::any_of(shownIn.cbegin(), shownIn.cend(), [](const QGraphicsView *view) {
+                                    return view->transform().m11() >= DiagramStyle::PlainBelowZoom;
+                                });
+    if (!dashesShown)
+        return;
+    // Each flowing link repaints only its own rectangle.
+    for (LinkItem *link : std::as_const(m_flowing))
+        link->advanceFlow(FlowFrameMs / 1000.0);
 }
 
 QRectF DiagramScene::contentsRect() const
@@ -185,6 +284,8 @@ void DiagramScene::clearItems()
     cancelInteraction();
     detachOverlays();
     // Links first: they point at the cards.
+    m_flowing.clear();
+    m_flowTimer->stop();
     qDeleteAll(m_links);
     m_links.clear();
     qDeleteAll(m_nodes);
@@ -275,6 +376,9 @@ void DiagramScene::removeLink(LinkId id)
     LinkItem *item = m_links.take(id);
     if (!item)
         return;
+    m_flowing.removeOne(item);
+    if (m_flowing.isEmpty())
+        m_flowTimer->stop();
     NodeItem *from = item->fromItem();
     NodeItem *to = item->toItem();
     from->removeLink(item);

@@ -5,11 +5,13 @@
 #include "document/Document.h"
 #include "model/Topology.h"
 
+#include <QDateTime>
 #include <QGraphicsScene>
 #include <QHash>
 #include <QImage>
 #include <QPointer>
 
+#include <functional>
 #include <optional>
 
 class QGraphicsPathItem;
@@ -57,13 +59,23 @@ public:
 
     // What the engine reports while the document runs, by node name: a
     // snapshot of every node, so a node missing from `states` shows no live
-    // state. Only cards whose state changed are repainted.
+    // state. Only cards whose state changed are repainted. The links' live
+    // states follow from their ends' (see LinkLiveState), and traffic moves
+    // along them while any carries some.
     void setLiveStates(const QHash<QString, NodeLiveState> &states);
-    // Back to the editor's cards (the document stopped).
+    // Back to the editor's cards and links (the document stopped).
     void clearLiveStates();
     // What the cards show now, by node name (running ones only): an image
     // export of the live canvas draws the same.
     QHash<QString, NodeLiveState> liveStates() const;
+
+    // The time the cards measure "changed 3 s ago" against (UTC); the
+    // system clock unless a test sets one.
+    using Clock = std::function<QDateTime()>;
+    void setClock(Clock clock);
+    // Traffic is moving on some link: the scene's one animation timer runs
+    // (about 30 frames a second); never while nothing flows.
+    bool isAnimating() const;
 
     // The selection, in id order. QGraphicsScene::selectionChanged says when
     // it changes.
@@ -153,6 +165,8 @@ private:
     void addLink(LinkId id);
     void removeLink(LinkId id);
     void spreadParallelLinks(NodeId a, NodeId b);
+    void updateLinkLiveStates();
+    void animateFlow();
 
     QPointer<Document> m_document;
     QHash<NodeId, NodeItem *> m_nodes;
@@ -165,6 +179,11 @@ private:
     qreal m_dotsRatio = 0;
     qreal m_dotsZoom = 0;
     bool m_orthogonalLinks = false;
+    Clock m_clock;
+    // Links with traffic moving, advanced by m_flowTimer; the list keeps
+    // its capacity between samples.
+    QList<LinkItem *> m_flowing;
+    QTimer *m_flowTimer = nullptr;
     bool m_rebuilding = false;
     mutable std::optional<QRectF> m_contentsRect;
 

@@ -6,11 +6,13 @@
 
 #include <QCoreApplication>
 #include <QFontMetricsF>
+#include <QLocale>
 #include <QPainter>
 #include <QPainterPathStroker>
 #include <QStyle>
 #include <QStyleOptionGraphicsItem>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -23,6 +25,43 @@ using namespace DiagramStyle;
 constexpr qreal ArrowLength = 10.0;
 constexpr qreal ArrowHalfWidth = 4.5;
 constexpr qreal EdgeGap = 3.0; // between a card's edge and the line's ends
+
+// Moving dashes: DashLength on, DashGap off, along the line (scene units).
+constexpr qreal DashLength = 6.0;
+constexpr qreal DashGap = 8.0;
+constexpr qreal FlowPeriod = DashLength + DashGap;
+// Traffic as pace and width, on a log scale so 1 and 1,000 req/s both read,
+// and capped so a flood stays a line.
+constexpr qreal SlowestFlow = 20.0;     // scene units per second, at a trickle
+constexpr qreal FlowPerDecade = 30.0;   // faster per tenfold req/s
+constexpr qreal FastestFlow = 140.0;
+constexpr qreal WidthPerDecade = 0.9;
+constexpr qreal MostExtraWidth = 3.0;
+
+qreal decades(double requestsPerSecond)
+{
+    return std::log10(1.0 + std::max(requestsPerSecond, 0.0));
+}
+
+qreal baseWidth(LinkKind kind)
+{
+    switch (kind) {
+    case LinkKind::Http:
+        return 1.8;
+    case LinkKind::Tcp:
+        return 1.2;
+    case LinkKind::Replication:
+        return 1.5;
+    }
+    return 1.0;
+}
+
+// "1.2 s" under ten seconds, whole seconds above.
+QString secondsText(double ms)
+{
+    const double seconds = ms / 1000.0;
+    return seconds < 10.0 ? QLocale().toString(seconds, 'f', 1) : QLocale().toString(qRound64(seconds));
+}
 
 // Where the ray from the centre of `rect` towards `direction` (a unit vector)
 // leaves the rectangle grown by `margin`.
@@ -72,7 +111,83 @@ void LinkItem::setParallelOffset(qreal offset)
 
 QString LinkItem::label() const
 {
-    return m_link.kind == LinkKind::Replication ? tr("replication") : QString();
+    if (m_link.kind != LinkKind::Replication)
+        return QString();
+    if (m_live.running && m_live.lagMs >= 0)
+        return tr("lag %1 s").arg(secondsText(m_live.lagMs));
+    return tr("replication");
+}
+
+void LinkItem::setLiveState(const LinkLiveState &state)
+{
+    if (state == m_live)
+        return;
+    const QString oldLabel = label();
+    m_live = state;
+    m_flowSpeed = m_live.flowing()
+                      ? std::min(SlowestFlow + FlowPerDecade * decades(m_live.requestsPerSecond), FastestFlow)
+                      : 0.0;
+    if (!m_live.flowing())
+        m_flowPhase = 0;
+    if (label() != oldLabel)
+        updateGeometry(); // the label's box changes size
+    else
+        update();
+}
+
+void LinkItem::advanceFlow(qreal seconds)
+{
+    m_flowPhase = std::fmod(m_flowPhase + m_flowSpeed * seconds, FlowPeriod);
+    update();
+}
+
+QColor LinkItem::baseColor(const Colors &colors) const
+{
+    if (m_live.running && !m_live.passable)
+        return colors.down;
+    switch (m_link.kind) {
+    case LinkKind::Http:
+        return colors.httpLink;
+    case LinkKind::Tcp:
+        return colors.tcpLink;
+    case LinkKind::Replication:
+        return colors.replicationLink;
+    }
+    return colors.httpLink;
+}
+
+// Traffic that gets through reads green, or in the colour of a target on its
+// way down.
+QColor LinkItem::flowColor(const Colors &colors) const
+{
+    return m_live.tone == HealthTone::Neutral ? colors.up : healthColor(colors, m_live.tone, false);
+}
+
+qreal LinkItem::lineWidth() const
+{
+    if (!m_live.flowing())
+        return baseWidth(m_link.kind);
+    return baseWidth(m_link.kind) + std::min(WidthPerDecade * decades(m_live.requestsPerSecond), MostExtraWidth);
+}
+
+QColor LinkItem::lineColor(const Colors &colors) const
+{
+    // Under moving dashes the line is their track, a little quieter.
+    return m_live.flowing() ? mix(baseColor(colors), colors.canvas, 0.55) : baseColor(colors);
+}
+
+QPen LinkItem::linePen() const
+{
+    const auto *diagram = qobject_cast<const DiagramScene *>(scene());
+    return makePen(diagram ? diagram->colors() : Colors::fromPalette(QPalette()));
+}
+
+QPen LinkItem::makePen(const Colors &colors) const
+{
+    QPen pen(lineColor(colors), lineWidth(), Qt::SolidLine, Qt::FlatCap, Qt::MiterJoin);
+    if (isDashed())
+        pen.setDashPattern({5.0, 3.0});
+    return pen;
 }
 
 void LinkItem::setOrthogonal(bool orthogonal)
@@ -85,7 +200,7 @@ void LinkItem::setOrthogonal(bool orthogonal)
 
 bool LinkItem::isDashed() const
 {
-    return m_link.kind == LinkKind::Replication;
+    return m_link.kind == LinkKind::Replication || (m_live.running && !m_live.passable);
 }
 
 void LinkItem::updateGeometry()
@@ -98,6 +213,8 @@ void LinkItem::updateGeometry()
     const QLineF centres(fromRect.center(), toRect.center());
     m_line = QLineF();
     m_route.clear();
+    m_body.clear();
+    m_arrow.clear();
     m_bounds = QRectF();
     if (centres.length() < 1.0 || fromRect.intersects(toRect))
         return;
@@ -124,6 +241,19 @@ void LinkItem::updateGeometry()
         return;
     }
     m_line = QLineF(m_route.first(), m_route.last());
+
+    // The arrowhead follows the last segment; the line stops inside it, so no
+    // line end pokes out of its tip.
+    const QLineF last(m_route.at(m_route.size() - 2), m_route.last());
+    const QLineF unit = last.unitVector();
+    const QPointF along(unit.dx(), unit.dy());
+    const QPointF normal(-along.y(), along.x());
+    const QPointF tip = last.p2();
+    const QPointF base = tip - along * std::min(ArrowLength, last.length());
+    m_body = m_route;
+    m_body.last() = base + along * 2.0;
+    // Corner, tip, corner: a filled triangle, or an open chevron as a polyline.
+    m_arrow = QPolygonF{base + normal * ArrowHalfWidth, tip, base - normal * ArrowHalfWidth};
 
     const qreal margin = ArrowHalfWidth + 2.0;
     m_bounds = m_route.boundingRect().adjusted(-margin, -margin, margin, margin);
@@ -229,45 +359,24 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         return;
     const auto *diagram = qobject_cast<const DiagramScene *>(scene());
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
-
-    QColor color;
-    qreal width = 1.0;
-    switch (m_link.kind) {
-    case LinkKind::Http:
-        color = colors.httpLink;
-        width = 1.8;
-        break;
-    case LinkKind::Tcp:
-        color = colors.tcpLink;
-        width = 1.2;
-        break;
-    case LinkKind::Replication:
-        color = colors.replicationLink;
-        width = 1.5;
-        break;
-    }
-
-    // The arrowhead follows the last segment.
-    const QLineF last(m_route.at(m_route.size() - 2), m_route.last());
-    const QLineF unit = last.unitVector();
-    const QPointF along(unit.dx(), unit.dy());
-    const QPointF normal(-along.y(), along.x());
-    const QPointF tip = last.p2();
-    const QPointF base = tip - along * std::min(ArrowLength, last.length());
-    QPolygonF body = m_route;
-    body.last() = base + along * 2.0;
+    // The pens are kept between frames and rebuilt only when their look
+    // changes: painting a flowing link allocates nothing.
+    const qreal width = lineWidth();
+    // The arrowhead and label: in the traffic's colour while it flows.
+    const QColor color = m_live.flowing() ? flowColor(colors) : baseColor(colors);
+    if (m_pen.color() != lineColor(colors) || !qFuzzyCompare(m_pen.widthF(), width)
+        || (m_pen.style() == Qt::CustomDashLine) != isDashed())
+        m_pen = makePen(colors);
+    const QPen &pen = m_pen;
 
     if (option->state & QStyle::State_Selected) {
         QColor halo = colors.selection;
         halo.setAlphaF(0.45f);
-        painter->setPen(QPen(halo, width + 5.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter->setPen(QPen(halo, pen.widthF() + 5.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         painter->setBrush(Qt::NoBrush);
         painter->drawPolyline(m_route);
     }
 
-    QPen pen(color, width, Qt::SolidLine, Qt::FlatCap, Qt::MiterJoin);
-    if (isDashed())
-        pen.setDashPattern({5.0, 3.0});
     painter->setPen(pen);
     painter->setBrush(Qt::NoBrush);
 
@@ -278,18 +387,32 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawPolyline(m_route);
         return;
     }
-    // The line stops inside the arrowhead, so no line end pokes out of its tip.
-    painter->drawPolyline(body);
+    painter->drawPolyline(m_body);
 
-    const QPolygonF arrow{tip, base + normal * ArrowHalfWidth, base - normal * ArrowHalfWidth};
+    if (m_live.flowing()) {
+        // Dashes moving from source to target. The pen is kept between
+        // frames: only its offset changes.
+        const QColor dashes = flowColor(colors);
+        if (m_flowPen.color() != dashes || !qFuzzyCompare(m_flowPen.widthF(), width)) {
+            m_flowPen = QPen(dashes, width, Qt::CustomDashLine, Qt::FlatCap, Qt::MiterJoin);
+            m_flowPen.setDashPattern({DashLength / width, DashGap / width}); // in pen widths
+        }
+        // A growing offset moves the pattern back towards the start.
+        m_flowPen.setDashOffset((FlowPeriod - m_flowPhase) / width);
+        painter->setPen(m_flowPen);
+        painter->drawPolyline(m_body);
+    }
+
     if (m_link.kind == LinkKind::Tcp) {
         // An open chevron: TCP reads quieter than HTTP even without colour.
-        painter->setPen(QPen(color, width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-        painter->drawPolyline(QPolygonF{arrow[1], tip, arrow[2]});
+        if (m_chevronPen.color() != color || !qFuzzyCompare(m_chevronPen.widthF(), width))
+            m_chevronPen = QPen(color, width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+        painter->setPen(m_chevronPen);
+        painter->drawPolyline(m_arrow);
     } else {
         painter->setPen(Qt::NoPen);
         painter->setBrush(color);
-        painter->drawPolygon(arrow);
+        painter->drawPolygon(m_arrow);
     }
 
     const QString text = label();

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "DiagramStyle.h"
+#include "LiveState.h"
 #include "model/Topology.h"
 
 #include <QGraphicsItem>
 #include <QLineF>
+#include <QPen>
 #include <QPolygonF>
 
 namespace Loadstar::Ui {
@@ -14,6 +17,11 @@ class NodeItem;
 // an arrowhead in the direction traffic flows. HTTP is a solid line, TCP a
 // thinner, fainter one, replication a dashed line labelled "replication".
 // Links sit below the cards and follow them when they move.
+//
+// While the document runs, a link carrying traffic shows dashes moving from
+// source to target, faster and on a wider line the more req/s (log scale,
+// capped); a link nothing can pass is dashed red; a replication link shows the
+// replica's lag. The scene moves the dashes (advanceFlow()) from one timer.
 class LinkItem final : public QGraphicsItem
 {
 public:
@@ -46,9 +54,25 @@ public:
     // Every corner of the drawn route, from start to arrow tip (two points
     // when straight; empty when there is nothing to draw).
     QPolygonF route() const { return m_route; }
-    // "replication" on replication links, else empty.
+    // "replication" on replication links ("lag 1.2 s" while running and
+    // the replica's lag is known), else empty.
     QString label() const;
     bool isDashed() const;
+
+    // Shows what the scene derived from the live states of both ends;
+    // repaints only on change. A default LinkLiveState restores the editor's
+    // line.
+    void setLiveState(const LinkLiveState &state);
+    const LinkLiveState &liveState() const { return m_live; }
+    bool isFlowing() const { return m_live.flowing(); }
+    // The pen the line is drawn with now: colour, width and dashes, as the
+    // user sees them (a link nothing can pass: dashed, in the DOWN colour).
+    QPen linePen() const;
+    qreal lineWidth() const;
+    // How fast the dashes move, in scene units per second (0: still).
+    qreal flowSpeed() const { return m_flowSpeed; }
+    // Moves the dashes on by `seconds` of traffic and repaints the link.
+    void advanceFlow(qreal seconds);
 
     int type() const override { return Type; }
     QRectF boundingRect() const override;
@@ -57,6 +81,10 @@ public:
 
 private:
     QRectF labelRect() const;
+    QColor baseColor(const DiagramStyle::Colors &colors) const;
+    QColor lineColor(const DiagramStyle::Colors &colors) const;
+    QPen makePen(const DiagramStyle::Colors &colors) const;
+    QColor flowColor(const DiagramStyle::Colors &colors) const;
     QLineF labelSegment() const;
     QPainterPath routePath() const;
     void routeOrthogonally(const QRectF &fromRect, const QRectF &toRect);
@@ -68,7 +96,21 @@ private:
     bool m_orthogonal = false;
     QLineF m_line;
     QPolygonF m_route;
+    // The route stopping inside the arrowhead, and the arrowhead, worked out
+    // once per geometry change so painting (every frame while traffic
+    // flows) allocates nothing.
+    QPolygonF m_body;
+    QPolygonF m_arrow;
     QRectF m_bounds;
+
+    LinkLiveState m_live;
+    qreal m_flowSpeed = 0;
+    qreal m_flowPhase = 0; // how far the dashes have moved, within one period
+    // The line, the moving dashes and a TCP arrowhead, rebuilt when their
+    // look changes.
+    mutable QPen m_pen;
+    mutable QPen m_flowPen;
+    mutable QPen m_chevronPen;
 };
 
 } // namespace Loadstar::Ui

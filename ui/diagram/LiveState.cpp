@@ -3,6 +3,8 @@
 #include <QCoreApplication>
 #include <QStringList>
 
+#include <algorithm>
+
 namespace Loadstar::Ui {
 
 QString describeFaults(const DemoFaultRequest &faults)
@@ -20,6 +22,18 @@ QString describeFaults(const DemoFaultRequest &faults)
     if (faults.errorPercent > 0)
         parts.append(tr("%1 % errors").arg(faults.errorPercent));
     return parts.join(QStringLiteral(" · "));
+}
+
+RiseFallProgress riseFallProgressOf(const NodeLiveState &state)
+{
+    // MAINT stops the checks' say; a message replaces the status.
+    if (!state.running || state.healthCount < 0 || state.rise <= 0 || state.fall <= 0
+        || !state.message.isEmpty() || state.admin == QLatin1String("MAINT"))
+        return {};
+    // The same counts as the status text (HealthState::statusText()).
+    if (state.healthCount >= state.rise)
+        return {std::min(state.healthCount - state.rise + 1, state.fall), state.fall};
+    return {state.healthCount, state.rise};
 }
 
 HealthTone healthToneOf(const NodeLiveState &state)

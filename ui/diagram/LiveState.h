@@ -2,6 +2,7 @@
 
 #include "engine/demo/DemoFault.h"
 
+#include <QDateTime>
 #include <QString>
 
 namespace Loadstar::Ui {
@@ -41,14 +42,53 @@ struct NodeLiveState
     bool balanced = false;
     QString admin;   // "" (ready), "DRAIN" or "MAINT"
     int weight = -1; // -1: unknown
+    // HAProxy's health counter behind "UP 2/3" / "DOWN 1/2": UP iff
+    // healthCount >= rise. -1: not checked, no counter to show.
+    int healthCount = -1;
+    int rise = 0;
+    int fall = 0;
+    // When the state last went UP⇄DOWN (UTC); null when it has not changed
+    // since the run started.
+    QDateTime changedAt;
+    // A replica database: how far behind its primary it is, as its probe
+    // reports it. -1: unknown, or not a replica.
+    double replicationLagMs = -1;
 
     bool operator==(const NodeLiveState &) const = default;
 };
+
+// Progress of HAProxy's health counter as the status text counts it:
+// "UP 2/3" is 2 of 3 (failed checks left before DOWN), "DOWN 1/2" is 1 of 2
+// (passed checks toward UP); a steady UP is full, a steady DOWN empty.
+struct RiseFallProgress
+{
+    int filled = 0;
+    int total = 0; // 0: nothing to show
+
+    bool operator==(const RiseFallProgress &) const = default;
+};
+RiseFallProgress riseFallProgressOf(const NodeLiveState &state);
 
 // How a state reads at a glance, as HAProxy's stats page colours it: green
 // UP, yellow UP going down, orange DOWN going up, red DOWN, grey otherwise
 // (no check, MAINT, a message instead of a status, not running).
 enum class HealthTone { Neutral, Up, GoingDown, GoingUp, Down };
 HealthTone healthToneOf(const NodeLiveState &state);
+
+// What a link shows while the document runs, derived by the scene from the
+// live states of the nodes it joins. The default value is "not running" and
+// leaves the link as the editor draws it.
+struct LinkLiveState
+{
+    bool running = false;
+    double requestsPerSecond = 0; // traffic along the link, from → to
+    bool passable = true;         // false: nothing can get through (target DOWN or MAINT…)
+    double lagMs = -1;            // replication: the replica's lag; -1: unknown
+    // The health of the target, for the colour of the traffic.
+    HealthTone tone = HealthTone::Neutral;
+
+    bool flowing() const { return running && passable && requestsPerSecond > 0; }
+    bool operator==(const LinkLiveState &) const = default;
+};
 
 } // namespace Loadstar::Ui

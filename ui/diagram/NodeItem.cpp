@@ -92,6 +92,25 @@ constexpr qreal BoltWidth = 7.0;
 constexpr qreal RingWidth = 2.0;
 // Below this width the check result would be a stub: it stays in the tooltip.
 constexpr qreal MinimumCheckWidth = 40.0;
+// The rise/fall bar: segments in a row this wide, as tall as a capital.
+constexpr qreal RiseFallWidth = 22.0;
+constexpr qreal RiseFallHeight = 6.0;
+constexpr qreal RiseFallGap = 1.5;
+// The "changed 3 s ago" tab, straddling the card's top edge.
+constexpr qreal MarkerHeight = 13.0;
+constexpr qreal MarkerPadding = 5.0;
+constexpr qreal MarkerHaloWidth = 5.0;
+
+// Whole seconds from `changedAt` to `now` while the change is recent enough
+// to point out; -1 otherwise.
+int secondsSince(const QDateTime &changedAt, const QDateTime &now)
+{
+    if (!changedAt.isValid() || !now.isValid())
+        return -1;
+    // A clock a little behind the monitor's still means "just now".
+    const qint64 ms = std::max<qint64>(changedAt.msecsTo(now), 0);
+    return ms < NodeItem::ChangeMarkerSeconds * 1000 ? int(ms / 1000) : -1;
+}
 
 // A lightning bolt BoltWidth wide and 11 high, its top left at the origin:
 // the mark of an injected fault.
@@ -203,13 +222,28 @@ void NodeItem::layoutText()
     layoutLive();
 }
 
-void NodeItem::setLiveState(const NodeLiveState &state)
+void NodeItem::setLiveState(const NodeLiveState &state, const QDateTime &now)
 {
-    if (state == m_live)
+    const int secondsAgo = state.running ? secondsSince(state.changedAt, now) : -1;
+    if (state == m_live && secondsAgo == m_changedSecondsAgo)
         return;
-    m_live = state;
-    layoutLive();
+    m_changedSecondsAgo = secondsAgo;
+    m_markerWidth = secondsAgo < 0 ? 0
+                                   : QFontMetricsF(badgeFont()).horizontalAdvance(changeMarkerText())
+                                         + 2 * MarkerPadding;
+    if (state != m_live) {
+        m_live = state;
+        layoutLive();
+    }
     update();
+}
+
+QString NodeItem::changeMarkerText() const
+{
+    if (m_changedSecondsAgo < 0)
+        return QString();
+    return m_changedSecondsAgo == 0 ? tr("changed just now")
+                                    : tr("changed %1 s ago").arg(m_changedSecondsAgo);
 }
 
 // The live text and everything elided to fit, worked out once per change so
@@ -225,6 +259,13 @@ void NodeItem::layoutLive()
     m_elidedFault.clear();
     m_pillWidth = 0;
     m_figuresWidth = 0;
+    m_riseFall = {};
+
+    // A backup that carries traffic is at work, not standing by: HAProxy's
+    // failover, seen on the card.
+    m_backupInUse = m_badgeIsBackup && m_live.running && m_live.up && m_live.requestsPerSecond > 0;
+    if (m_badgeIsBackup)
+        m_badgeStyle = m_backupInUse ? BadgeStyle::Solid : BadgeStyle::Soft;
 
     if (m_live.running && isServerKind(m_node.kind)) {
         m_liveLayout = LiveLayout::Health;
@@ -234,6 +275,11 @@ void NodeItem::layoutLive()
         } else {
             m_statusText = m_live.status.isEmpty() ? tr("no check") : m_live.status;
             QStringList check;
+            // In words too, not only by the ring's colour.
+            if (m_backupInUse)
+                check.append(tr("in use"));
+            else if (m_badgeIsBackup && m_live.up)
+                check.append(tr("standby"));
             if (!m_live.checkCode.isEmpty())
                 check.append(m_live.checkCode);
             if (!m_live.reason.isEmpty())
@@ -271,6 +317,9 @@ void NodeItem::layoutLive()
             m_pillWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_statusText)
                           + 2 * PillPadding;
             room -= m_pillWidth + LiveGap;
+            m_riseFall = riseFallProgressOf(m_live);
+            if (m_riseFall.total > 0)
+                room -= RiseFallWidth + LiveGap;
         }
         // An injected fault explains the check result, so it comes first.
         if (!m_live.fault.isEmpty() && m_live.message.isEmpty()) {
@@ -305,8 +354,17 @@ void NodeItem::updateToolTip()
     if (m_liveLayout != LiveLayout::None) {
         if (!m_live.message.isEmpty())
             tip += QStringLiteral("<br>%1").arg(m_live.message.toHtmlEscaped());
-        if (!m_statusText.isEmpty())
+        if (!m_statusText.isEmpty()) {
             tip += QStringLiteral("<br><b>%1</b>").arg(m_statusText.toHtmlEscaped());
+            // What the bar counts, in words.
+            const int left = m_live.up ? m_riseFall.filled : m_riseFall.total - m_riseFall.filled;
+            if (m_riseFall.total > 0 && m_live.up && left < m_riseFall.total)
+                tip += left == 1 ? tr(" — DOWN after 1 more failed check (fall %1)").arg(m_live.fall)
+                                 : tr(" — DOWN after %1 more failed checks (fall %2)").arg(left).arg(m_live.fall);
+            else if (m_riseFall.total > 0 && !m_live.up)
+                tip += left == 1 ? tr(" — UP after 1 more passed check (rise %1)").arg(m_live.rise)
+                                 : tr(" — UP after %1 more passed checks (rise %2)").arg(left).arg(m_live.rise);
+        }
         if (!m_live.checkCode.isEmpty()) {
             QString check = tr("Last check: %1").arg(m_live.checkCode.toHtmlEscaped());
             if (!m_live.reason.isEmpty())
@@ -439,7 +497,8 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     QColor tileColor = kindColor;
     tileColor.setAlphaF(colors.dark ? 0.22f : 0.13f);
     const bool health = m_liveLayout == LiveLayout::Health;
-    const QColor toneColor = health ? healthColor(colors, m_tone, m_badgeIsBackup) : QColor();
+    const QColor toneColor
+        = health ? healthColor(colors, m_tone, m_badgeIsBackup && !m_backupInUse) : QColor();
     // In an overview the ring is too thin to see: the whole card takes a tint
     // of its state instead.
     const QColor cardFill
@@ -481,6 +540,17 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (outline.isValid()) {
         const qreal gap = 1.0 + SelectionWidth / 2;
         painter->setPen(QPen(outline, SelectionWidth));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(cardRect().adjusted(-gap, -gap, gap, gap), CardRadius + gap,
+                                 CardRadius + gap);
+    } else if (health && m_changedSecondsAgo >= 0) {
+        // A recent change: a halo in the new state's colour around the ring
+        // that fades out over ChangeMarkerSeconds, so the eye finds what
+        // just moved.
+        QColor fading = toneColor;
+        fading.setAlphaF(float(0.45 * (1.0 - qreal(m_changedSecondsAgo) / ChangeMarkerSeconds)));
+        const qreal gap = MarkerHaloWidth / 2;
+        painter->setPen(QPen(fading, MarkerHaloWidth));
         painter->setBrush(Qt::NoBrush);
         painter->drawRoundedRect(cardRect().adjusted(-gap, -gap, gap, gap), CardRadius + gap,
                                  CardRadius + gap);
@@ -533,6 +603,8 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 
     if (m_liveLayout != LiveLayout::None)
         paintLive(painter, colors);
+    if (health && m_changedSecondsAgo >= 0)
+        paintChangeMarker(painter, colors);
     paintPorts(painter, colors);
 }
 
@@ -572,7 +644,7 @@ void NodeItem::paintLive(QPainter *painter, const Colors &colors) const
     }
 
     // The status pill: text next to the colour, never colour alone.
-    const QColor toneColor = healthColor(colors, m_tone, m_badgeIsBackup);
+    const QColor toneColor = healthColor(colors, m_tone, m_badgeIsBackup && !m_backupInUse);
     const QRectF pill(x, row.center().y() - BadgeHeight / 2 + 0.5, m_pillWidth, BadgeHeight - 1.0);
     painter->setPen(Qt::NoPen);
     painter->setBrush(toneColor);
@@ -582,6 +654,14 @@ void NodeItem::paintLive(QPainter *painter, const Colors &colors) const
     painter->drawText(pill, Qt::AlignCenter, m_statusText);
     painter->setFont(liveFont());
     x = pill.right() + LiveGap;
+
+    if (m_riseFall.total > 0) {
+        paintRiseFallBar(painter,
+                         QRectF(x, row.center().y() - RiseFallHeight / 2 + 0.5, RiseFallWidth,
+                                RiseFallHeight),
+                         toneColor, colors);
+        x += RiseFallWidth + LiveGap;
+    }
 
     if (!m_elidedFault.isEmpty()) {
         const QPainterPath &bolt = boltPath();
@@ -599,6 +679,37 @@ void NodeItem::paintLive(QPainter *painter, const Colors &colors) const
     painter->setPen(m_tone == HealthTone::Up ? colors.mutedText : colors.text);
     painter->drawText(QRectF(x, row.top(), std::max<qreal>(row.right() - x, 0), row.height()),
                       Qt::AlignLeft | Qt::AlignVCenter, m_elidedLiveLine);
+}
+
+void NodeItem::paintRiseFallBar(QPainter *painter, QRectF bar, const QColor &color,
+                                const Colors &colors) const
+{
+    // One segment per check of the counter, the counted ones filled: the
+    // status text's "2/3" as a shape.
+    const int total = m_riseFall.total;
+    const qreal gap = total > 8 ? 0.0 : RiseFallGap;
+    const qreal segment = (bar.width() - gap * (total - 1)) / total;
+    const QColor empty = mix(colors.card, colors.text, colors.dark ? 0.25 : 0.15);
+    painter->setPen(Qt::NoPen);
+    for (int i = 0; i < total; ++i) {
+        painter->setBrush(i < m_riseFall.filled ? color : empty);
+        painter->drawRect(QRectF(bar.left() + i * (segment + gap), bar.top(), segment, bar.height()));
+    }
+}
+
+void NodeItem::paintChangeMarker(QPainter *painter, const Colors &colors) const
+{
+    // A tab on the card's top edge, left of the name, in the new state's colour.
+    const QColor color = healthColor(colors, m_tone, m_badgeIsBackup && !m_backupInUse);
+    const QRectF card = cardRect();
+    const QRectF tab(card.left() + CardPadding, card.top() - MarkerHeight / 2, m_markerWidth,
+                     MarkerHeight);
+    painter->setPen(QPen(colors.card, 1.0));
+    painter->setBrush(color);
+    painter->drawRoundedRect(tab, MarkerHeight / 2, MarkerHeight / 2);
+    painter->setPen(textOn(color));
+    painter->setFont(badgeFont());
+    painter->drawText(tab, Qt::AlignCenter, changeMarkerText());
 }
 
 void NodeItem::paintPorts(QPainter *painter, const Colors &colors) const

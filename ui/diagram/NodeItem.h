@@ -4,6 +4,7 @@
 #include "LiveState.h"
 #include "model/Topology.h"
 
+#include <QDateTime>
 #include <QGraphicsItem>
 
 #include <optional>
@@ -38,15 +39,25 @@ public:
     QString detailText() const { return m_detail; }
     QString badgeText() const { return m_badge; }
 
-    // Shows what the engine reports about the node; repaints only on change.
+    // Shows what the engine reports about the node, `now` being the scene's
+    // clock (for how long ago the state changed); repaints only on change.
     // A default NodeLiveState (not running) restores the editor's card.
-    void setLiveState(const NodeLiveState &state);
+    void setLiveState(const NodeLiveState &state, const QDateTime &now);
     const NodeLiveState &liveState() const { return m_live; }
     // The live parts of the card, as the user reads them; empty when not shown.
     QString statusText() const { return m_statusText; } // the pill: "UP 2/3"
     QString liveLine() const { return m_liveLine; }     // "L4CON · Connection refused"
     QString faultText() const { return m_live.running ? m_live.fault : QString(); }
     QString figuresText() const { return m_figuresText; } // "120 req/s · 4 sessions"
+    // The rise/fall bar beside the status pill; total 0 when not shown.
+    RiseFallProgress riseFallBar() const { return m_riseFall; }
+    // "changed 3 s ago" for ChangeMarkerSeconds after an UP⇄DOWN change,
+    // with an outline that fades; empty otherwise.
+    QString changeMarkerText() const;
+    // A backup server carrying traffic: no longer the blue standby.
+    bool backupInUse() const { return m_backupInUse; }
+
+    static constexpr int ChangeMarkerSeconds = 10;
 
     // Links attached to this card; they follow it when it moves.
     void addLink(LinkItem *link);
@@ -92,6 +103,9 @@ private:
     QRectF currentNameRect() const;
     QRectF currentDetailRect() const;
     void paintLive(QPainter *painter, const DiagramStyle::Colors &colors) const;
+    void paintRiseFallBar(QPainter *painter, QRectF bar, const QColor &color,
+                          const DiagramStyle::Colors &colors) const;
+    void paintChangeMarker(QPainter *painter, const DiagramStyle::Colors &colors) const;
     void paintPorts(QPainter *painter, const DiagramStyle::Colors &colors) const;
 
     Node m_node;
@@ -118,6 +132,10 @@ private:
     QString m_elidedFault;
     qreal m_pillWidth = 0;
     qreal m_figuresWidth = 0;
+    RiseFallProgress m_riseFall;
+    bool m_backupInUse = false;
+    int m_changedSecondsAgo = -1; // -1: no marker
+    qreal m_markerWidth = 0;
 };
 
 } // namespace Loadstar::Ui

@@ -97,6 +97,11 @@ void CheckScheduler::setServers(const QList<MonitoredServer> &servers)
             entry->health.checked = isProbed(*entry);
             entry->health.status = entry->health.checked ? entry->state.statusText() : QStringLiteral("no check");
             entry->health.up = entry->state.isUp() || !entry->health.checked;
+            if (entry->health.checked) {
+                entry->health.health = entry->state.health();
+                entry->health.rise = entry->state.rise();
+                entry->health.fall = entry->state.fall();
+            }
             entry->health.lastChange = nowUtc();
             added << entry.get();
         }
@@ -278,9 +283,14 @@ void CheckScheduler::report(Entry &entry, const CheckResult &result, bool flippe
     ServerHealth &health = entry.health;
     health.status = entry.state.statusText();
     health.up = entry.state.isUp();
+    health.health = entry.state.health();
+    health.rise = entry.state.rise();
+    health.fall = entry.state.fall();
     health.lastCheck = result;
-    if (flipped)
+    if (flipped) {
         health.lastChange = nowUtc();
+        health.changed = true;
+    }
     {
         QMutexLocker lock(&m_monitor->m_snapshotMutex);
         if (entry.index < m_monitor->m_snapshot.size())

@@ -52,8 +52,14 @@ struct ServerHealth
     QString status; // "UP", "UP 1/3", "DOWN 1/2", "DOWN", "no check"
     bool up = true;
     bool checked = true; // false for check type "none"
+    // HAProxy's health counter behind the status (see HealthState): UP iff
+    // health >= rise; 0 for a server that is not checked.
+    int health = 0;
+    int rise = 0;
+    int fall = 0;
     CheckResult lastCheck;
     QDateTime lastChange; // UTC; when it was added if it never changed
+    bool changed = false; // it crossed between UP and DOWN since it was added
 };
 
 // Watches every server with its probe, HAProxy-style: rise/fall counters,
