@@ -7,6 +7,7 @@
 #include "TestBackend.h"
 #include "TestClient.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QSet>
 #include <QStringList>
@@ -994,6 +995,42 @@ private slots:
               QByteArray("haproxy_backend_sessions_total{proxy=\"web\"} 7\n")}) {
             QVERIFY2(metrics.body.contains(line), line.constData());
         }
+    }
+
+    void statsTellResponseTimePercentilesAndWhenServersAnswered()
+    {
+        TestBackend fast("fast"), slow("slow");
+        QVERIFY(fast.listen() && slow.listen());
+        slow.setMode(TestBackend::Mode::Delay, 100);
+        EngineT engine(2);
+        QVERIFY(start(engine, webFrontend({serverOf(fast), serverOf(slow)})));
+        QCOMPARE(serverRow(engine, "slow").lastResponseMs, 0);
+        QCOMPARE(serverRow(engine, "slow").servingSinceMs, 0);
+        QCOMPARE(serverRow(engine, "slow").rtimeP99, 0.0);
+
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
+        TestClient client;
+        QVERIFY(client.connectTo(engine.listenPort(Web)));
+        QCOMPARE(sequence(client, 4), QStringLiteral("fast slow fast slow"));
+        const StatsRow first = serverRow(engine, "slow");
+        const StatsRow quick = serverRow(engine, "fast");
+        const StatsRow back = backendRow(engine);
+        // Never below the real time: every response of slow took 100 ms or more.
+        QVERIFY2(first.rtimeP50 >= 100, qPrintable(QString::number(first.rtimeP50)));
+        QVERIFY(first.rtimeP50 <= first.rtimeP95 && first.rtimeP95 <= first.rtimeP99);
+        QVERIFY2(quick.rtimeP99 < first.rtimeP50, qPrintable(QString::number(quick.rtimeP99)));
+        // Half of the backend's responses were fast ones, half slow ones.
+        QVERIFY(back.rtimeP50 <= quick.rtimeP99);
+        QCOMPARE(back.rtimeP99, first.rtimeP99);
+        QVERIFY(first.servingSinceMs >= before);
+        QVERIFY(first.servingSinceMs < first.lastResponseMs); // two responses, 100 ms apart or more
+        QVERIFY(first.lastResponseMs <= QDateTime::currentMSecsSinceEpoch());
+
+        QCOMPARE(sequence(client, 2), QStringLiteral("fast slow"));
+        const StatsRow second = serverRow(engine, "slow");
+        QVERIFY(second.lastResponseMs > first.lastResponseMs);
+        // No pause of a second between its responses: still the same run.
+        QCOMPARE(second.servingSinceMs, first.servingSinceMs);
     }
 
     // --- What goes over the wire ------------------------------------------------
