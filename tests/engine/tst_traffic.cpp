@@ -9,6 +9,7 @@
 #include "engine/demo/DemoBackends.h"
 #include "engine/traffic/TrafficGenerator.h"
 
+#include <QElapsedTimer>
 #include <QtTest>
 
 using namespace Loadstar::Test;
@@ -148,6 +149,34 @@ private slots:
         QCOMPARE(frontendRow(engine).smax, uint64_t(2));
         QCOMPARE(a.maxInProgress(), 2);
         QCOMPARE(clientStats(generator).connections, 2);
+    }
+
+    void aStalledServerShowsAsLatency()
+    {
+        TestBackend a("a");
+        QVERIFY(a.listen());
+        a.setMode(TestBackend::Mode::Hold);
+        EngineT engine(1);
+        QVERIFY(start(engine, configOf(webFrontend({serverOf(a)}))));
+        TrafficGenerator generator;
+        QVERIFY(start(generator, {clientOf(engine, 50, 1)}));
+
+        // The first request was due before the test saw it held, so it
+        // waits at least as long as the test holds it.
+        QTRY_COMPARE(a.heldCount(), 1);
+        QElapsedTimer held;
+        held.start();
+        QTRY_VERIFY(held.elapsed() >= 500);
+        const qint64 heldMs = held.elapsed();
+        a.setMode(TestBackend::Mode::Answer);
+        a.release();
+        // Requests that fell due meanwhile went out as soon as the
+        // connection was free, each timed from when it was due.
+        QTRY_VERIFY(clientStats(generator).answered() >= 10);
+        const TrafficClientStats client = clientStats(generator);
+        QVERIFY2(client.p99Ms >= double(heldMs), qPrintable(QString::number(client.p99Ms)));
+        QCOMPARE(client.connections, 1);
+        QCOMPARE(client.failed(), quint64(0));
     }
 
     void rateZeroSendsNothing()

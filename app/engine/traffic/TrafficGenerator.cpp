@@ -195,9 +195,10 @@ private:
         const uint64_t due = dueBy(now);
         // A request that could not even be sent within the timeout counts
         // as one: it stays bounded, and a burst does not follow an outage.
-        while (m_next < due && dueTime(m_next) + Timeout < now) {
-            m_counters->timeouts.add();
-            ++m_next;
+        const uint64_t expired = dueBy(now - Timeout);
+        if (m_next < expired) {
+            m_counters->timeouts.add(expired - m_next);
+            m_next = expired;
         }
         for (const std::unique_ptr<Connection> &connection : m_connections) {
             if (m_next >= due)
