@@ -7,6 +7,8 @@
 #include "TestBackend.h"
 #include "TestClient.h"
 
+#include "engine/Counters.h"
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QSet>
@@ -1031,6 +1033,58 @@ private slots:
         QVERIFY(second.lastResponseMs > first.lastResponseMs);
         // No pause of a second between its responses: still the same run.
         QCOMPARE(second.servingSinceMs, first.servingSinceMs);
+    }
+
+    // A failover as the map tells it: web-02 served until 10.000 s, paused,
+    // and took the traffic again at 11.400 s.
+    void servingSinceIsTheFirstResponseAfterAPause()
+    {
+        Loadstar::Engine::detail::ServingTimes serving;
+        QCOMPARE(serving.since(), 0);
+        for (int64_t ms : {5000, 5600, 6500, 7400, 8300, 9200, 10000})
+            serving.answered(ms);
+        QCOMPARE(serving.since(), 5000); // gaps under a second: one run
+        QCOMPARE(serving.last(), 10000);
+        serving.answered(11400);
+        serving.answered(11450);
+        QCOMPARE(serving.since(), 11400);
+        QCOMPARE(serving.last(), 11450);
+    }
+
+    // Percentiles from the histogram: never below the real time, at most an
+    // eighth above it, and only over the last seconds.
+    void percentilesComeFromTheLastSeconds()
+    {
+        using Loadstar::Engine::detail::LatencyWindow;
+        const auto at = [](int64_t ms) {
+            return Loadstar::Engine::detail::Clock::time_point(std::chrono::milliseconds(ms));
+        };
+        LatencyWindow window;
+        // One response of each whole millisecond from 1 to 100, at 50.0 s.
+        for (uint64_t ms = 1; ms <= 100; ++ms)
+            window.add(at(50000), ms * 1000);
+        LatencyWindow::Histogram histogram{};
+        window.collect(at(50500), histogram);
+        const double p50 = LatencyWindow::percentileMs(histogram, 0.50);
+        const double p99 = LatencyWindow::percentileMs(histogram, 0.99);
+        QVERIFY2(p50 >= 50 && p50 <= 50 * 1.125, qPrintable(QString::number(p50)));
+        QVERIFY2(p99 >= 99 && p99 <= 99 * 1.125, qPrintable(QString::number(p99)));
+        QVERIFY(LatencyWindow::percentileMs(histogram, 1.0) >= 100);
+
+        // Two seconds on, still counted; three seconds on, forgotten.
+        histogram = {};
+        window.collect(at(52999), histogram);
+        QCOMPARE(LatencyWindow::percentileMs(histogram, 0.50), p50);
+        histogram = {};
+        window.collect(at(53000), histogram);
+        QCOMPARE(LatencyWindow::percentileMs(histogram, 0.50), 0.0);
+
+        // A new second reuses the oldest slot without the old counts.
+        window.add(at(53100), 2000);
+        histogram = {};
+        window.collect(at(53200), histogram);
+        const double fresh = LatencyWindow::percentileMs(histogram, 0.99);
+        QVERIFY2(fresh >= 2 && fresh <= 2 * 1.125, qPrintable(QString::number(fresh)));
     }
 
     // --- What goes over the wire ------------------------------------------------
