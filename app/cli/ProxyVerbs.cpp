@@ -289,6 +289,14 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
     }
     if (!checks.isEmpty())
         out() << command << ": checking " << checks.join(QStringLiteral(", ")) << "\n";
+    for (const Engine::ClientConfig &client : config.clients) {
+        QStringList paths;
+        for (const PathShare &share : client.paths)
+            paths << (client.paths.size() == 1 ? share.path : QStringLiteral("%1 %2").arg(share.path).arg(share.weight));
+        out() << command << ": " << client.name << " sends " << client.rate << " requests/s to " << client.frontend
+              << " on up to " << client.concurrency << (client.concurrency == 1 ? " connection (" : " connections (")
+              << paths.join(QStringLiteral(", ")) << ")\n";
+    }
     if (stats)
         out() << command << ": stats on http://" << stats->host << ":" << engine.statsPort() << "/stats;csv\n";
     out() << command << ": " << threads << (threads == 1 ? " thread" : " threads") << "; Ctrl+C stops.\n";
@@ -305,7 +313,18 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
     session.stop();
     out() << command << ": stopped on " << signal << " after " << connections
           << (connections == 1 ? " connection, " : " connections, ") << requests
-          << (requests == 1 ? " HTTP request.\n" : " HTTP requests.\n");
+          << (requests == 1 ? " HTTP request" : " HTTP requests");
+    if (!config.clients.isEmpty()) {
+        uint64_t sent = 0;
+        uint64_t failed = 0;
+        for (const Engine::TrafficClientStats &client : session.traffic().stats()) {
+            sent += client.sent;
+            failed += client.failed();
+        }
+        out() << "; the clients sent " << sent << (sent == 1 ? " request, " : " requests, ") << failed
+              << " failed";
+    }
+    out() << ".\n";
     return Success;
 }
 

@@ -95,14 +95,40 @@ int bindListener(tcp::endpoint &endpoint, const QString &what, const QString &ad
     return fd;
 }
 
+// Each worker knows its own run of responses; the server's run is the
+// latest one, extended back through every worker's run that overlaps it or
+// ends less than a gap before it.
+void servingTimes(const StatsNode &node, StatsRow &row)
+{
+    for (int w = 0; w < node.workers(); ++w)
+        row.lastResponseMs = std::max(row.lastResponseMs, node.at(w).serving.last());
+    if (row.lastResponseMs == 0)
+        return;
+    int64_t since = row.lastResponseMs;
+    for (bool extended = true; extended;) {
+        extended = false;
+        for (int w = 0; w < node.workers(); ++w) {
+            const detail::ServingTimes &serving = node.at(w).serving;
+            if (serving.last() != 0 && serving.since() < since
+                && serving.last() > since - detail::ServingTimes::GapMs) {
+                since = serving.since();
+                extended = true;
+            }
+        }
+    }
+    row.servingSinceMs = since;
+}
+
 // Sums one counter block over the workers into a stats row.
 void addCounters(const StatsNode &node, StatsRow &row, detail::Clock::time_point now)
 {
     uint64_t sums[4] = {};
     uint64_t counts[4] = {};
     int64_t scur = 0;
+    detail::LatencyWindow::Histogram rtimes{};
     for (int w = 0; w < node.workers(); ++w) {
         const detail::CounterBlock &block = node.at(w);
+        block.rtimeWindow.collect(now, rtimes);
         row.stot += block.stot.value();
         row.bin += block.bin.value();
         row.bout += block.bout.value();
@@ -132,6 +158,10 @@ void addCounters(const StatsNode &node, StatsRow &row, detail::Clock::time_point
     uint64_t *times[4] = {&row.qtime, &row.ctime, &row.rtime, &row.ttime};
     for (int i = 0; i < 4; ++i)
         *times[i] = counts[i] ? sums[i] / counts[i] : 0;
+    row.rtimeP50 = detail::LatencyWindow::percentileMs(rtimes, 0.50);
+    row.rtimeP95 = detail::LatencyWindow::percentileMs(rtimes, 0.95);
+    row.rtimeP99 = detail::LatencyWindow::percentileMs(rtimes, 0.99);
+    servingTimes(node, row);
 }
 
 } // namespace

@@ -104,6 +104,32 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
     return frontend;
 }
 
+// A frontend bound to every address is reached on loopback, of the same
+// family.
+QString reachableAddress(const QString &bindAddress)
+{
+    if (bindAddress == QLatin1String("0.0.0.0"))
+        return QStringLiteral("127.0.0.1");
+    if (bindAddress == QLatin1String("::"))
+        return QStringLiteral("::1");
+    return bindAddress;
+}
+
+ClientConfig clientOf(const Node &client, const Node &lb)
+{
+    ClientConfig config;
+    config.name = client.name;
+    config.frontend = lb.name;
+    config.address = reachableAddress(lb.stringProperty(QStringLiteral("address")));
+    config.port = quint16(lb.intProperty(QStringLiteral("port")));
+    config.rate = client.intProperty(QStringLiteral("rate"));
+    config.concurrency = client.intProperty(QStringLiteral("concurrency"));
+    config.paths = PathMix::parse(client.stringProperty(QStringLiteral("path_mix"))).shares;
+    if (config.paths.isEmpty())
+        config.paths.append({client.stringProperty(QStringLiteral("path")), 1});
+    return config;
+}
+
 } // namespace
 
 CompileResult compile(const Topology &topology)
@@ -123,6 +149,15 @@ CompileResult compile(const Topology &topology)
     for (const Node &node : topology.nodes()) {
         if (isServerKind(node.kind) && !balanced.contains(node.name))
             result.config.watched.append(serverOf(node));
+    }
+    for (const Node &node : topology.nodes()) {
+        if (node.kind != NodeKind::Client)
+            continue;
+        for (const Link &link : topology.linksFrom(node.id)) {
+            const Node *lb = topology.node(link.to);
+            if (lb && lb->kind == NodeKind::LoadBalancer)
+                result.config.clients.append(clientOf(node, *lb));
+        }
     }
     return result;
 }

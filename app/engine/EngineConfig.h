@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/PathMix.h"
 #include "model/Validator.h"
 
 #include <QList>
@@ -94,12 +95,29 @@ struct FrontendConfig
     bool operator==(const FrontendConfig &) const = default;
 };
 
+// A client node's traffic towards one load balancer it links to: what the
+// traffic generator sends while the document runs.
+struct ClientConfig
+{
+    QString name;     // the client node's name
+    QString frontend; // the load balancer's name
+    QString address;  // where the frontend is reached (a wildcard bind: loopback)
+    quint16 port = 0;
+    int rate = 0;     // requests per second; 0 sends none
+    int concurrency = 1; // connections at most
+    QList<PathShare> paths; // never empty: the path mix, or the one request path
+
+    bool operator==(const ClientConfig &) const = default;
+};
+
 struct EngineConfig
 {
     QList<FrontendConfig> frontends;
     // Servers and databases no load balancer links to: probed all the same,
     // so the map shows their health too.
     QList<ServerConfig> watched;
+    // One per link from a client to a load balancer.
+    QList<ClientConfig> clients;
 
     bool operator==(const EngineConfig &) const = default;
 };
@@ -112,7 +130,8 @@ struct CompileResult
 };
 
 // One frontend per load balancer, with a server per web server, app server
-// or database it links to.
+// or database it links to, and a client per link from a client node to a
+// load balancer.
 CompileResult compile(const Topology &topology);
 
 } // namespace Loadstar::Engine

@@ -474,9 +474,15 @@ void HttpSession::onResponseData(const asio::error_code &error, size_t bytes)
 
 void HttpSession::onResponseHead(const Http::Head &head)
 {
-    const uint64_t rtime = millisecondsSince(m_requestSent);
+    const Clock::time_point now = Clock::now();
+    const auto elapsed = now - m_requestSent;
+    const uint64_t rtime = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+    const uint64_t rtimeUs = uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
     serverCounters().rtime.add(rtime);
     backendCounters().rtime.add(rtime);
+    serverCounters().rtimeWindow.add(now, rtimeUs);
+    backendCounters().rtimeWindow.add(now, rtimeUs);
+    serverCounters().serving.answered(coarseEpochMs());
     m_in.consume(m_pendingBody); // the request is delivered
     m_pendingBody = 0;
     m_status = head.status;

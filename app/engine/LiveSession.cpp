@@ -116,8 +116,24 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     }
     m_monitor.setServers(monitoredServers(config));
     m_monitor.start();
+    if (!m_traffic.start(trafficClients(config), error)) {
+        m_monitor.stop();
+        m_engine.stop();
+        m_demo.stop();
+        return false;
+    }
     m_running = true;
     return true;
+}
+
+QList<Engine::ClientConfig> LiveSession::trafficClients(const Engine::EngineConfig &config) const
+{
+    QList<Engine::ClientConfig> clients = config.clients;
+    for (Engine::ClientConfig &client : clients) {
+        if (client.port == 0)
+            client.port = m_engine.listenPort(client.frontend);
+    }
+    return clients;
 }
 
 bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
@@ -127,13 +143,14 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
     if (!m_demo.apply(config, error) || !m_engine.apply(config, error))
         return false;
     m_monitor.setServers(monitoredServers(config));
-    return true;
+    return m_traffic.apply(trafficClients(config), error);
 }
 
 void LiveSession::stop()
 {
     if (!m_running)
         return;
+    m_traffic.stop();
     m_monitor.stop();
     m_engine.stop();
     m_demo.stop();

@@ -3,16 +3,17 @@
 #include "engine/Engine.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
+#include "engine/traffic/TrafficGenerator.h"
 
 #include <QString>
 
 namespace Loadstar {
 
 // A document (or `loadstar proxy`'s command line) running for real: the
-// embedded demo backends, the proxy engine in front of the servers, and the
+// embedded demo backends, the proxy engine in front of the servers, the
 // health monitor probing every server and driving the engine — a DOWN
 // server leaves rotation, traffic the engine sees failing reaches the
-// monitor (observe/on-error). The GUI's Run and `loadstar run` both use it,
+// monitor (observe/on-error) — and the client nodes' traffic. The GUI's Run and `loadstar run` both use it,
 // so they behave the same. Each part runs on threads of its own.
 class LiveSession
 {
@@ -22,18 +23,22 @@ public:
     LiveSession(const LiveSession &) = delete;
     LiveSession &operator=(const LiveSession &) = delete;
 
-    // Starts the demo backends, then the engine, then the checks. When a
-    // part can't start, nothing runs and *error says why in one sentence.
+    // Starts the demo backends, then the engine, then the checks, then the
+    // clients' traffic, so the first requests find everything listening.
+    // When a part can't start, nothing runs and *error says why in one
+    // sentence.
     bool start(const Engine::EngineConfig &config, QString *error = nullptr);
     // A changed configuration, while running: every part keeps what did not
     // change (connections, faults, health states).
     bool apply(const Engine::EngineConfig &config, QString *error = nullptr);
+    // Stops the traffic first, so no request meets a half-stopped engine.
     void stop();
     bool isRunning() const { return m_running; }
 
     Engine::Engine &engine() { return m_engine; }
     Engine::DemoBackends &demoBackends() { return m_demo; }
     Health::HealthMonitor &monitor() { return m_monitor; }
+    Engine::TrafficGenerator &traffic() { return m_traffic; }
 
     // What the monitor watches for a configuration: each server of each
     // frontend, and each server no frontend links to.
@@ -47,9 +52,14 @@ public:
     static QString describeFault(const Engine::DemoFault &fault);
 
 private:
+    // The clients as the generator runs them: a frontend configured on port
+    // 0 is reached on the port the engine picked.
+    QList<Engine::ClientConfig> trafficClients(const Engine::EngineConfig &config) const;
+
     Engine::Engine m_engine;
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
+    Engine::TrafficGenerator m_traffic;
     bool m_running = false;
 };
 

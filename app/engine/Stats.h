@@ -48,6 +48,20 @@ struct StatsRow
     uint64_t ctime = 0;
     uint64_t rtime = 0;
     uint64_t ttime = 0;
+
+    // Loadstar's own, in no CSV column (HAProxy keeps only the averages
+    // above). Backends and servers in HTTP mode: percentiles of the time to
+    // the response's head over the last 2 to 3 seconds, in milliseconds
+    // (never below the real time, at most 1/8 above); 0 without responses.
+    double rtimeP50 = 0;
+    double rtimeP95 = 0;
+    double rtimeP99 = 0;
+    // Servers in HTTP mode, UTC milliseconds since the epoch, 0 for never:
+    // the server's last response, and the first of its current run of
+    // responses (the first after a second or more without any) — how long
+    // traffic took to move to it after a failover.
+    int64_t lastResponseMs = 0;
+    int64_t servingSinceMs = 0;
 };
 
 // Every row of a running engine: for each load balancer its FRONTEND row,

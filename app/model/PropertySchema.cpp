@@ -110,6 +110,11 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                           "Connections the client keeps open at once"));
     client.append(typed(PropertyType::HttpPath, "path", "Request path", "Traffic", "/",
                         "Path the client requests"));
+    PropertySpec pathMix = typed(PropertyType::Text, "path_mix", "Path mix", "Traffic", "",
+                                 "Paths and weights the client requests, such as “/ 80, /api 15, /login 5”; "
+                                 "a path without a weight has weight 1");
+    pathMix.emptyMeaning = QStringLiteral("only the request path");
+    client.append(pathMix);
 
     auto &lb = schema[NodeKind::LoadBalancer];
     lb.append(typed(PropertyType::Address, "address", "Listen address", "Network", "127.0.0.1",

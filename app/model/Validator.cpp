@@ -1,5 +1,6 @@
 #include "Validator.h"
 
+#include "PathMix.h"
 #include "PropertySchema.h"
 
 #include <QHash>
@@ -45,6 +46,8 @@ public:
                 checkBackup(node);
             if (node.kind == NodeKind::Database)
                 checkReplicationSources(node);
+            if (node.kind == NodeKind::Client)
+                checkPathMix(node);
         }
         return m_problems;
     }
@@ -303,6 +306,15 @@ private:
                     .arg(displayName(db)).arg(sources.size()),
                 {db.id}, sources);
         }
+    }
+
+    // A text property with a syntax of its own, so the schema's types do
+    // not check it.
+    void checkPathMix(const Node &client)
+    {
+        const PathMix mix = PathMix::parse(client.stringProperty(QStringLiteral("path_mix")));
+        if (!mix.error.isEmpty())
+            add("bad-path-mix", QStringLiteral("%1: path mix %2").arg(displayName(client), mix.error), {client.id});
     }
 
     const Topology &m_topology;

@@ -299,6 +299,60 @@ private slots:
         QCOMPARE(lb.stringProperty(QStringLiteral("db_route")), QStringLiteral("any"));
     }
 
+    void clientsCompileToTrafficTowardsTheirLoadBalancer()
+    {
+        Topology reference = referenceDocument();
+        Engine::CompileResult result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.clients.size(), 1);
+        const Engine::ClientConfig client = result.config.clients.first();
+        QCOMPARE(client.name, QStringLiteral("client"));
+        QCOMPARE(client.frontend, QStringLiteral("lb"));
+        QCOMPARE(client.address, QStringLiteral("127.0.0.1"));
+        QCOMPARE(client.port, quint16(8080));
+        QCOMPARE(client.rate, 20);
+        QCOMPARE(client.concurrency, 4);
+        // No path mix: only the request path.
+        QCOMPARE(client.paths, (QList<PathShare>{{QStringLiteral("/"), 1}}));
+
+        Node *node = reference.node(reference.nodeByName(QStringLiteral("client"))->id);
+        QCOMPARE(node->setProperty(QStringLiteral("path_mix"), QStringLiteral("/ 80, /api 15,/login")), QString());
+        Node *lb = reference.node(reference.nodeByName(QStringLiteral("lb"))->id);
+        QCOMPARE(lb->setProperty(QStringLiteral("address"), QStringLiteral("0.0.0.0")), QString());
+        result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.clients.first().paths,
+                 (QList<PathShare>{{QStringLiteral("/"), 80}, {QStringLiteral("/api"), 15}, {QStringLiteral("/login"), 1}}));
+        // A frontend on every address is reached on loopback.
+        QCOMPARE(result.config.clients.first().address, QStringLiteral("127.0.0.1"));
+        QCOMPARE(lb->setProperty(QStringLiteral("address"), QStringLiteral("::")), QString());
+        QCOMPARE(Engine::compile(reference).config.clients.first().address, QStringLiteral("::1"));
+
+        // A second load balancer the client links to gets traffic of its own.
+        Node other = Node::make(NodeKind::LoadBalancer, QStringLiteral("lb-2"));
+        QCOMPARE(other.setProperty(QStringLiteral("port"), 8090), QString());
+        const NodeId otherId = reference.addNode(other);
+        reference.connect(otherId, reference.nodeByName(QStringLiteral("web-01"))->id);
+        reference.connect(node->id, otherId);
+        result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.clients.size(), 2);
+        QCOMPARE(result.config.clients.at(1).frontend, QStringLiteral("lb-2"));
+        QCOMPARE(result.config.clients.at(1).port, quint16(8090));
+    }
+
+    void documentsWithoutAPathMixSendTheirPath()
+    {
+        // A client saved before the path mix existed.
+        Topology reference = referenceDocument();
+        Node *client = reference.node(reference.nodeByName(QStringLiteral("client"))->id);
+        QVERIFY(client->properties.remove(QStringLiteral("path_mix")));
+        QCOMPARE(client->setProperty(QStringLiteral("path"), QStringLiteral("/shop")), QString());
+        const Engine::CompileResult result = Engine::compile(reference);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.clients.first().paths, (QList<PathShare>{{QStringLiteral("/shop"), 1}}));
+    }
+
     void invalidTopologyDoesNotCompile()
     {
         Topology t;

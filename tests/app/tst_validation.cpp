@@ -72,6 +72,26 @@ private slots:
             << "bad-property"
             << "lb: balance “roundrobbin” is not one of roundrobin, static-rr, leastconn, source, first, random"
             << QStringList{"lb"};
+        QTest::newRow("path mix without a slash")
+            << Mutation([](Topology &t) { set(t, "client", "path_mix", QStringLiteral("/ 80, api 15")); })
+            << "bad-path-mix"
+            << "client: path mix has “api 15”, which is not a path starting with “/” and a weight: "
+               "write it as paths and weights, such as “/ 80, /api 15, /login 5”"
+            << QStringList{"client"};
+        QTest::newRow("path mix weight")
+            << Mutation([](Topology &t) { set(t, "client", "path_mix", QStringLiteral("/ 80, /api 0")); })
+            << "bad-path-mix" << "client: path mix gives “/api” the weight “0”: a weight is a whole number from 1 to 1000000"
+            << QStringList{"client"};
+        QTest::newRow("path mix empty entry")
+            << Mutation([](Topology &t) { set(t, "client", "path_mix", QStringLiteral("/ 80,, /api")); })
+            << "bad-path-mix"
+            << "client: path mix has an empty entry between two commas: "
+               "write it as paths and weights, such as “/ 80, /api 15, /login 5”"
+            << QStringList{"client"};
+        QTest::newRow("path mix twice")
+            << Mutation([](Topology &t) { set(t, "client", "path_mix", QStringLiteral("/a 1, /b, /a 2")); })
+            << "bad-path-mix" << "client: path mix lists “/a” twice: give each path once, with its whole weight"
+            << QStringList{"client"};
         QTest::newRow("unknown property")
             << Mutation([](Topology &t) { set(t, "client", "colour", QStringLiteral("red")); })
             << "unknown-property" << "client: a client has no property “colour”" << QStringList{"client"};

@@ -1103,6 +1103,50 @@ private slots:
         QCOMPARE(web1.requests(), 2);
     }
 
+    void runSendsTheClientsTraffic()
+    {
+        Backend web1("web-01");
+        QVERIFY(web1.listen());
+        const quint16 port = freePort();
+        QVERIFY(port != 0);
+        Topology t;
+        Node browser = Node::make(NodeKind::Client, QStringLiteral("browser"));
+        QCOMPARE(browser.setProperty(QStringLiteral("rate"), 50), QString());
+        QCOMPARE(browser.setProperty(QStringLiteral("concurrency"), 2), QString());
+        QCOMPARE(browser.setProperty(QStringLiteral("path_mix"), QStringLiteral("/ 3, /api")), QString());
+        const NodeId client = t.addNode(browser);
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"), {0, 100}));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        Node server = Node::make(NodeKind::WebServer, QStringLiteral("web-01"), {0, 200});
+        QCOMPARE(server.setProperty(QStringLiteral("port"), web1.port()), QString());
+        QCOMPARE(server.setProperty(QStringLiteral("embedded"), false), QString());
+        t.connect(client, lb);
+        t.connect(lb, t.addNode(server));
+        const QString path = m_dir->filePath(QStringLiteral("traffic.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        QVERIFY2(startLoadstar({"run", path}), m_out.constData());
+        QVERIFY2(outLines().contains(QStringLiteral("loadstar run: browser sends 50 requests/s to lb on up to 2 "
+                                                    "connections (/ 3, /api 1)")),
+                 m_out.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(web1.requests() >= 20, Timeout);
+        m_process->terminate();
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitCode(), 0);
+        static const QRegularExpression summary(QStringLiteral(
+            "^loadstar run: stopped on SIGTERM after \\d+ connections?, (\\d+) HTTP requests?; "
+            "the clients sent (\\d+) requests, 0 failed\\.$"));
+        const QRegularExpressionMatch match = summary.match(outLines().last());
+        QVERIFY2(match.hasMatch(), qPrintable(outLines().last()));
+        const int proxied = match.captured(1).toInt();
+        const int sent = match.captured(2).toInt();
+        // The engine's count is taken while the clients still send.
+        QVERIFY2(proxied >= 20 && proxied <= sent, qPrintable(outLines().last()));
+        // The server got the clients' requests and nothing else of the traffic.
+        QVERIFY2(web1.requests() >= 20 && web1.requests() <= sent, qPrintable(QString::number(web1.requests())));
+    }
+
 private:
     enum Printed { ListenLine, StatsLine };
 

@@ -7,6 +7,9 @@
 #include "TestBackend.h"
 #include "TestClient.h"
 
+#include "engine/Counters.h"
+
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QSet>
 #include <QStringList>
@@ -994,6 +997,94 @@ private slots:
               QByteArray("haproxy_backend_sessions_total{proxy=\"web\"} 7\n")}) {
             QVERIFY2(metrics.body.contains(line), line.constData());
         }
+    }
+
+    void statsTellResponseTimePercentilesAndWhenServersAnswered()
+    {
+        TestBackend fast("fast"), slow("slow");
+        QVERIFY(fast.listen() && slow.listen());
+        slow.setMode(TestBackend::Mode::Delay, 100);
+        EngineT engine(2);
+        QVERIFY(start(engine, webFrontend({serverOf(fast), serverOf(slow)})));
+        QCOMPARE(serverRow(engine, "slow").lastResponseMs, 0);
+        QCOMPARE(serverRow(engine, "slow").servingSinceMs, 0);
+        QCOMPARE(serverRow(engine, "slow").rtimeP99, 0.0);
+
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
+        TestClient client;
+        QVERIFY(client.connectTo(engine.listenPort(Web)));
+        QCOMPARE(sequence(client, 4), QStringLiteral("fast slow fast slow"));
+        const StatsRow first = serverRow(engine, "slow");
+        const StatsRow quick = serverRow(engine, "fast");
+        const StatsRow back = backendRow(engine);
+        // Never below the real time: every response of slow took 100 ms or more.
+        QVERIFY2(first.rtimeP50 >= 100, qPrintable(QString::number(first.rtimeP50)));
+        QVERIFY(first.rtimeP50 <= first.rtimeP95 && first.rtimeP95 <= first.rtimeP99);
+        QVERIFY2(quick.rtimeP99 < first.rtimeP50, qPrintable(QString::number(quick.rtimeP99)));
+        // Half of the backend's responses were fast ones, half slow ones.
+        QVERIFY(back.rtimeP50 <= quick.rtimeP99);
+        QCOMPARE(back.rtimeP99, first.rtimeP99);
+        QVERIFY(first.servingSinceMs >= before);
+        QVERIFY(first.servingSinceMs < first.lastResponseMs); // two responses, 100 ms apart or more
+        QVERIFY(first.lastResponseMs <= QDateTime::currentMSecsSinceEpoch());
+
+        QCOMPARE(sequence(client, 2), QStringLiteral("fast slow"));
+        const StatsRow second = serverRow(engine, "slow");
+        QVERIFY(second.lastResponseMs > first.lastResponseMs);
+        // No pause of a second between its responses: still the same run.
+        QCOMPARE(second.servingSinceMs, first.servingSinceMs);
+    }
+
+    // A failover as the map tells it: web-02 served until 10.000 s, paused,
+    // and took the traffic again at 11.400 s.
+    void servingSinceIsTheFirstResponseAfterAPause()
+    {
+        Loadstar::Engine::detail::ServingTimes serving;
+        QCOMPARE(serving.since(), 0);
+        for (int64_t ms : {5000, 5600, 6500, 7400, 8300, 9200, 10000})
+            serving.answered(ms);
+        QCOMPARE(serving.since(), 5000); // gaps under a second: one run
+        QCOMPARE(serving.last(), 10000);
+        serving.answered(11400);
+        serving.answered(11450);
+        QCOMPARE(serving.since(), 11400);
+        QCOMPARE(serving.last(), 11450);
+    }
+
+    // Percentiles from the histogram: never below the real time, at most an
+    // eighth above it, and only over the last seconds.
+    void percentilesComeFromTheLastSeconds()
+    {
+        using Loadstar::Engine::detail::LatencyWindow;
+        const auto at = [](int64_t ms) {
+            return Loadstar::Engine::detail::Clock::time_point(std::chrono::milliseconds(ms));
+        };
+        LatencyWindow window;
+        // One response of each whole millisecond from 1 to 100, at 50.0 s.
+        for (uint64_t ms = 1; ms <= 100; ++ms)
+            window.add(at(50000), ms * 1000);
+        LatencyWindow::Histogram histogram{};
+        window.collect(at(50500), histogram);
+        const double p50 = LatencyWindow::percentileMs(histogram, 0.50);
+        const double p99 = LatencyWindow::percentileMs(histogram, 0.99);
+        QVERIFY2(p50 >= 50 && p50 <= 50 * 1.125, qPrintable(QString::number(p50)));
+        QVERIFY2(p99 >= 99 && p99 <= 99 * 1.125, qPrintable(QString::number(p99)));
+        QVERIFY(LatencyWindow::percentileMs(histogram, 1.0) >= 100);
+
+        // Two seconds on, still counted; three seconds on, forgotten.
+        histogram = {};
+        window.collect(at(52999), histogram);
+        QCOMPARE(LatencyWindow::percentileMs(histogram, 0.50), p50);
+        histogram = {};
+        window.collect(at(53000), histogram);
+        QCOMPARE(LatencyWindow::percentileMs(histogram, 0.50), 0.0);
+
+        // A new second reuses the oldest slot without the old counts.
+        window.add(at(53100), 2000);
+        histogram = {};
+        window.collect(at(53200), histogram);
+        const double fresh = LatencyWindow::percentileMs(histogram, 0.99);
+        QVERIFY2(fresh >= 2 && fresh <= 2 * 1.125, qPrintable(QString::number(fresh)));
     }
 
     // --- What goes over the wire ------------------------------------------------
