@@ -3,6 +3,10 @@
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
 
+#include <QCoreApplication>
+
+#include <algorithm>
+
 namespace Loadstar::Ui {
 
 namespace {
@@ -56,6 +60,8 @@ RunSample takeSample(LiveSession &session)
     sample.health = session.monitor().snapshot();
     sample.stats = session.engine().stats();
     sample.demo = session.demoBackends().stats();
+    sample.traffic = session.traffic().stats();
+    sample.time = QDateTime::currentDateTimeUtc();
     return sample;
 }
 
@@ -123,7 +129,126 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
         if (state != states.end())
             state->fault = describeFaults(backend.fault);
     }
+    for (const Engine::TrafficClientStats &client : sample.traffic) {
+        // A client linked to two load balancers is one card.
+        NodeLiveState &state = states[client.name];
+        state.running = true;
+        state.requestsPerSecond = std::max(0.0, state.requestsPerSecond) + double(client.requestRate);
+        state.sessions = std::max(0, state.sessions) + client.connections;
+        const quint64 failed = client.failed() + client.responses[4];
+        QStringList line;
+        if (client.answered() > 0)
+            line.append(QCoreApplication::translate("Loadstar::Ui::LiveSample", "p95 %1 ms").arg(qRound(client.p95Ms)));
+        if (failed > 0)
+            line.append(QCoreApplication::translate("Loadstar::Ui::LiveSample", "%1 failed").arg(failed));
+        state.message = line.join(QStringLiteral(" · "));
+    }
     return states;
+}
+
+namespace {
+
+// Responses by class so far, for rates between two samples.
+struct ResponseCounts
+{
+    quint64 ok = 0, clientErrors = 0, serverErrors = 0; // 2xx, 4xx, 5xx
+};
+
+QHash<QString, ResponseCounts> responseCounts(const RunSample &sample)
+{
+    QHash<QString, ResponseCounts> counts;
+    for (const Engine::StatsRow &row : sample.stats.rows) {
+        if (row.type == Engine::StatsRow::Type::Backend)
+            continue;
+        ResponseCounts &c = counts[QString::fromStdString(
+            row.type == Engine::StatsRow::Type::Frontend ? row.pxname : row.svname)];
+        c.ok += row.hrsp[1];
+        c.clientErrors += row.hrsp[3];
+        c.serverErrors += row.hrsp[4];
+    }
+    for (const Engine::TrafficClientStats &client : sample.traffic) {
+        ResponseCounts &c = counts[client.name];
+        c.ok += client.responses[1];
+        c.clientErrors += client.responses[3];
+        // What a user of the client sees fail: 5xx, and no answer at all.
+        c.serverErrors += client.responses[4] + client.failed();
+    }
+    return counts;
+}
+
+double orUnknown(double value)
+{
+    return value > 0 ? value : -1;
+}
+
+void worstLatency(NodeMetrics &m, double p50, double p95, double p99)
+{
+    m.p50Ms = std::max(m.p50Ms, orUnknown(p50));
+    m.p95Ms = std::max(m.p95Ms, orUnknown(p95));
+    m.p99Ms = std::max(m.p99Ms, orUnknown(p99));
+}
+
+} // namespace
+
+QList<NodeMetrics> metricsOf(const RunSample &sample, const RunSample *previous)
+{
+    QHash<QString, NodeMetrics> metrics;
+    const auto node = [&](const QString &name) -> NodeMetrics & {
+        NodeMetrics &m = metrics[name];
+        m.node = name;
+        m.time = sample.time;
+        return m;
+    };
+    for (const Health::ServerHealth &server : sample.health) {
+        NodeMetrics &m = node(server.server);
+        m.up = m.up && server.up; // down behind any load balancer
+        if (server.lastCheck.code != Health::CheckCode::Unknown)
+            m.checkDurationMs = std::max(m.checkDurationMs, server.lastCheck.durationMs);
+    }
+    for (const Engine::StatsRow &row : sample.stats.rows) {
+        if (row.type == Engine::StatsRow::Type::Frontend) {
+            NodeMetrics &m = node(QString::fromStdString(row.pxname));
+            m.requestsPerSecond = double(row.reqTot > 0 ? row.reqRate : row.rate);
+            m.sessions = int(row.scur);
+        } else if (row.type == Engine::StatsRow::Type::Backend) {
+            // The load balancer's latency: its servers' responses together.
+            worstLatency(node(QString::fromStdString(row.pxname)), row.rtimeP50, row.rtimeP95, row.rtimeP99);
+        } else {
+            NodeMetrics &m = node(QString::fromStdString(row.svname));
+            m.requestsPerSecond = std::max(0.0, m.requestsPerSecond) + double(row.rate);
+            m.sessions = std::max(0, m.sessions) + int(row.scur);
+            worstLatency(m, row.rtimeP50, row.rtimeP95, row.rtimeP99);
+        }
+    }
+    for (const Engine::TrafficClientStats &client : sample.traffic) {
+        NodeMetrics &m = node(client.name);
+        m.requestsPerSecond = std::max(0.0, m.requestsPerSecond) + double(client.requestRate);
+        m.sessions = std::max(0, m.sessions) + client.connections;
+        worstLatency(m, client.p50Ms, client.p95Ms, client.p99Ms);
+    }
+
+    const double seconds = previous && previous->time.isValid()
+                               ? double(previous->time.msecsTo(sample.time)) / 1000.0
+                               : 0.0;
+    if (seconds > 0) {
+        const QHash<QString, ResponseCounts> now = responseCounts(sample);
+        const QHash<QString, ResponseCounts> before = responseCounts(*previous);
+        for (auto it = now.cbegin(); it != now.cend(); ++it) {
+            const auto then = before.constFind(it.key());
+            if (then == before.cend() || !metrics.contains(it.key()))
+                continue;
+            // Counters restart with a new run of a changed drawing: never a
+            // negative rate.
+            const auto rate = [seconds](quint64 a, quint64 b) { return a >= b ? double(a - b) / seconds : 0.0; };
+            NodeMetrics &m = metrics[it.key()];
+            m.rate2xx = rate(it->ok, then->ok);
+            m.rate4xx = rate(it->clientErrors, then->clientErrors);
+            m.rate5xx = rate(it->serverErrors, then->serverErrors);
+        }
+    }
+    QList<NodeMetrics> list = metrics.values();
+    std::sort(list.begin(), list.end(), [](const NodeMetrics &a, const NodeMetrics &b) { return a.node < b.node; });
+    return list;
 }
 
 } // namespace Loadstar::Ui

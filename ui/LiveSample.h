@@ -4,6 +4,8 @@
 #include "engine/Stats.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
+#include "engine/traffic/TrafficGenerator.h"
+#include "history/NodeMetrics.h"
 
 #include <QHash>
 #include <QList>
@@ -19,13 +21,16 @@ namespace Loadstar::Ui {
 
 // What one sample of a running document brings back from the session's
 // thread: the monitor's view of every server, the engine's counters and
-// the demo backends' faults. Plain data, taken on any thread.
+// the demo backends' faults and the clients' traffic. Plain data, taken on
+// any thread.
 struct RunSample
 {
     quint64 generation = 0;
+    QDateTime time; // UTC
     QList<Health::ServerHealth> health;
     Engine::StatsSnapshot stats;
     QList<Engine::DemoBackendStats> demo;
+    QList<Engine::TrafficClientStats> traffic;
 };
 
 // Takes a sample of a running session (thread-safe: each part answers from
@@ -39,5 +44,10 @@ QHash<QString, bool> embeddedServers(const Engine::EngineConfig &config);
 // What each card shows for a sample, by node name: the GUI's Run and
 // `loadstar export --live` draw the same thing.
 QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<QString, bool> &embedded);
+
+// Every node's figures for the charts and the metrics history. Responses
+// per second come from the counters' growth since `previous` (null: the
+// first sample, without them).
+QList<NodeMetrics> metricsOf(const RunSample &sample, const RunSample *previous);
 
 } // namespace Loadstar::Ui

@@ -72,6 +72,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     openEventHistory(eventHistoryPath);
     m_metricsHistory = new MetricsHistory(this);
     m_drillDown->setHistory(m_metricsHistory);
+    m_runner->setMetricsHistory(m_metricsHistory);
     connect(m_metricsHistory, &MetricsHistory::opened, this, [this](const QString &error) {
         if (!error.isEmpty())
             statusBar()->showMessage(error, 15000); // the charts still show the live figures
@@ -556,6 +557,10 @@ void MainWindow::openEventHistory(const QString &path)
             m_eventLog->appendEvent(event.time, event.node, event.from, event.to, event.message, event.up);
     });
     m_runner->setEventHistory(m_eventHistory);
+    connect(m_runner, &RunController::figuresSampled, m_drillDown, [this](const QList<NodeMetrics> &figures) {
+        for (const NodeMetrics &node : figures)
+            m_drillDown->addSample(node);
+    });
     m_eventHistory->open(path, QSettings().value(kRetentionKey, EventHistory::DefaultRetentionDays).toInt());
 }
 

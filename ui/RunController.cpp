@@ -10,6 +10,7 @@
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
 #include "history/EventHistory.h"
+#include "history/MetricsHistory.h"
 #include "panels/EventLogPanel.h"
 
 namespace Loadstar::Ui {
@@ -82,6 +83,11 @@ RunController::~RunController()
 void RunController::setEventHistory(EventHistory *history)
 {
     m_history = history;
+}
+
+void RunController::setMetricsHistory(MetricsHistory *history)
+{
+    m_metrics = history;
 }
 
 void RunController::setDocument(Document *document)
@@ -166,6 +172,9 @@ void RunController::stop()
     ++m_generation;
     m_sampler.stop();
     m_sampleInFlight = false;
+    m_previous.reset();
+    m_lastRecorded = QDateTime();
+    m_timeline.clear();
     m_ports.clear();
     m_actions->setRunning(false);
     m_actions->setStatusText(QString());
@@ -333,11 +342,37 @@ void RunController::showSample(const RunSample &sample)
 {
     if (m_scene)
         m_scene->setLiveStates(liveStatesOf(sample, m_embedded));
+
+    const QList<NodeMetrics> figures = metricsOf(sample, m_previous ? &*m_previous : nullptr);
+    emit figuresSampled(figures);
+    // The history keeps a row a second: enough to scroll back through, and
+    // a month of a large drawing stays a reasonable file.
+    if (m_metrics && (!m_lastRecorded.isValid() || m_lastRecorded.msecsTo(sample.time) >= 1000)) {
+        m_metrics->record(figures);
+        m_lastRecorded = sample.time;
+    }
+    for (const TrafficMove &move : m_timeline.sampled(sample.stats, sample.time))
+        showTrafficMove(move);
+    m_previous = sample;
     emit sampled();
+}
+
+// A row of the timeline on the load balancer: "web-01 → web-02" and how long
+// traffic took to move.
+void RunController::showTrafficMove(const TrafficMove &move)
+{
+    const QString from = move.up ? QString() : move.server;
+    const QString to = move.to.isEmpty() ? tr("no server") : move.to.join(QStringLiteral(", "));
+    const bool served = !move.to.isEmpty();
+    if (m_events)
+        m_events->appendEvent(move.time, move.frontend, from, to, move.message, served);
+    if (m_history)
+        m_history->append({move.time, move.frontend, from, to, move.message, served});
 }
 
 void RunController::showTransition(const Health::HealthEvent &event)
 {
+    m_timeline.transition(event);
     // A transition always crosses between UP and DOWN.
     const QString from = event.up ? QStringLiteral("DOWN") : QStringLiteral("UP");
     if (m_events)

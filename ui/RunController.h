@@ -1,6 +1,9 @@
 #pragma once
 
+#include "LiveSample.h"
 #include "diagram/LiveState.h"
+#include "engine/FailoverTimeline.h"
+#include "history/NodeMetrics.h"
 
 #include <QHash>
 #include <QObject>
@@ -14,6 +17,7 @@
 namespace Loadstar {
 class Document;
 class EventHistory;
+class MetricsHistory;
 namespace Engine {
 struct EngineConfig;
 }
@@ -30,7 +34,6 @@ class EventLogPanel;
 class FaultActions;
 class RunActions;
 class ServerAdminActions;
-struct RunSample;
 struct ServerAdminRequest;
 
 // Runs the current document for real when the user presses Run: compiles
@@ -56,6 +59,8 @@ public:
 
     // Where transitions are kept on disk besides the Events panel; null: none.
     void setEventHistory(EventHistory *history);
+    // Where every node's figures are kept, once a second; null: nowhere.
+    void setMetricsHistory(MetricsHistory *history);
 
     // The document Run runs; a new document stops the run of the old one.
     void setDocument(Document *document);
@@ -76,6 +81,8 @@ public:
 signals:
     // A sample of the running document reached the cards.
     void sampled();
+    // Every node's figures in that sample, for the charts.
+    void figuresSampled(const QList<Loadstar::NodeMetrics> &figures);
 
 private:
     void documentEdited();
@@ -88,6 +95,7 @@ private:
     void requestSample();
     void showSample(const RunSample &sample);
     void showTransition(const Health::HealthEvent &event);
+    void showTrafficMove(const TrafficMove &move);
     // A configuration runs: what the status line and the cards need of it.
     void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports);
     QString runningText() const;
@@ -96,6 +104,7 @@ private:
     QPointer<FaultActions> m_faults;
     QPointer<EventLogPanel> m_events;
     QPointer<EventHistory> m_history;
+    QPointer<MetricsHistory> m_metrics;
     QPointer<DiagramScene> m_scene;
     QPointer<Document> m_document;
     QThreadPool m_control; // one thread: the session's start, apply, samples and stop, in order
@@ -110,6 +119,9 @@ private:
     bool m_running = false;
     bool m_sampleInFlight = false;
     quint64 m_generation = 0; // a sample from an earlier run is dropped
+    std::optional<RunSample> m_previous; // for rates between samples
+    QDateTime m_lastRecorded;            // figures written to the history
+    FailoverTimeline m_timeline;
 };
 
 } // namespace Loadstar::Ui

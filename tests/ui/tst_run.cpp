@@ -17,6 +17,10 @@
 #include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/LinkItem.h"
 #include "ui/diagram/NodeItem.h"
+#include "history/MetricsHistory.h"
+#include "ui/panels/DrillDownPanel.h"
+
+#include <QLineSeries>
 #include "ui/panels/EventLogPanel.h"
 
 #include <QAction>
@@ -170,13 +174,86 @@ private slots:
                      && down.contains(QStringLiteral("Server lb/web-01 is DOWN")),
                  qPrintable(down));
         QCOMPARE(get(), QByteArray("web-02"));
+        // The backup's first answer puts the move on the timeline, timed
+        // from web-01's last answer.
+        QTRY_COMPARE(events->rowCount(), eventsBefore + 2);
+        QVERIFY2(events->rowText(events->rowCount() - 1).contains(QStringLiteral("web-01 DOWN (L4CON) → traffic on web-02 after ")),
+                 qPrintable(events->rowText(events->rowCount() - 1)));
 
         triggerFault(window, "web-01", "actionRevive");
         QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
         QCOMPARE(card(window, "web-01")->liveState().fault, QString());
-        QTRY_COMPARE(events->rowCount(), eventsBefore + 2);
+        QTRY_COMPARE(events->rowCount(), eventsBefore + 3);
         QVERIFY(events->rowText(events->rowCount() - 1).contains(QStringLiteral("DOWN → UP")));
         QCOMPARE(get(), QByteArray("web-01")); // failback
+        QTRY_COMPARE(events->rowCount(), eventsBefore + 4);
+        QVERIFY2(events->rowText(events->rowCount() - 1).contains(QStringLiteral("web-01 UP → traffic on web-01 after ")),
+                 qPrintable(events->rowText(events->rowCount() - 1)));
+    }
+
+    // The scenario on the document a new user gets: its client's
+    // traffic reaches web-01, web-01 is killed from the canvas, web-02 (the
+    // backup) takes the traffic, the canvas and the timeline say so, and
+    // the events and figures are still there in the next session; the next
+    // Run gets every port again.
+    void theDefaultDocumentFailsOverInFrontOfTheUser()
+    {
+        MainWindow *window = startDefaultWindow();
+        window->runActions()->runAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window->runActions()->statusText(),
+                                  QStringLiteral("Running — lb on 127.0.0.1:8080 · 2 demo backends"), 10000);
+        QTRY_COMPARE(card(*window, "web-01")->statusText(), QStringLiteral("UP"));
+        // The client node sends its 20 req/s through lb to web-01; the
+        // backup stands by.
+        QTRY_VERIFY_WITH_TIMEOUT(card(*window, "web-01")->liveState().requestsPerSecond > 0, 10000);
+        QTRY_VERIFY(card(*window, "client")->liveState().requestsPerSecond > 0);
+        QVERIFY(!card(*window, "web-02")->backupInUse());
+        QVERIFY(window->scene()->isAnimating()); // traffic moves along the links
+        EventLogPanel *events = window->eventLogPanel();
+        const int eventsBefore = events->rowCount();
+
+        triggerFault(*window, "web-01", "actionKill");
+        QTRY_COMPARE_WITH_TIMEOUT(card(*window, "web-01")->statusText(), QStringLiteral("DOWN"), 15000);
+        QVERIFY(!card(*window, "web-01")->liveState().up);
+        QVERIFY(!card(*window, "web-01")->changeMarkerText().isEmpty());
+        // web-02 serves the client now, and its card says so.
+        QTRY_VERIFY_WITH_TIMEOUT(card(*window, "web-02")->backupInUse(), 10000);
+        QCOMPARE(card(*window, "web-02")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(8080), QByteArray("web-02"));
+        // The timeline: the DOWN in HAProxy's words, then where the traffic
+        // went and how long that took.
+        QTRY_VERIFY(rowsContaining(*events, QStringLiteral("Server lb/web-01 is DOWN")).size() == 1);
+        // (The client's refused connections take web-01 out before its
+        // checks do: HAProxy's observe layer4.)
+        QTRY_COMPARE_WITH_TIMEOUT(
+            rowsContaining(*events, QStringLiteral("web-01 DOWN (errors in live traffic) → traffic on web-02 after ")).size(),
+            1, 10000);
+        QVERIFY(events->rowCount() >= eventsBefore + 2);
+        // The figures panel follows the selection with web-02's live figures.
+        window->scene()->clearSelection();
+        card(*window, "web-02")->setSelected(true);
+        QCOMPARE(window->drillDownPanel()->node(), QStringLiteral("web-02"));
+        QTRY_VERIFY(window->drillDownPanel()->series(DrillDownPanel::Figure::RequestsPerSecond)->count() > 0);
+
+        // Closing the window stops the run and writes the history.
+        m_window.reset();
+        window = startDefaultWindow();
+        QTRY_VERIFY(rowsContaining(*window->eventLogPanel(), QStringLiteral("Server lb/web-01 is DOWN")).size() == 1);
+        QVERIFY(rowsContaining(*window->eventLogPanel(), QStringLiteral("→ traffic on web-02 after ")).size() == 1);
+        QSignalSpy series(window->metricsHistory(), &MetricsHistory::seriesReady);
+        const int request = window->metricsHistory()->requestSeries(
+            QStringLiteral("web-02"), QDateTime::currentDateTimeUtc().addSecs(-600), QDateTime::currentDateTimeUtc(), 1000);
+        QTRY_VERIFY(std::any_of(series.cbegin(), series.cend(), [request](const QList<QVariant> &answer) {
+            const auto rows = answer.at(2).value<QList<NodeMetrics>>();
+            return answer.at(0).toInt() == request
+                   && std::any_of(rows.cbegin(), rows.cend(), [](const NodeMetrics &m) { return m.requestsPerSecond > 0; });
+        }));
+
+        // Every port came free: the next Run gets them all.
+        window->runActions()->runAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(card(*window, "web-01")->statusText(), QStringLiteral("UP"), 10000);
+        QVERIFY(!window->runActions()->statusIsError());
+        QCOMPARE(get(8080), QByteArray("web-01"));
     }
 
     void aMissingProbePluginSaysSoOnTheCard()
@@ -373,7 +450,8 @@ private:
         return entry;
     }
 
-    MainWindow &startWindow(const Topology &topology)
+    // The window as a new user first sees it: the reference design.
+    MainWindow *startDefaultWindow()
     {
         MainWindow::Options options;
         options.prompts = &m_prompts;
@@ -386,10 +464,27 @@ private:
         [&] {
             QTRY_VERIFY(!m_window->controller()->isBusy());
         }();
-        m_window->controller()->newFromTemplate(topology);
+        if (!m_window->scene()->nodeItemNamed(QStringLiteral("web-01")))
+            qFatal("the reference design did not open");
+        return m_window.get();
+    }
+
+    MainWindow &startWindow(const Topology &topology)
+    {
+        startDefaultWindow()->controller()->newFromTemplate(topology);
         if (!m_window->scene()->nodeItemNamed(topology.nodes().first().name))
             qFatal("the design did not open");
         return *m_window;
+    }
+
+    static QStringList rowsContaining(const EventLogPanel &events, const QString &text)
+    {
+        QStringList rows;
+        for (int row = 0; row < events.rowCount(); ++row) {
+            if (events.rowText(row).contains(text))
+                rows.append(events.rowText(row));
+        }
+        return rows;
     }
 
     static NodeItem *card(MainWindow &window, const char *name)
@@ -423,9 +518,9 @@ private:
 
     // One GET through the load balancer: the body of the answer, which the
     // demo backends make their own name.
-    QByteArray get()
+    QByteArray get(quint16 port = 0)
     {
-        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(m_lbPort)));
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port ? port : m_lbPort)));
         std::unique_ptr<QNetworkReply> reply(m_network.get(request));
         QSignalSpy finished(reply.get(), &QNetworkReply::finished);
         if (!finished.wait(10000))

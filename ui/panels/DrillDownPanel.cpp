@@ -256,6 +256,10 @@ void DrillDownPanel::setNode(const QString &node)
 void DrillDownPanel::addSample(const NodeMetrics &sample)
 {
     QList<NodeMetrics> &recent = m_recent[sample.node];
+    // Nodes not on show keep a point a second, as the history does: ten
+    // minutes of a 500-server drawing stay a few tens of MB.
+    if (sample.node != m_node && !recent.isEmpty() && recent.constLast().time.msecsTo(sample.time) < 1000)
+        return;
     recent.append(sample);
     const QDateTime oldest = sample.time.addSecs(-KeptLiveSeconds);
     while (!recent.isEmpty() && recent.first().time < oldest)
