@@ -86,9 +86,11 @@ private slots:
         DrillDownPanel panel;
         panel.show();
         panel.setNode(QStringLiteral("web-01"));
+        // A run that just started fills the window it opens with.
+        QCOMPARE(panel.rangeBox()->currentText(), QStringLiteral("Last minute"));
         const QDateTime now = QDateTime::currentDateTimeUtc();
         panel.addSample(sample(now.addSecs(-8 * 60), QStringLiteral("web-01"),
-                               999)); // before the 5 minutes shown
+                               999)); // before the minute shown
         for (int i = 0; i < 8; ++i) {
             NodeMetrics row = sample(now.addSecs(i - 8), QStringLiteral("web-01"), 100 + i);
             if (i == 3)
@@ -156,6 +158,7 @@ private slots:
 
         DrillDownPanel panel;
         panel.show();
+        panel.setRange(DrillDownPanel::Range::FiveMinutes);
         panel.setHistory(&history);
         panel.setNode(QStringLiteral("web-01"));
         panel.addSample(sample(now, QStringLiteral("web-01"), 42));
@@ -217,6 +220,7 @@ private slots:
 
         DrillDownPanel panel;
         panel.show();
+        panel.setRange(DrillDownPanel::Range::FiveMinutes);
         panel.setHistory(&history);
         QSignalSpy answered(&history, &MetricsHistory::seriesReady);
         QSignalSpy drawn(panel.series(Figure::RequestsPerSecond), &QXYSeries::pointsReplaced);

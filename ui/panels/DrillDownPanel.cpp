@@ -116,6 +116,7 @@ DrillDownPanel::DrillDownPanel(QWidget *parent)
     m_title->setFont(bold);
     m_window->setObjectName(QStringLiteral("drillDownWindow"));
     m_rangeBox->setObjectName(QStringLiteral("drillDownRange"));
+    m_rangeBox->addItem(tr("Last minute"), QVariant::fromValue(Range::OneMinute));
     m_rangeBox->addItem(tr("Last 5 min"), QVariant::fromValue(Range::FiveMinutes));
     m_rangeBox->addItem(tr("Last hour"), QVariant::fromValue(Range::OneHour));
     m_rangeBox->addItem(tr("Last 24 h"), QVariant::fromValue(Range::OneDay));
@@ -225,6 +226,8 @@ QChartView *DrillDownPanel::addChart(const QString &title, const QList<Figure> &
 int DrillDownPanel::rangeSeconds() const
 {
     switch (m_range) {
+    case Range::OneMinute:
+        return 60;
     case Range::FiveMinutes:
         return 5 * 60;
     case Range::OneHour:
@@ -407,7 +410,7 @@ void DrillDownPanel::appendPoint(const NodeMetrics &sample)
 
 void DrillDownPanel::updateAxes()
 {
-    const QString format = m_range == Range::FiveMinutes ? QStringLiteral("hh:mm:ss")
+    const QString format = m_range <= Range::FiveMinutes ? QStringLiteral("hh:mm:ss")
                            : m_range == Range::OneHour   ? QStringLiteral("hh:mm")
                                                          : QStringLiteral("ddd hh:mm");
     for (const Chart &chart : std::as_const(m_charts)) {

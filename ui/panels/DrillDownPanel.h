@@ -35,7 +35,7 @@ class DrillDownPanel final : public QWidget
     Q_OBJECT
 
 public:
-    enum class Range { FiveMinutes, OneHour, OneDay };
+    enum class Range { OneMinute, FiveMinutes, OneHour, OneDay };
     Q_ENUM(Range)
     enum class Figure {
         RequestsPerSecond,
@@ -113,7 +113,7 @@ private:
 
     QPointer<MetricsHistory> m_history;
     QString m_node;
-    Range m_range = Range::FiveMinutes;
+    Range m_range = Range::OneMinute; // a run that just started fills it
     bool m_live = true;
     QDateTime m_to;
     int m_pendingRequest = 0;
