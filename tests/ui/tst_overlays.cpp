@@ -310,6 +310,16 @@ private slots:
         QCOMPARE(toWeb01->liveState(), LinkLiveState());
     }
 
+    void costlyFramesSlowTheAnimationDown()
+    {
+        // A small drawing (1 ms a frame) moves at 30 frames a second; one
+        // whose frames take 16 ms at 15, leaving the window three quarters
+        // of its time; never slower than 4 frames a second.
+        QCOMPARE(DiagramScene::flowFrameInterval(1'000'000), 33);
+        QCOMPARE(DiagramScene::flowFrameInterval(16'000'000), 64);
+        QCOMPARE(DiagramScene::flowFrameInterval(500'000'000), 250);
+    }
+
     void aFlowingLinkRemovedStopsTheAnimation()
     {
         m_scene->setLiveStates({{QStringLiteral("web-01"), checked(4, 50)}});

@@ -1,5 +1,6 @@
 #include "DiagramScene.h"
 
+#include "DiagramView.h"
 #include "LinkItem.h"
 #include "NodeItem.h"
 #include "Overlays.h"
@@ -35,8 +36,9 @@ constexpr qreal GuideReach = 2500.0;
 constexpr qreal PortSlack = 4.0;
 // How long a refusal stays next to the cursor after the button is released.
 constexpr int RefusalShownMs = 2500;
-// Moving traffic: about 30 frames a second.
+// Moving traffic: about 30 frames a second, fewer when frames are costly.
 constexpr int FlowFrameMs = 33;
+constexpr int SlowestFlowFrameMs = 250;
 
 QGraphicsView *viewOf(const QGraphicsSceneEvent *event)
 {
@@ -236,26 +238,49 @@ void DiagramScene::updateLinkLiveStates()
             m_flowing.append(link);
     }
 
-    if (m_flowing.isEmpty())
+    if (m_flowing.isEmpty()) {
         m_flowTimer->stop();
-    else if (!m_flowTimer->isActive())
+        m_flowClock.invalidate();
+    } else if (!m_flowTimer->isActive()) {
         m_flowTimer->start();
+    }
 }
 
 void DiagramScene::animateFlow()
 {
-    // In an overview on screen (below PlainBelowZoom) links are drawn
-    // without their dashes: repainting them would show nothing new.
+    // In an overview on screen (below SimplifiedBelowZoom) links are drawn
+    // without moving dashes: repainting them would show nothing new.
     const QList<QGraphicsView *> shownIn = views();
     const bool dashesShown = shownIn.isEmpty()
                              || std::any_of(shownIn.cbegin(), shownIn.cend(), [](const QGraphicsView *view) {
-                                    return view->transform().m11() >= DiagramStyle::PlainBelowZoom;
+                                    return view->transform().m11() >= DiagramStyle::SimplifiedBelowZoom;
                                 });
     if (!dashesShown)
         return;
+    qint64 frameNs = 0;
+    for (const QGraphicsView *view : shownIn) {
+        if (const auto *diagram = qobject_cast<const DiagramView *>(view))
+            frameNs = std::max(frameNs, diagram->lastFrameNs());
+    }
+    m_flowTimer->setInterval(flowFrameInterval(frameNs));
+    // The dashes move by the time that passed, so their pace does not
+    // depend on the frame rate.
+    const qint64 elapsedMs = m_flowClock.isValid() ? m_flowClock.restart() : FlowFrameMs;
+    if (!m_flowClock.isValid())
+        m_flowClock.start();
+    const qreal seconds = qreal(std::clamp<qint64>(elapsedMs, 1, SlowestFlowFrameMs)) / 1000.0;
     // Each flowing link repaints only its own rectangle.
     for (LinkItem *link : std::as_const(m_flowing))
-        link->advanceFlow(FlowFrameMs / 1000.0);
+        link->advanceFlow(seconds);
+}
+
+int DiagramScene::flowFrameInterval(qint64 frameNs)
+{
+    // A frame budget: moving traffic takes at most a quarter of the GUI
+    // thread, so a large drawing whose frames cost 16 ms moves at 15 frames
+    // a second and the window still answers at once.
+    const qint64 budgetMs = 4 * frameNs / 1'000'000;
+    return int(std::clamp<qint64>(budgetMs, FlowFrameMs, SlowestFlowFrameMs));
 }
 
 QRectF DiagramScene::contentsRect() const

@@ -6,6 +6,7 @@
 #include "model/Topology.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QGraphicsScene>
 #include <QHash>
 #include <QImage>
@@ -76,6 +77,9 @@ public:
     // Traffic is moving on some link: the scene's one animation timer runs
     // (about 30 frames a second); never while nothing flows.
     bool isAnimating() const;
+    // The pause between two frames of moving traffic (ms) when painting a
+    // frame takes `frameNs`.
+    static int flowFrameInterval(qint64 frameNs);
 
     // The selection, in id order. QGraphicsScene::selectionChanged says when
     // it changes.
@@ -184,6 +188,7 @@ private:
     // its capacity between samples.
     QList<LinkItem *> m_flowing;
     QTimer *m_flowTimer = nullptr;
+    QElapsedTimer m_flowClock; // since the last frame of moving traffic
     bool m_rebuilding = false;
     mutable std::optional<QRectF> m_contentsRect;
 

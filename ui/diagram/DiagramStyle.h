@@ -23,7 +23,8 @@ inline constexpr qreal IconSize = 24.0;
 inline constexpr qreal GridSpacing = 25.0;
 // Distance between two links joining the same pair of nodes.
 inline constexpr qreal ParallelLinkSpacing = 14.0;
-// Below this zoom, cards are drawn without text or icon (fast overview).
+// Below this zoom, cards are drawn without text or icon and traffic along
+// the links without moving dashes (fast overview).
 inline constexpr qreal SimplifiedBelowZoom = 0.35;
 // Below this zoom, on screen only, cards are plain rectangles and links lines
 // without arrowheads: an overview of thousands of items a few pixels big,

@@ -6,6 +6,7 @@
 #include "NodeItem.h"
 
 #include <QAction>
+#include <QElapsedTimer>
 #include <QClipboard>
 #include <QGuiApplication>
 #include <QLabel>
@@ -348,6 +349,15 @@ void DiagramView::updateSceneRect()
     const QRectF contents = m_diagram->contentsRect();
     const qreal margin = PanMargin + std::max(contents.width(), contents.height());
     setSceneRect(contents.adjusted(-margin, -margin, margin, margin));
+}
+
+void DiagramView::paintEvent(QPaintEvent *event)
+{
+    QElapsedTimer timer;
+    timer.start();
+    QGraphicsView::paintEvent(event);
+    m_lastFrameNs = timer.nsecsElapsed();
+    emit framePainted(m_lastFrameNs);
 }
 
 void DiagramView::wheelEvent(QWheelEvent *event)

@@ -46,6 +46,10 @@ public:
     void zoomOut();
     void resetZoom();
 
+    // How long painting the last frame took: what the canvas's animation
+    // budgets with, and what benchmarks report.
+    qint64 lastFrameNs() const { return m_lastFrameNs; }
+
     // The scene rectangle the viewport shows.
     QRectF visibleSceneRect() const;
     void centerOnFromOverview(QPointF scenePos);
@@ -86,8 +90,11 @@ signals:
     // A context menu for the card of `node` is being built: others may add
     // their entries to `menu` (e.g. fault injection while running).
     void cardMenuAboutToShow(QMenu *menu, Loadstar::NodeId node);
+    // A frame of the viewport was painted, in this many nanoseconds.
+    void framePainted(qint64 nanoseconds);
 
 protected:
+    void paintEvent(QPaintEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
@@ -125,6 +132,7 @@ private:
     QLineEdit *m_renameEditor;
     QLabel *m_renameError;
     NodeId m_renaming = 0;
+    qint64 m_lastFrameNs = 0;
 };
 
 } // namespace Loadstar::Ui

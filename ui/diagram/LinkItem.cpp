@@ -387,9 +387,26 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->drawPolyline(m_route);
         return;
     }
+    // Smaller than SimplifiedBelowZoom, a fan of moving dashes is noise and
+    // costs a whole frame each step: the traffic shows by its colour, still.
+    // The line is a hairline there: a few pixels wide on screen would not
+    // read any better, and stroking hundreds of long wide lines costs more
+    // than the rest of the frame.
+    const bool overview = widget && zoom < SimplifiedBelowZoom;
+    if (overview && m_live.running) {
+        // Aliased: the raster engine's fast path for hairlines. The view
+        // restores the painter after each item.
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        QPen hairline = pen;
+        hairline.setCosmetic(true);
+        hairline.setWidthF(1.0);
+        if (m_live.flowing())
+            hairline.setColor(flowColor(colors));
+        painter->setPen(hairline);
+    }
     painter->drawPolyline(m_body);
 
-    if (m_live.flowing()) {
+    if (m_live.flowing() && !overview) {
         // Dashes moving from source to target. The pen is kept between
         // frames: only its offset changes.
         const QColor dashes = flowColor(colors);
