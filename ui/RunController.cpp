@@ -173,6 +173,7 @@ void RunController::stop()
     m_sampler.stop();
     m_sampleInFlight = false;
     m_previous.reset();
+    m_shown.invalidate();
     m_lastRecorded = QDateTime();
     m_timeline.clear();
     m_ports.clear();
@@ -320,6 +321,13 @@ void RunController::requestSample()
 {
     if (!m_running || !m_session || m_sampleInFlight)
         return;
+    // Snapshots are coalesced to what the canvas can paint: when a frame
+    // is costly (a large drawing seen close up), the cards follow less
+    // often, so painting them takes at most a quarter of the GUI thread.
+    constexpr qint64 LongestPauseMs = 2000;
+    if (m_scene && m_shown.isValid()
+        && m_shown.elapsed() < std::min(4 * m_scene->lastFrameNs() / 1'000'000, LongestPauseMs))
+        return;
     m_sampleInFlight = true;
     LiveSession *session = m_session.get();
     const quint64 generation = m_generation;
@@ -342,6 +350,7 @@ void RunController::showSample(const RunSample &sample)
 {
     if (m_scene)
         m_scene->setLiveStates(liveStatesOf(sample, m_embedded));
+    m_shown.start();
 
     const QList<NodeMetrics> figures = metricsOf(sample, m_previous ? &*m_previous : nullptr);
     emit figuresSampled(figures);

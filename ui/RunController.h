@@ -5,6 +5,7 @@
 #include "engine/FailoverTimeline.h"
 #include "history/NodeMetrics.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -121,6 +122,7 @@ private:
     quint64 m_generation = 0; // a sample from an earlier run is dropped
     std::optional<RunSample> m_previous; // for rates between samples
     QDateTime m_lastRecorded;            // figures written to the history
+    QElapsedTimer m_shown;               // since a sample last reached the cards
     FailoverTimeline m_timeline;
 };
 

@@ -19,6 +19,7 @@
 #include "ui/MainWindow.h"
 #include "ui/RunActions.h"
 #include "ui/RunController.h"
+#include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/DiagramView.h"
 
 #include <QApplication>
@@ -181,12 +182,9 @@ int main(int argc, char **argv)
     window.runController()->setSampleInterval(SampleMs);
     window.runController()->setEngineThreads(1);
 
-    // The fit happens once the window has settled.
-    QSignalSpy zoomed(window.view(), &DiagramView::zoomChanged);
-    zoomed.wait(2000);
     std::printf("Live canvas: 1 client, 1 load balancer, %d embedded web servers with HTTP checks "
-                "(inter 2s), cards sampled every %d ms, %.0f s a phase; view %d×%d, whole drawing (zoom %.0f %%).\n\n",
-                servers, SampleMs, seconds, ViewSize.width(), ViewSize.height(), window.view()->zoom() * 100);
+                "(inter 2s), cards sampled every %d ms, %.0f s a phase; view %d×%d showing the whole drawing, then at 100 %% zoom.\n\n",
+                servers, SampleMs, seconds, ViewSize.width(), ViewSize.height());
     std::printf("| phase                  | loop p50 ms | p99 | max | p99 vs stopped | frame p50 ms | p99 | p50 vs stopped | frames/s | samples/s |\n");
     std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     const Figures stopped = measure(window, seconds);
@@ -217,12 +215,23 @@ int main(int argc, char **argv)
     const Figures failing = measure(window, seconds);
     churn.stop();
     print("running, 50 failing", failing, stopped, seconds);
+    const double fitZoom = window.view()->zoom();
+
+    // Close up, the traffic moves along the links (within its frame budget).
+    window.view()->resetZoom();
+    const Figures closeUp = measure(window, seconds);
+    print("running, 100 % zoom", closeUp, stopped, seconds);
 
     window.runController()->stop();
+    // The goals hold for the view: the whole drawing while it runs.
     const double worst99 = std::max(percentile(running.latencyMs, 0.99), percentile(failing.latencyMs, 0.99));
     const double worstFrame = std::max(percentile(running.frameMs, 0.5), percentile(failing.frameMs, 0.5));
-    std::printf("\nGoals: event-loop latency p99 ≤ %.0f ms: %s (%.1f ms); frame ≤ %.0f ms (median): %s (%.2f ms).\n",
+    std::printf("\nThe whole drawing showed at %.0f %% zoom.\n", fitZoom * 100);
+    std::printf("Goals, whole drawing running: event-loop latency p99 ≤ %.0f ms: %s (%.1f ms); frame ≤ %.0f ms "
+                "(median): %s (%.2f ms).\n",
                 LatencyGoalMs, worst99 <= LatencyGoalMs ? "met" : "NOT met", worst99, FrameGoalMs,
                 worstFrame <= FrameGoalMs ? "met" : "NOT met", worstFrame);
+    std::printf("Close up (100 %%), for comparison: latency p99 %.1f ms, frame median %.2f ms.\n",
+                percentile(closeUp.latencyMs, 0.99), percentile(closeUp.frameMs, 0.5));
     return 0;
 }

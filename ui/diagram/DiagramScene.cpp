@@ -257,12 +257,12 @@ void DiagramScene::animateFlow()
                                 });
     if (!dashesShown)
         return;
-    qint64 frameNs = 0;
-    for (const QGraphicsView *view : shownIn) {
-        if (const auto *diagram = qobject_cast<const DiagramView *>(view))
-            frameNs = std::max(frameNs, diagram->lastFrameNs());
+    const int interval = flowFrameInterval(lastFrameNs());
+    m_flowTimer->setInterval(interval > 0 ? interval : SlowestFlowFrameMs);
+    if (interval == 0) { // frames too costly to move: the traffic stands still until they are cheaper
+        m_flowClock.invalidate();
+        return;
     }
-    m_flowTimer->setInterval(flowFrameInterval(frameNs));
     // The dashes move by the time that passed, so their pace does not
     // depend on the frame rate.
     const qint64 elapsedMs = m_flowClock.isValid() ? m_flowClock.restart() : FlowFrameMs;
@@ -274,13 +274,25 @@ void DiagramScene::animateFlow()
         link->advanceFlow(seconds);
 }
 
+qint64 DiagramScene::lastFrameNs() const
+{
+    qint64 frameNs = 0;
+    for (const QGraphicsView *view : views()) {
+        if (const auto *diagram = qobject_cast<const DiagramView *>(view))
+            frameNs = std::max(frameNs, diagram->lastFrameNs());
+    }
+    return frameNs;
+}
+
 int DiagramScene::flowFrameInterval(qint64 frameNs)
 {
     // A frame budget: moving traffic takes at most a quarter of the GUI
     // thread, so a large drawing whose frames cost 16 ms moves at 15 frames
     // a second and the window still answers at once.
     const qint64 budgetMs = 4 * frameNs / 1'000'000;
-    return int(std::clamp<qint64>(budgetMs, FlowFrameMs, SlowestFlowFrameMs));
+    if (budgetMs > SlowestFlowFrameMs)
+        return 0; // fewer than 4 frames a second: a stutter, not motion
+    return int(std::max<qint64>(budgetMs, FlowFrameMs));
 }
 
 QRectF DiagramScene::contentsRect() const

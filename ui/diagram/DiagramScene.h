@@ -78,8 +78,10 @@ public:
     // (about 30 frames a second); never while nothing flows.
     bool isAnimating() const;
     // The pause between two frames of moving traffic (ms) when painting a
-    // frame takes `frameNs`.
+    // frame takes `frameNs`; 0 when frames cost too much to move at all.
     static int flowFrameInterval(qint64 frameNs);
+    // How long the slowest view of this scene took to paint its last frame.
+    qint64 lastFrameNs() const;
 
     // The selection, in id order. QGraphicsScene::selectionChanged says when
     // it changes.

@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QFontMetricsF>
+#include <QGraphicsView>
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPathStroker>
@@ -96,6 +97,8 @@ LinkItem::LinkItem(const Link &link, NodeItem *from, NodeItem *to)
 {
     setZValue(0.0); // below cards
     setFlag(ItemIsSelectable);
+    // paint() strokes only what is exposed (see visiblePart()).
+    setFlag(ItemUsesExtendedStyleOption);
     setToolTip(tr("%1 from %2 to %3")
                    .arg(linkKindName(link.kind), from->displayName(), to->displayName()));
     updateGeometry();
@@ -123,15 +126,25 @@ void LinkItem::setLiveState(const LinkLiveState &state)
     if (state == m_live)
         return;
     const QString oldLabel = label();
+    const LinkLiveState old = m_live;
+    const qreal oldWidth = lineWidth();
     m_live = state;
     m_flowSpeed = m_live.flowing()
                       ? std::min(SlowestFlow + FlowPerDecade * decades(m_live.requestsPerSecond), FastestFlow)
                       : 0.0;
     if (!m_live.flowing())
         m_flowPhase = 0;
-    if (label() != oldLabel)
+    if (label() != oldLabel) {
         updateGeometry(); // the label's box changes size
-    else
+        return;
+    }
+    // A rate that moved a little changes the pace, not the picture: no
+    // repaint (a sample of hundreds of links would otherwise repaint them
+    // all, ten times a second).
+    const bool looksSame = old.running == m_live.running && old.passable == m_live.passable
+                           && old.tone == m_live.tone && old.flowing() == m_live.flowing()
+                           && qFuzzyCompare(oldWidth, lineWidth());
+    if (!looksSame)
         update();
 }
 
@@ -167,7 +180,9 @@ qreal LinkItem::lineWidth() const
 {
     if (!m_live.flowing())
         return baseWidth(m_link.kind);
-    return baseWidth(m_link.kind) + std::min(WidthPerDecade * decades(m_live.requestsPerSecond), MostExtraWidth);
+    // In quarter steps, so a rate that wobbles leaves the line alone.
+    const qreal extra = std::min(WidthPerDecade * decades(m_live.requestsPerSecond), MostExtraWidth);
+    return baseWidth(m_link.kind) + std::round(extra * 4.0) / 4.0;
 }
 
 QColor LinkItem::lineColor(const Colors &colors) const
@@ -353,6 +368,69 @@ QPainterPath LinkItem::shape() const
     return stroker.createStroke(path);
 }
 
+namespace {
+
+// Where the segment a→b is inside `rect`, as fractions of its length
+// (Liang–Barsky); false when it misses the rectangle.
+bool clipSegment(QPointF a, QPointF b, const QRectF &rect, qreal &t0, qreal &t1)
+{
+    t0 = 0;
+    t1 = 1;
+    const qreal dx = b.x() - a.x();
+    const qreal dy = b.y() - a.y();
+    const qreal p[4] = {-dx, dx, -dy, dy};
+    const qreal q[4] = {a.x() - rect.left(), rect.right() - a.x(), a.y() - rect.top(), rect.bottom() - a.y()};
+    for (int i = 0; i < 4; ++i) {
+        if (qFuzzyIsNull(p[i])) {
+            if (q[i] < 0)
+                return false;
+            continue;
+        }
+        const qreal t = q[i] / p[i];
+        if (p[i] < 0)
+            t0 = std::max(t0, t);
+        else
+            t1 = std::min(t1, t);
+        if (t0 > t1)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+QPolygonF LinkItem::visiblePart(const QPolygonF &line, const QRectF &visible, qreal *skipped)
+{
+    *skipped = 0;
+    qsizetype first = -1, last = -1;
+    qreal firstT = 0, lastT = 1, before = 0, along = 0;
+    for (qsizetype i = 0; i + 1 < line.size(); ++i) {
+        qreal t0 = 0, t1 = 1;
+        const qreal length = QLineF(line[i], line[i + 1]).length();
+        if (clipSegment(line[i], line[i + 1], visible, t0, t1)) {
+            if (first < 0) {
+                first = i;
+                firstT = t0;
+                before = along + t0 * length;
+            }
+            last = i;
+            lastT = t1;
+        }
+        along += length;
+    }
+    if (first < 0)
+        return {};
+    *skipped = before;
+    const auto at = [&line](qsizetype i, qreal t) { return line[i] + (line[i + 1] - line[i]) * t; };
+    QPolygonF part;
+    part.reserve(last - first + 2);
+    part.append(at(first, firstT));
+    for (qsizetype i = first + 1; i <= last; ++i)
+        part.append(line[i]);
+    part.append(at(last, lastT));
+    return part;
+}
+
 void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
 {
     if (m_route.size() < 2)
@@ -404,7 +482,24 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             hairline.setColor(flowColor(colors));
         painter->setPen(hairline);
     }
-    painter->drawPolyline(m_body);
+    // Only the part on screen is stroked: Qt's stroker would otherwise dash
+    // and fill a link's whole length, and a load balancer fanning out to
+    // hundreds of servers has thousands of pixels of links off screen.
+    qreal skipped = 0;
+    QPolygonF body = m_body;
+    if (widget) {
+        const qreal margin = width + 2.0;
+        const QRectF exposed = option->exposedRect.adjusted(-margin, -margin, margin, margin);
+        if (!exposed.contains(m_bounds))
+            body = visiblePart(m_body, exposed, &skipped);
+    }
+    if (skipped > 0 && painter->pen().style() == Qt::CustomDashLine) {
+        QPen continued = painter->pen(); // the dashes keep their place along the link
+        continued.setDashOffset(continued.dashOffset() + skipped / continued.widthF());
+        painter->setPen(continued);
+    }
+    if (!body.isEmpty())
+        painter->drawPolyline(body);
 
     if (m_live.flowing() && !overview) {
         // Dashes moving from source to target. The pen is kept between
@@ -415,9 +510,10 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             m_flowPen.setDashPattern({DashLength / width, DashGap / width}); // in pen widths
         }
         // A growing offset moves the pattern back towards the start.
-        m_flowPen.setDashOffset((FlowPeriod - m_flowPhase) / width);
+        m_flowPen.setDashOffset((FlowPeriod - m_flowPhase + skipped) / width);
         painter->setPen(m_flowPen);
-        painter->drawPolyline(m_body);
+        if (!body.isEmpty())
+            painter->drawPolyline(body);
     }
 
     if (m_link.kind == LinkKind::Tcp) {

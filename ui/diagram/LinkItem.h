@@ -25,6 +25,11 @@ class NodeItem;
 class LinkItem final : public QGraphicsItem
 {
 public:
+    // The part of polyline `line` inside `visible`: from where it first
+    // enters to where it last leaves, corners kept; `*skipped` is the length
+    // of line before it. Empty when it never enters.
+    static QPolygonF visiblePart(const QPolygonF &line, const QRectF &visible, qreal *skipped);
+
     enum { Type = UserType + 2 };
 
     LinkItem(const Link &link, NodeItem *from, NodeItem *to);
