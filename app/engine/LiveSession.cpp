@@ -18,16 +18,8 @@ LiveSession::LiveSession(int engineThreads)
 
 QString LiveSession::describeFault(const Engine::DemoFault &fault)
 {
-    QStringList parts;
-    if (fault.killed)
-        parts << QStringLiteral("killed");
-    if (fault.hung)
-        parts << QStringLiteral("hung");
-    if (fault.latencyMs > 0)
-        parts << QStringLiteral("+%1 ms").arg(fault.latencyMs);
-    if (fault.errorPercent > 0)
-        parts << QStringLiteral("%1 % errors").arg(fault.errorPercent);
-    return parts.isEmpty() ? QStringLiteral("healthy") : parts.join(QStringLiteral(", "));
+    const QString text = Engine::describeFault(fault, QStringLiteral(", "));
+    return text.isEmpty() ? QStringLiteral("healthy") : text;
 }
 
 Engine::Engine::ControlReply LiveSession::faultPage(const QString &method, const QUrlQuery &query)

@@ -9,19 +9,7 @@ namespace Loadstar::Ui {
 
 QString describeFaults(const DemoFaultRequest &faults)
 {
-    const auto tr = [](const char *text) {
-        return QCoreApplication::translate("Loadstar::Ui::LiveState", text);
-    };
-    QStringList parts;
-    if (faults.killed)
-        parts.append(tr("killed"));
-    if (faults.hung)
-        parts.append(tr("hung"));
-    if (faults.latencyMs > 0)
-        parts.append(tr("+%1 ms").arg(faults.latencyMs));
-    if (faults.errorPercent > 0)
-        parts.append(tr("%1 % errors").arg(faults.errorPercent));
-    return parts.join(QStringLiteral(" · "));
+    return Engine::describeFault(faults, QStringLiteral(" · "));
 }
 
 RiseFallProgress riseFallProgressOf(const NodeLiveState &state)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QString>
+
 namespace Loadstar::Engine {
 
 // The failure a demo backend is told to show, for watching a load balancer
@@ -23,5 +25,10 @@ struct DemoFault
     bool any() const { return killed || hung || latencyMs > 0 || errorPercent > 0; }
     bool operator==(const DemoFault &) const = default;
 };
+
+// The faults in words, "killed", "hung · +200 ms · 25 % errors" with
+// `separator` " · "; empty when there are none. The card's line and the
+// stats listener's /fault page both say it so.
+QString describeFault(const DemoFault &fault, const QString &separator);
 
 } // namespace Loadstar::Engine
