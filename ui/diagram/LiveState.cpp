@@ -1,7 +1,5 @@
 #include "LiveState.h"
 
-#include <QCoreApplication>
-#include <QStringList>
 
 #include <algorithm>
 
