@@ -1,6 +1,5 @@
 #include "LiveState.h"
 
-
 #include <algorithm>
 
 namespace Loadstar::Ui {
