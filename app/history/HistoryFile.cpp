@@ -113,6 +113,9 @@ HistoryThread::HistoryThread(QObject *writer, const QString &name)
 
 HistoryThread::~HistoryThread()
 {
+    // What was posted runs first (calls are delivered in order): quit()
+    // alone would end the thread with the last record() still queued.
+    wait([] {});
     m_thread.quit();
     m_thread.wait();
 }
