@@ -511,16 +511,18 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->fillRect(tile, tileColor);
     } else {
         // While running, the card's edge is the state ring.
-        if (health && zoom < SimplifiedBelowZoom) {
-            // The tint says the state; a hairline edge in its colour costs a
-            // fraction of stroking the ring's rounded corners on hundreds
-            // of cards.
+        if (widget && zoom < SimplifiedBelowZoom) {
+            // An overview on screen: corners of a pixel or two are not seen,
+            // and square aliased shapes with a hairline edge (in the state's
+            // colour while running; the tint says the state) cost a fraction
+            // of stroking rounded ones on hundreds of cards.
             painter->setRenderHint(QPainter::Antialiasing, false); // restored by the view
-            QPen edge(toneColor, 1.0);
+            QPen edge(health ? toneColor : colors.cardBorder, 1.0);
             edge.setCosmetic(true);
             painter->setPen(edge);
             painter->setBrush(cardFill);
             painter->drawRect(cardRect());
+            painter->fillRect(tile, tileColor);
         } else if (health) {
             const qreal inset = RingWidth / 2;
             painter->setPen(QPen(toneColor, RingWidth));
@@ -533,9 +535,11 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             painter->drawRoundedRect(cardRect().adjusted(0.5, 0.5, -0.5, -0.5), CardRadius,
                                      CardRadius);
         }
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(tileColor);
-        painter->drawRoundedRect(tile, 8.0, 8.0);
+        if (!(widget && zoom < SimplifiedBelowZoom)) {
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(tileColor);
+            painter->drawRoundedRect(tile, 8.0, 8.0);
+        }
     }
 
     // Selection and link targets as an outline around the card, never as a
