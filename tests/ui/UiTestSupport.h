@@ -1,7 +1,11 @@
 #pragma once
 
 #include <QAction>
+#include <QGraphicsItem>
+#include <QGraphicsScene>
+#include <QImage>
 #include <QMenu>
+#include <QPainter>
 #include <QRectF>
 #include <QSettings>
 #include <QStandardPaths>
@@ -10,6 +14,17 @@
 #include <cmath>
 
 namespace Loadstar::Test {
+
+// An item as the scene draws it at 100 %, on whatever lies around it.
+inline QImage renderItem(QGraphicsScene &scene, const QGraphicsItem *item)
+{
+    const QRectF source = item->sceneBoundingRect();
+    QImage image(source.size().toSize(), QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::transparent);
+    QPainter painter(&image);
+    scene.render(&painter, QRectF(image.rect()), source);
+    return image;
+}
 
 // Points QSettings and QStandardPaths at test locations, so a test never reads
 // or changes the user's own settings, recent files or recovery copies.

@@ -52,12 +52,7 @@ NodeLiveState health(const QString &status, const QString &code = QString(),
 // The card as the scene draws it at 100 %, on the canvas around it.
 QImage renderCard(DiagramScene &scene, const NodeItem *card)
 {
-    const QRectF source = card->sceneBoundingRect();
-    QImage image(source.size().toSize(), QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::transparent);
-    QPainter painter(&image);
-    scene.render(&painter, QRectF(image.rect()), source);
-    return image;
+    return Test::renderItem(scene, card);
 }
 
 // The colour at `scenePoint` in an image of `card` rendered by renderCard(),

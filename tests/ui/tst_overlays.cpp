@@ -2,6 +2,8 @@
 // the "changed recently" marker, a backup that takes over, and traffic on
 // the links (moving dashes, red where nothing passes, replication lag).
 
+#include "UiTestSupport.h"
+
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
 #include "ui/diagram/DiagramScene.h"
@@ -53,12 +55,7 @@ NodeLiveState loadBalancer(double requestsPerSecond)
 // The link as the scene draws it at 100 %.
 QImage renderLink(DiagramScene &scene, const LinkItem *link)
 {
-    const QRectF source = link->sceneBoundingRect();
-    QImage image(source.size().toSize(), QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::transparent);
-    QPainter painter(&image);
-    scene.render(&painter, QRectF(image.rect()), source);
-    return image;
+    return Test::renderItem(scene, link);
 }
 
 } // namespace

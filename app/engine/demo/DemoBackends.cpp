@@ -1,6 +1,7 @@
 #include "DemoBackends.h"
 
 #include "DemoBackend.h"
+#include "engine/IoThread.h"
 
 #include <QSet>
 
@@ -20,7 +21,7 @@ namespace detail {
 // What the facade keeps: the backends, and the worker thread they run on.
 // The mutex guards everything here; backends themselves are touched only on
 // the worker thread, except their counters.
-class DemoBackendsCore
+class DemoBackendsCore : public IoThread
 {
 public:
     struct Entry
@@ -30,27 +31,6 @@ public:
         DemoFault fault;   // a copy, for reading without the worker
         quint16 port = 0;  // the port listened on
     };
-
-    // Runs `task` on the worker thread and waits for its result; right here
-    // while the worker isn't running yet.
-    template<typename Task>
-    auto run(Task task) -> decltype(task())
-    {
-        if (!thread.joinable())
-            return task();
-        // Not a packaged_task: Asio takes one for a completion token.
-        using Result = decltype(task());
-        std::promise<Result> promise;
-        asio::post(*io, [&task, &promise] {
-            if constexpr (std::is_void_v<Result>) {
-                task();
-                promise.set_value();
-            } else {
-                promise.set_value(task());
-            }
-        });
-        return promise.get_future().get();
-    }
 
     Entry *find(const QString &name)
     {
@@ -62,9 +42,6 @@ public:
     }
 
     mutable std::mutex mutex;
-    std::unique_ptr<asio::io_context> io;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    std::thread thread;
     std::vector<Entry> entries; // in configuration order
 };
 
@@ -182,7 +159,7 @@ bool DemoBackends::start(const EngineConfig &config, QString *error)
 
     std::lock_guard lock(m_core->mutex);
     detail::DemoBackendsCore &core = *m_core;
-    core.io = std::make_unique<asio::io_context>(1);
+    core.createIo();
     // Everything listens before the worker starts, so a port in use stops
     // the whole start with nothing left behind.
     std::vector<Entry> entries;
@@ -204,8 +181,7 @@ bool DemoBackends::start(const EngineConfig &config, QString *error)
         entries.push_back({server, backend, {}, backend->endpoint().port()});
     }
     core.entries = std::move(entries);
-    core.work.emplace(core.io->get_executor());
-    core.thread = std::thread([io = core.io.get()] { io->run(); });
+    core.startThread();
     return true;
 }
 
@@ -220,7 +196,7 @@ bool DemoBackends::apply(const EngineConfig &config, QString *error)
 
     std::lock_guard lock(m_core->mutex);
     detail::DemoBackendsCore &core = *m_core;
-    if (!core.thread.joinable()) {
+    if (!core.threadRunning()) {
         if (error)
             *error = QStringLiteral("The demo backends were stopped meanwhile.");
         return false;
@@ -306,13 +282,10 @@ void DemoBackends::stop()
     detail::DemoBackendsCore &core = *m_core;
     if (!core.io)
         return;
-    core.run([&core] {
+    core.stopThread([&core] {
         for (const Entry &entry : core.entries)
             entry.backend->shutdown();
     });
-    // Every operation is aborted now: the loop runs their handlers and ends.
-    core.work.reset();
-    core.thread.join();
     core.entries.clear();
     core.io.reset();
 }
@@ -320,7 +293,7 @@ void DemoBackends::stop()
 bool DemoBackends::isRunning() const
 {
     std::lock_guard lock(m_core->mutex);
-    return m_core->thread.joinable();
+    return m_core->threadRunning();
 }
 
 QStringList DemoBackends::names() const

@@ -2,6 +2,7 @@
 
 #include "engine/Counters.h"
 #include "engine/HttpParser.h"
+#include "engine/IoThread.h"
 
 #include <asio.hpp>
 
@@ -467,7 +468,7 @@ private:
 
 // What the facade keeps: the clients, and the worker thread they run on.
 // The mutex guards everything here.
-class TrafficGeneratorCore
+class TrafficGeneratorCore : public IoThread
 {
 public:
     struct Entry
@@ -477,21 +478,7 @@ public:
         std::shared_ptr<TrafficCounters> counters;
     };
 
-    // Runs `task` on the worker thread and waits for it.
-    void run(const std::function<void()> &task)
-    {
-        std::promise<void> done;
-        asio::post(*io, [&task, &done] {
-            task();
-            done.set_value();
-        });
-        done.get_future().get();
-    }
-
     mutable std::mutex mutex;
-    std::unique_ptr<asio::io_context> io;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    std::thread thread;
     std::vector<Entry> entries; // in configuration order
 };
 
@@ -555,14 +542,13 @@ bool TrafficGenerator::start(const QList<ClientConfig> &clients, QString *error)
     std::lock_guard lock(m_core->mutex);
     detail::TrafficGeneratorCore &core = *m_core;
     core.entries.clear();
-    core.io = std::make_unique<asio::io_context>(1);
+    core.createIo();
     for (qsizetype i = 0; i < clients.size(); ++i) {
         auto counters = std::make_shared<TrafficCounters>();
         auto client = std::make_shared<TrafficClient>(*core.io, clients[i], endpoints[size_t(i)], counters);
         core.entries.push_back({clients[i], client, counters});
     }
-    core.work.emplace(core.io->get_executor());
-    core.thread = std::thread([io = core.io.get()] { io->run(); });
+    core.startThread();
     core.run([&core] {
         for (const Entry &entry : core.entries)
             entry.client->start();
@@ -579,7 +565,7 @@ bool TrafficGenerator::apply(const QList<ClientConfig> &clients, QString *error)
         return false;
     std::lock_guard lock(m_core->mutex);
     detail::TrafficGeneratorCore &core = *m_core;
-    if (!core.thread.joinable()) {
+    if (!core.threadRunning()) {
         if (error)
             *error = QStringLiteral("The traffic generator was stopped meanwhile.");
         return false;
@@ -630,13 +616,10 @@ void TrafficGenerator::stop()
     detail::TrafficGeneratorCore &core = *m_core;
     if (!core.io)
         return;
-    core.run([&core] {
+    core.stopThread([&core] {
         for (const Entry &entry : core.entries)
             entry.client->shutdown();
     });
-    // Every operation is aborted now: the loop runs their handlers and ends.
-    core.work.reset();
-    core.thread.join();
     // The counters stay, for the figures of the run that ended.
     for (Entry &entry : core.entries)
         entry.client.reset();
@@ -646,7 +629,7 @@ void TrafficGenerator::stop()
 bool TrafficGenerator::isRunning() const
 {
     std::lock_guard lock(m_core->mutex);
-    return m_core->thread.joinable();
+    return m_core->threadRunning();
 }
 
 QList<TrafficClientStats> TrafficGenerator::stats() const
