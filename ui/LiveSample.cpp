@@ -61,6 +61,7 @@ RunSample takeSample(LiveSession &session)
     sample.stats = session.engine().stats();
     sample.demo = session.demoBackends().stats();
     sample.traffic = session.traffic().stats();
+    sample.masters = session.virtualAddresses().masters();
     sample.time = QDateTime::currentDateTimeUtc();
     return sample;
 }

@@ -31,6 +31,9 @@ struct RunSample
     Engine::StatsSnapshot stats;
     QList<Engine::DemoBackendStats> demo;
     QList<Engine::TrafficClientStats> traffic;
+    // Each virtual address shared by load balancers, and the one holding it
+    // (empty: none answers).
+    QHash<QString, QString> masters;
 };
 
 // Takes a sample of a running session (thread-safe: each part answers from

@@ -97,6 +97,7 @@ private:
     void showSample(const RunSample &sample);
     void showTransition(const Health::HealthEvent &event);
     void showTrafficMove(const TrafficMove &move);
+    void showMasterChanges(const QHash<QString, QString> &before, const RunSample &sample);
     // A configuration runs: what the status line and the cards need of it.
     void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports);
     QString runningText() const;

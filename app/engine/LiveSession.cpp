@@ -106,10 +106,16 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         m_demo.stop();
         return false;
     }
+    if (!m_virtualAddresses.start(config.virtualAddresses, error)) {
+        m_engine.stop();
+        m_demo.stop();
+        return false;
+    }
     m_monitor.setServers(monitoredServers(config));
     m_monitor.start();
     if (!m_traffic.start(trafficClients(config), error)) {
         m_monitor.stop();
+        m_virtualAddresses.stop();
         m_engine.stop();
         m_demo.stop();
         return false;
@@ -132,8 +138,10 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
 {
     if (!m_running)
         return start(config, error);
-    if (!m_demo.apply(config, error) || !m_engine.apply(config, error))
+    if (!m_demo.apply(config, error) || !m_engine.apply(config, error)
+        || !m_virtualAddresses.apply(config.virtualAddresses, error)) {
         return false;
+    }
     m_monitor.setServers(monitoredServers(config));
     return m_traffic.apply(trafficClients(config), error);
 }
@@ -144,6 +152,7 @@ void LiveSession::stop()
         return;
     m_traffic.stop();
     m_monitor.stop();
+    m_virtualAddresses.stop();
     m_engine.stop();
     m_demo.stop();
     m_running = false;

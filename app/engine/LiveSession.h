@@ -4,6 +4,7 @@
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
 #include "engine/traffic/TrafficGenerator.h"
+#include "engine/vrrp/VirtualAddresses.h"
 
 #include <QString>
 
@@ -23,8 +24,8 @@ public:
     LiveSession(const LiveSession &) = delete;
     LiveSession &operator=(const LiveSession &) = delete;
 
-    // Starts the demo backends, then the engine, then the checks, then the
-    // clients' traffic, so the first requests find everything listening.
+    // Starts the demo backends, then the engine and the virtual addresses,
+    // then the checks, then the clients' traffic, so the first requests find everything listening.
     // When a part can't start, nothing runs and *error says why in one
     // sentence.
     bool start(const Engine::EngineConfig &config, QString *error = nullptr);
@@ -39,6 +40,8 @@ public:
     Engine::DemoBackends &demoBackends() { return m_demo; }
     Health::HealthMonitor &monitor() { return m_monitor; }
     Engine::TrafficGenerator &traffic() { return m_traffic; }
+    // Load balancers sharing a virtual address: who holds it.
+    Engine::VirtualAddresses &virtualAddresses() { return m_virtualAddresses; }
 
     // What the monitor watches for a configuration: each server of each
     // frontend, and each server no frontend links to.
@@ -59,6 +62,7 @@ private:
     Engine::Engine m_engine;
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
+    Engine::VirtualAddresses m_virtualAddresses;
     Engine::TrafficGenerator m_traffic;
     bool m_running = false;
 };
