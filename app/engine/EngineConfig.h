@@ -145,8 +145,9 @@ struct CompileResult
 };
 
 // One frontend per load balancer, with a server per web server, app server
-// or database it links to, and a client per link from a client node to a
-// load balancer.
+// or database it links to and the rules of the firewall in front of it, and
+// a client per load balancer a client node reaches, straight or through a
+// firewall.
 CompileResult compile(const Topology &topology);
 
 } // namespace Loadstar::Engine
