@@ -375,12 +375,18 @@ private:
                 public_.append(link.id);
         }
         if (!fromClients.isEmpty()) {
+            // Firewalls are rules on a load balancer's listener: a server
+            // clients reach straight gets one by going behind a load balancer.
+            const bool lb = listener.kind == NodeKind::LoadBalancer;
             m_findings.append({QStringLiteral("no-firewall"), Severity::Warning,
-                               QObject::tr("%1 takes connections from clients with no firewall in front: "
-                                           "any source may connect, at any rate")
-                                   .arg(listener.name),
-                               {listener.id}, fromClients, {}, QuickFix::AddFirewall,
-                               QObject::tr("Put a firewall in front")});
+                               lb ? QObject::tr("%1 takes connections from clients with no firewall in front: "
+                                                "any source may connect, at any rate")
+                                        .arg(listener.name)
+                                  : QObject::tr("%1 takes connections from clients with no firewall in front: put "
+                                                "it behind a load balancer with a firewall")
+                                        .arg(listener.name),
+                               {listener.id}, fromClients, {}, lb ? QuickFix::AddFirewall : QuickFix::None,
+                               lb ? QObject::tr("Put a firewall in front") : QString()});
         }
         if (!public_.isEmpty() && listener.kind == NodeKind::LoadBalancer
             && listener.stringProperty(QStringLiteral("mode")) == QLatin1String("http")

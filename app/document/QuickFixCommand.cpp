@@ -135,14 +135,31 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
         if (clients.isEmpty())
             return nullptr;
         centre /= clients.size();
-        Node firewall = topology.makeNewNode(NodeKind::Firewall, {});
-        firewall.position = freeSpot(topology, (centre + target->position) / 2, QPointF(-160, 0));
+        // A load balancer has one set of rules: clients that bypass its
+        // firewall are sent through it rather than through a second one.
+        const Node *existing = nullptr;
+        for (const Link &link : topology.linksTo(target->id)) {
+            const Node *from = topology.node(link.from);
+            if (from && from->kind == NodeKind::Firewall)
+                existing = from;
+        }
+        QList<Node> nodes;
+        if (!existing) {
+            Node firewall = topology.makeNewNode(NodeKind::Firewall, {});
+            firewall.position = freeSpot(topology, (centre + target->position) / 2, QPointF(-160, 0));
+            nodes.append(firewall);
+        }
+        const NodeId firewall = existing ? existing->id : nodes.first().id;
         QList<Link> links;
-        for (NodeId client : clients)
-            links.append({nextLink++, LinkKind::Http, client, firewall.id});
-        links.append({nextLink++, LinkKind::Http, firewall.id, target->id});
+        for (NodeId client : clients) {
+            const QList<Link> out = topology.linksFrom(client);
+            if (std::none_of(out.begin(), out.end(), [&](const Link &link) { return link.to == firewall; }))
+                links.append({nextLink++, LinkKind::Http, client, firewall});
+        }
+        if (!existing)
+            links.append({nextLink++, LinkKind::Http, firewall, target->id});
         new RemoveItemsCommand(document, {}, finding.links, command.get());
-        new AddItemsCommand(document, {firewall}, links, command.get());
+        new AddItemsCommand(document, nodes, links, command.get());
         break;
     }
     case QuickFix::EnableTls:

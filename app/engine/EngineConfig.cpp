@@ -1,5 +1,7 @@
 #include "EngineConfig.h"
 
+#include "model/PropertySchema.h"
+
 #include <QSet>
 
 #include <algorithm>
@@ -74,6 +76,23 @@ void routeDatabase(const QString &route, const Node &database, ServerConfig &con
     }
 }
 
+// The firewall in front of a load balancer, if one is drawn (the validator
+// lets only one guard a load balancer).
+FirewallConfig firewallOf(const Topology &topology, const Node &lb)
+{
+    FirewallConfig firewall;
+    for (const Link &link : topology.linksTo(lb.id)) {
+        const Node *node = topology.node(link.from);
+        if (!node || node->kind != NodeKind::Firewall)
+            continue;
+        firewall.name = node->name;
+        firewall.allow = PropertySchema::networksOf(node->stringProperty(QStringLiteral("allow")));
+        firewall.deny = PropertySchema::networksOf(node->stringProperty(QStringLiteral("deny")));
+        firewall.rateLimit = node->intProperty(QStringLiteral("rate_limit"));
+    }
+    return firewall;
+}
+
 FrontendConfig frontendOf(const Topology &topology, const Node &lb)
 {
     FrontendConfig frontend;
@@ -103,6 +122,7 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
             routeDatabase(lb.stringProperty(QStringLiteral("db_route")), *server, config);
         frontend.servers.append(config);
     }
+    frontend.firewall = firewallOf(topology, lb);
     return frontend;
 }
 

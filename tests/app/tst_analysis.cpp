@@ -209,6 +209,40 @@ private slots:
         QCOMPARE(t.linksTo(standby->id).size(), 3); // web-01, web-02 and the replication
     }
 
+    void firewallFixReusesTheFirewallAlreadyInFront()
+    {
+        // The hardened design with one client bypassing the firewall.
+        Topology t = templateNamed(QStringLiteral("hardened"));
+        const NodeId client = idOf(t, QStringLiteral("client"));
+        const NodeId lb = idOf(t, QStringLiteral("lb-a"));
+        t.connect(client, lb);
+        Document document;
+        document.resetTopology(t);
+        const QList<Finding> findings = analyze(document.topology());
+        const Finding *open = findingFor(findings, QStringLiteral("no-firewall"), lb);
+        QVERIFY(open);
+        document.undoStack()->push(QuickFixCommand::create(&document, *open).release());
+        QCOMPARE(document.topology().nodes().size(), t.nodes().size()); // no second firewall
+        QVERIFY2(analyze(document.topology()).isEmpty(), "back to the hardened design");
+        QVERIFY(validate(document.topology()).isEmpty());
+    }
+
+    void serversClientsReachStraightGetNoFirewallFix()
+    {
+        // Firewalls guard load balancers' listeners; a server gets one by
+        // going behind a load balancer, which the finding says.
+        Topology t;
+        const NodeId client = t.addNode(node(NodeKind::Client, QStringLiteral("client")));
+        const NodeId web = t.addNode(node(NodeKind::WebServer, QStringLiteral("web-01")));
+        t.connect(client, web);
+        const QList<Finding> findings = analyze(t);
+        const Finding *open = findingFor(findings, QStringLiteral("no-firewall"), web);
+        QVERIFY(open);
+        QCOMPARE(open->fix, QuickFix::None);
+        QCOMPARE(open->message, QStringLiteral("web-01 takes connections from clients with no firewall in front: put "
+                                               "it behind a load balancer with a firewall"));
+    }
+
     void healthCheckFixSetsTheKindsCheck()
     {
         Topology t;
