@@ -15,6 +15,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace Loadstar::Ui {
 
 namespace Internal {
@@ -192,6 +194,7 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     m_count->setObjectName(QStringLiteral("findingsCount"));
     m_fix->setObjectName(QStringLiteral("findingsFix"));
     m_fix->setAutoDefault(false);
+    m_fix->setMinimumWidth(m_fix->fontMetrics().horizontalAdvance(QStringLiteral("Fix: …")) + 24);
     connect(m_fix, &QPushButton::clicked, this, [this] {
         if (const Finding *finding = currentFinding())
             emit fixRequested(*finding);
@@ -303,11 +306,23 @@ void FindingsPanel::updateFixButton()
     const bool fixable = finding && finding->fix != QuickFix::None;
     // The button says what it will do; without a fixable row it says how to
     // get one.
-    m_fix->setText(fixable ? tr("Fix: %1").arg(finding->fixLabel) : tr("Fix"));
+    // Elided to the room beside the count, so a long label never widens
+    // the dock (and with it the window's smallest size).
+    const QString text = fixable ? tr("Fix: %1").arg(finding->fixLabel) : tr("Fix");
+    const int padding = m_fix->sizeHint().width() - m_fix->fontMetrics().horizontalAdvance(m_fix->text());
+    const int room = width() - m_count->sizeHint().width() - 24 - padding;
+    m_fix->setText(m_fix->fontMetrics().elidedText(text, Qt::ElideRight, std::max(room, 0)));
+    m_fix->setAccessibleName(text);
     m_fix->setToolTip(fixable ? tr("Apply this quick fix as one edit (Ctrl+Z takes it back)")
                               : tr("Pick a finding that offers a quick fix"));
     m_fix->setEnabled(fixable);
     m_fix->setVisible(!m_model->findings().isEmpty());
+}
+
+void FindingsPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    updateFixButton();
 }
 
 void FindingsPanel::changeEvent(QEvent *event)
