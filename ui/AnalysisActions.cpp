@@ -147,22 +147,31 @@ void AnalysisActions::setRunning(bool running)
     updateBanner();
 }
 
-void AnalysisActions::showLiveResult(const QStringList &notDone)
+void AnalysisActions::showLiveResult(const QStringList &names, bool failed, const QStringList &notDone)
 {
     if (!m_running)
         return;
-    if (notDone.isEmpty()) {
-        m_liveResult = m_liveFailed.isEmpty()
-                           ? tr("Running again in the live run.")
-                           : tr("Stopped for real in the live run: %1. The health checks show what it did.")
-                                 .arg(nameList(m_liveFailed));
-    } else {
-        m_liveResult = tr("Not stopped in the live run: %1.").arg(notDone.join(QStringLiteral("; ")));
+    // The run's sentences start with the node they are about.
+    QStringList done;
+    for (const QString &name : names) {
+        const bool refused = std::any_of(notDone.cbegin(), notDone.cend(), [&name](const QString &sentence) {
+            return sentence.startsWith(name + QLatin1Char(' '));
+        });
+        if (!refused)
+            done.append(name);
     }
+    QStringList lines;
+    if (!done.isEmpty()) {
+        lines.append(failed ? tr("Stopped for real in the run: %1. Compare with what the health checks see.")
+                                  .arg(nameList(done))
+                            : tr("%1 running again.").arg(nameList(done)));
+    }
+    lines.append(notDone);
+    m_liveResult = lines.join(QLatin1Char(' '));
     updateBanner();
 }
 
-void AnalysisActions::requestLive(const QStringList &fail, const QStringList &revive)
+void AnalysisActions::requestLive(QStringList fail, QStringList revive)
 {
     for (const QString &name : revive)
         m_liveFailed.removeAll(name);

@@ -49,9 +49,11 @@ public:
     // The run started or stopped: a what-if shown at the start is applied
     // to the run too; a stopped run has nothing left to revive.
     void setRunning(bool running);
-    // What the run did with a request: the nodes it could not stop or
-    // revive, each with why ("db-primary: not an embedded backend").
-    void showLiveResult(const QStringList &notDone);
+    // What the run did with a request to stop (`failed`) or revive `names`:
+    // a sentence for each node it could not ("db-01 is not run by
+    // Loadstar: only the prediction shows it failed."); shown in the banner.
+    void showLiveResult(const QStringList &names, bool failed, const QStringList &notDone);
+    QString liveResult() const { return m_liveResult; }
 
 signals:
     // Stop (`failed`) or revive the running nodes called `names`.
@@ -63,7 +65,8 @@ private:
     void updateBanner();
     void updateActions();
     QStringList namesOf(const QSet<NodeId> &nodes) const;
-    void requestLive(const QStringList &fail, const QStringList &revive);
+    // By value: callers pass m_liveFailed, which this changes.
+    void requestLive(QStringList fail, QStringList revive);
 
     QPointer<FindingsController> m_findings;
     QPointer<DiagramScene> m_scene;

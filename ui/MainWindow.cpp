@@ -701,7 +701,13 @@ void MainWindow::createAnalysis()
     connect(m_view, &DiagramView::cardMenuAboutToShow, m_analysis, &AnalysisActions::addTo);
     connect(m_analysis, &AnalysisActions::statusMessage, this,
             [this](const QString &message) { statusBar()->showMessage(message, 8000); });
-    connect(m_run, &RunActions::runningChanged, m_analysis, &AnalysisActions::setRunning);
+    // Queued: the run's session exists once Run's own handling is done.
+    connect(m_run, &RunActions::runningChanged, m_analysis, &AnalysisActions::setRunning, Qt::QueuedConnection);
+    connect(m_analysis, &AnalysisActions::liveFailRequested, this, [this](const QStringList &names, bool failed) {
+        m_runner->requestFailed(names, failed, [this, names, failed](const QStringList &notDone) {
+            m_analysis->showLiveResult(names, failed, notDone);
+        });
+    });
 }
 
 void MainWindow::showNodes(const QList<NodeId> &nodes)
