@@ -200,6 +200,14 @@ private slots:
         QVERIFY(!window.document()->topology().node(finding.nodes.first())->boolProperty(QStringLiteral("tls")));
         QTRY_VERIFY(rowOf(*panel, QStringLiteral("no-tls")) >= 0);
         QVERIFY(lb->findingMark().messages.contains(line));
+
+        // The row's context menu offers the same fix.
+        const std::unique_ptr<QMenu> menu = panel->createContextMenu(rowOf(*panel, QStringLiteral("no-tls")));
+        QAction *fixEntry = Test::actionNamed(*menu, "findingFix");
+        QVERIFY(fixEntry);
+        QCOMPARE(fixEntry->text(), QStringLiteral("Fix: %1").arg(finding.fixLabel));
+        fixEntry->trigger();
+        QTRY_COMPARE(rowOf(*panel, QStringLiteral("no-tls")), -1);
     }
 
     void aCardsBadgeGoesWithItsLastFinding()

@@ -167,12 +167,15 @@ FindingsPanel::FindingsPanel(QWidget *parent)
                           metrics.horizontalAdvance(QStringLiteral("db-primary, web-01")) + 12);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
-        const QModelIndex index = m_table->indexAt(pos);
+        // A right-click made its row current; the menu key asks about the
+        // current row, wherever the pointer is.
+        const QModelIndex index = m_table->currentIndex();
         if (!index.isValid())
             return;
-        m_table->setCurrentIndex(index);
+        const QRect row = m_table->visualRect(index);
+        const QPoint at = m_table->indexAt(pos).row() == index.row() ? pos : row.bottomLeft();
         const std::unique_ptr<QMenu> menu = createContextMenu(index.row());
-        menu->exec(m_table->viewport()->mapToGlobal(pos));
+        menu->exec(m_table->viewport()->mapToGlobal(at));
     });
     // A click or Enter shows the finding's nodes; moving with the arrows
     // only moves the current row.
