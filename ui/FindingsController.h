@@ -36,6 +36,8 @@ public:
     const QList<Finding> &findings() const { return m_findings; }
     // An edit is waiting for its analysis (debounced or under way).
     bool isAnalysing() const { return m_delay.isActive() || m_inFlight; }
+    // Above this many nodes the analysis leaves the GUI thread (tests set 0
+    // to take that road with a small drawing).
     void setInlineNodeLimit(int nodes) { m_inlineNodeLimit = nodes; }
 
     // Fails `nodes` in the analysis (empty clears the what-if); whatIfChanged
