@@ -1,12 +1,16 @@
 #include "MainWindow.h"
 
+#include "AnalysisActions.h"
 #include "FaultActions.h"
+#include "FindingsController.h"
+#include "FindingsStatusButton.h"
 #include "Icons.h"
 #include "RecentFiles.h"
 #include "RunActions.h"
 #include "RunController.h"
 #include "ServerAdminActions.h"
 #include "UserPrompts.h"
+#include "WhatIfBanner.h"
 #include "diagram/DiagramScene.h"
 #include "diagram/DiagramView.h"
 #include "diagram/NodeItem.h"
@@ -19,6 +23,7 @@
 #include "model/AutoLayout.h"
 #include "panels/DrillDownPanel.h"
 #include "panels/EventLogPanel.h"
+#include "panels/FindingsPanel.h"
 #include "panels/KindText.h"
 #include "panels/PalettePanel.h"
 #include "panels/PropertiesPanel.h"
@@ -37,6 +42,7 @@
 #include <QToolBar>
 #include <QUndoGroup>
 #include <QUndoView>
+#include <QVBoxLayout>
 
 namespace Loadstar::Ui {
 
@@ -67,6 +73,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     createStatusBar();
     createExportActions();
     createRunActions();
+    createAnalysis();
     const QString eventHistoryPath
         = options.eventHistoryPath.isEmpty() ? defaultEventHistoryPath() : options.eventHistoryPath;
     openEventHistory(eventHistoryPath);
@@ -267,7 +274,9 @@ void MainWindow::createStatusBar()
     m_zoomLabel->setMinimumWidth(
         m_zoomLabel->fontMetrics().horizontalAdvance(QStringLiteral("1000 %")));
     m_zoomLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    m_findingsStatus = new FindingsStatusButton(this);
     statusBar()->addPermanentWidget(m_summary);
+    statusBar()->addPermanentWidget(m_findingsStatus);
     statusBar()->addPermanentWidget(m_zoomLabel);
     connect(m_view, &DiagramView::zoomChanged, this, [this](qreal zoom) {
         m_zoomLabel->setText(QStringLiteral("%1 %").arg(qRound(zoom * 100)));
@@ -285,6 +294,7 @@ void MainWindow::documentChanged(Document *document)
     m_scene->setDocument(document);
     m_properties->setDocument(document);
     m_runner->setDocument(document);
+    m_findings->setDocument(document);
     selectionChanged();
     connect(document, &Document::modifiedChanged, this, &MainWindow::updateTitle);
     connect(document, &Document::filePathChanged, this, [this] {
@@ -633,6 +643,83 @@ void MainWindow::runningChanged(bool running)
     // with its backends.
     m_scene->clearLiveStates();
     m_faults->forgetFaults();
+}
+
+void MainWindow::createAnalysis()
+{
+    m_findings = new FindingsController(this);
+    m_findingsPanel = new FindingsPanel(this);
+    auto *dock = new QDockWidget(tr("Findings"), this);
+    dock->setObjectName(QStringLiteral("findingsDock"));
+    dock->setWidget(m_findingsPanel);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable
+                      | QDockWidget::DockWidgetFloatable);
+    // Beside the Events under the canvas: what may go wrong, what did. While
+    // editing, what may go wrong comes first.
+    if (auto *events = qobject_cast<QDockWidget *>(m_eventLog->parentWidget())) {
+        tabifyDockWidget(events, dock);
+    } else {
+        addDockWidget(Qt::BottomDockWidgetArea, dock);
+    }
+    dock->raise();
+    resizeDocks({dock}, {170}, Qt::Vertical); // room for a few findings
+    m_panelsMenu->addAction(dock->toggleViewAction());
+
+    connect(m_findings, &FindingsController::findingsChanged, this, [this](const QList<Finding> &findings) {
+        m_scene->setFindings(findings);
+        m_findingsPanel->setFindings(findings, document()->topology());
+        m_findingsStatus->setFindings(findings);
+    });
+    connect(m_findingsStatus, &QToolButton::clicked, this, [this, dock] {
+        dock->show();
+        dock->raise();
+        m_findingsPanel->setFocus(Qt::OtherFocusReason);
+    });
+    connect(m_findingsPanel, &FindingsPanel::nodesActivated, this, &MainWindow::showNodes);
+    const auto fix = [this](const Finding &finding) {
+        const QString refusal = m_findings->applyFix(finding);
+        if (!refusal.isEmpty())
+            statusBar()->showMessage(refusal, 8000);
+    };
+    connect(m_findingsPanel, &FindingsPanel::fixRequested, this, fix);
+
+    // What-if sits in the Run menu: while running it stops the nodes for real.
+    m_analysis = new AnalysisActions(m_findings, m_scene, this);
+    // Its banner sits above the canvas, in the canvas's place.
+    auto *canvas = new QWidget(this);
+    auto *canvasLayout = new QVBoxLayout(canvas);
+    canvasLayout->setContentsMargins(0, 0, 0, 0);
+    canvasLayout->setSpacing(0);
+    canvasLayout->addWidget(m_analysis->banner());
+    canvasLayout->addWidget(takeCentralWidget());
+    setCentralWidget(canvas);
+    if (QMenu *run = holderOf<QMenu>(m_run->runAction())) {
+        run->addSeparator();
+        run->addAction(m_analysis->whatIfAction());
+        run->addAction(m_analysis->clearWhatIfAction());
+    }
+    connect(m_view, &DiagramView::cardMenuAboutToShow, m_analysis, &AnalysisActions::addTo);
+    connect(m_analysis, &AnalysisActions::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    // Queued: the run's session exists once Run's own handling is done.
+    connect(m_run, &RunActions::runningChanged, m_analysis, &AnalysisActions::setRunning, Qt::QueuedConnection);
+    connect(m_analysis, &AnalysisActions::liveFailRequested, this, [this](const QStringList &names, bool failed) {
+        m_runner->requestFailed(names, failed, [this, names, failed](const QStringList &notDone) {
+            m_analysis->showLiveResult(names, failed, notDone);
+        });
+    });
+}
+
+void MainWindow::showNodes(const QList<NodeId> &nodes)
+{
+    m_scene->selectNodes(nodes);
+    QRectF area;
+    for (NodeId id : nodes) {
+        if (const NodeItem *item = m_scene->nodeItem(id))
+            area |= item->sceneBoundingRect();
+    }
+    if (!area.isEmpty())
+        m_view->centreOnRect(area);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -20,11 +20,15 @@ class MetricsHistory;
 
 namespace Loadstar::Ui {
 
+class AnalysisActions;
 class DiagramScene;
 class DiagramView;
 class DrillDownPanel;
 class EventLogPanel;
 class FaultActions;
+class FindingsController;
+class FindingsPanel;
+class FindingsStatusButton;
 class PalettePanel;
 class PropertiesPanel;
 class ExportController;
@@ -83,6 +87,12 @@ public:
     DrillDownPanel *drillDownPanel() const { return m_drillDown; }
     // Runs the current document when Run is pressed.
     RunController *runController() const { return m_runner; }
+    // The design analysis of the document as the user edits, the Findings
+    // panel listing it, its counts in the status bar, and what-if.
+    FindingsController *findingsController() const { return m_findings; }
+    FindingsPanel *findingsPanel() const { return m_findingsPanel; }
+    FindingsStatusButton *findingsStatus() const { return m_findingsStatus; }
+    AnalysisActions *analysisActions() const { return m_analysis; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -115,6 +125,10 @@ private:
     void exportHistory(bool events);
     void askRetention();
     void runningChanged(bool running);
+    // The Findings panel and its status bar counts, what-if, quick fixes.
+    void createAnalysis();
+    // Selects `nodes` and centres them in the view (a finding's nodes).
+    void showNodes(const QList<NodeId> &nodes);
 
     std::unique_ptr<UserPrompts> m_ownPrompts;
     DocumentController *m_controller;
@@ -138,6 +152,10 @@ private:
     EventHistory *m_eventHistory = nullptr;
     MetricsHistory *m_metricsHistory = nullptr;
     DrillDownPanel *m_drillDown = nullptr;
+    FindingsController *m_findings = nullptr;
+    FindingsPanel *m_findingsPanel = nullptr;
+    FindingsStatusButton *m_findingsStatus = nullptr;
+    AnalysisActions *m_analysis = nullptr;
 
     struct Actions
     {

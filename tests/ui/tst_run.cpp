@@ -10,11 +10,13 @@
 #include "document/Commands.h"
 #include "document/Document.h"
 #include "model/Topology.h"
+#include "ui/AnalysisActions.h"
 #include "ui/FaultActions.h"
 #include "ui/MainWindow.h"
 #include "ui/RunActions.h"
 #include "ui/RunController.h"
 #include "ui/ServerAdminActions.h"
+#include "ui/WhatIfBanner.h"
 #include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/LinkItem.h"
 #include "ui/diagram/NodeItem.h"
@@ -497,6 +499,49 @@ private slots:
 
         window.runActions()->stopAction()->trigger();
         QVERIFY(!runner->requestFailed({QStringLiteral("lb")}, true, done));
+    }
+
+    // What-if while running: the prediction on the canvas, and the same
+    // nodes stopped for real, so the health checks can be compared with it.
+    void whatIfWhileRunningStopsTheNodesForReal()
+    {
+        MainWindow &window = startWindow(guardedDesign(m_lbPort, m_web01Port, m_web02Port, QString()));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+
+        // web-01 and the firewall fail: the firewall is no box of its own.
+        window.scene()->selectNodes({card(window, "web-01")->nodeId(), card(window, "fw")->nodeId()});
+        QTest::keyClick(&window, Qt::Key_F, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(card(window, "web-01")->whatIfRole(), NodeItem::WhatIfRole::Failed);
+        QCOMPARE(card(window, "fw")->whatIfRole(), NodeItem::WhatIfRole::Failed);
+        WhatIfBanner *banner = window.analysisActions()->banner();
+        QVERIFY(banner->isVisible());
+        QTRY_VERIFY2(banner->text().contains(QStringLiteral("Stopped for real in the run: web-01.")),
+                     qPrintable(banner->text()));
+        QVERIFY2(banner->text().contains(QStringLiteral(
+                     "fw is enforced inside lb's listener, not a box Loadstar runs: only the prediction shows it failed.")),
+                 qPrintable(banner->text()));
+        QVERIFY(refused(m_web01Port));
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DOWN"));
+        QTRY_COMPARE(get(), QByteArray("web-02")); // the backup took over, as the checks saw
+
+        // Clearing the what-if revives what the run stopped.
+        QTest::keyClick(&window, Qt::Key_Escape);
+        QVERIFY(!banner->isVisible());
+        QCOMPARE(card(window, "web-01")->whatIfRole(), NodeItem::WhatIfRole::None);
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(get(), QByteArray("web-01"));
+
+        // A what-if shown when Run is pressed is applied to the run too.
+        window.runActions()->stopAction()->trigger();
+        window.scene()->selectNodes({card(window, "web-01")->nodeId()});
+        window.analysisActions()->whatIfAction()->trigger();
+        window.runActions()->runAction()->trigger();
+        QTRY_VERIFY2(banner->text().contains(QStringLiteral("Stopped for real in the run: web-01.")),
+                     qPrintable(banner->text()));
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DOWN"));
+        QTRY_COMPARE(get(), QByteArray("web-02"));
     }
 
     // A firewall in front of the load balancer refuses the sources it

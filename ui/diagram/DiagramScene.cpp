@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace Loadstar::Ui {
 
@@ -153,6 +154,98 @@ void DiagramScene::setLiveStates(const QHash<QString, NodeLiveState> &states)
         item->setLiveState(found != states.cend() ? *found : stopped, now);
     }
     updateLinkLiveStates();
+}
+
+namespace {
+
+// Every item's mark, from the findings that concern it: the worst severity,
+// the messages worst first.
+template<typename Id>
+QHash<Id, FindingMark> marksOf(const QList<Finding> &findings, QList<Id> Finding::*items)
+{
+    QHash<Id, FindingMark> marks;
+    for (Severity severity : {Severity::Error, Severity::Warning, Severity::Info}) {
+        for (const Finding &finding : findings) {
+            if (finding.severity != severity)
+                continue;
+            for (Id id : finding.*items) {
+                FindingMark &mark = marks[id];
+                if (mark.isEmpty())
+                    mark.severity = severity;
+                const QString line = SeverityMark::tooltipLine(finding);
+                if (!mark.messages.contains(line))
+                    mark.messages.append(line);
+            }
+        }
+    }
+    return marks;
+}
+
+} // namespace
+
+void DiagramScene::setFindings(const QList<Finding> &findings)
+{
+    if (findings == m_findings)
+        return;
+    m_findings = findings;
+    QHash<NodeId, FindingMark> nodeMarks = marksOf(findings, &Finding::nodes);
+    QHash<LinkId, FindingMark> linkMarks = marksOf(findings, &Finding::links);
+    // Only the items whose mark appears, changes or goes are touched.
+    for (auto it = m_nodeMarks.cbegin(); it != m_nodeMarks.cend(); ++it) {
+        if (!nodeMarks.contains(it.key()))
+            nodeMarks.insert(it.key(), FindingMark());
+    }
+    for (auto it = m_linkMarks.cbegin(); it != m_linkMarks.cend(); ++it) {
+        if (!linkMarks.contains(it.key()))
+            linkMarks.insert(it.key(), FindingMark());
+    }
+    for (auto it = nodeMarks.cbegin(); it != nodeMarks.cend(); ++it) {
+        if (NodeItem *item = m_nodes.value(it.key()))
+            item->setFindingMark(it.value());
+    }
+    for (auto it = linkMarks.cbegin(); it != linkMarks.cend(); ++it) {
+        if (LinkItem *item = m_links.value(it.key()))
+            item->setFindingMark(it.value());
+    }
+    nodeMarks.removeIf([](const auto &entry) { return entry.value().isEmpty(); });
+    linkMarks.removeIf([](const auto &entry) { return entry.value().isEmpty(); });
+    m_nodeMarks = std::move(nodeMarks);
+    m_linkMarks = std::move(linkMarks);
+}
+
+void DiagramScene::setWhatIf(const WhatIf &whatIf)
+{
+    const WhatIf old = std::exchange(m_whatIf, whatIf);
+    // The cards and links either value greys: the rest are left alone.
+    QSet<NodeId> nodes = old.failed + old.unreachable;
+    nodes += whatIf.failed + whatIf.unreachable;
+    for (NodeId id : std::as_const(nodes)) {
+        if (NodeItem *item = m_nodes.value(id))
+            applyAnalysis(item);
+    }
+    const QSet<LinkId> links = old.deadLinks + whatIf.deadLinks;
+    for (LinkId id : links) {
+        if (LinkItem *item = m_links.value(id))
+            applyAnalysis(item);
+    }
+}
+
+void DiagramScene::applyAnalysis(NodeItem *item) const
+{
+    const NodeId id = item->nodeId();
+    item->setFindingMark(m_nodeMarks.value(id));
+    if (m_whatIf.failed.contains(id))
+        item->setWhatIfRole(NodeItem::WhatIfRole::Failed);
+    else if (m_whatIf.unreachable.contains(id))
+        item->setWhatIfRole(NodeItem::WhatIfRole::Unreachable);
+    else
+        item->setWhatIfRole(NodeItem::WhatIfRole::None);
+}
+
+void DiagramScene::applyAnalysis(LinkItem *item) const
+{
+    item->setFindingMark(m_linkMarks.value(item->linkId()));
+    item->setCutOff(m_whatIf.deadLinks.contains(item->linkId()));
 }
 
 void DiagramScene::clearLiveStates()
@@ -332,11 +425,18 @@ void DiagramScene::clearItems()
 void DiagramScene::rebuild()
 {
     clearItems();
+    // Another drawing: the old one's findings and what-if mean nothing here
+    // (the analysis of the new one follows).
+    m_findings.clear();
+    m_nodeMarks.clear();
+    m_linkMarks.clear();
+    m_whatIf = WhatIf();
     m_rebuilding = true; // one announcement at the end, not one per item
     if (m_document) {
         const Topology &topology = m_document->topology();
         for (const Node &node : topology.nodes()) {
             auto *item = new NodeItem(node);
+            applyAnalysis(item);
             m_nodes.insert(node.id, item);
             addItem(item);
         }
@@ -353,6 +453,7 @@ void DiagramScene::addNode(NodeId id)
     if (!node || m_nodes.contains(id))
         return;
     auto *item = new NodeItem(*node);
+    applyAnalysis(item);
     m_nodes.insert(id, item);
     addItem(item);
     announceContentsChanged();
@@ -400,6 +501,7 @@ void DiagramScene::addLink(LinkId id)
         return; // a dangling link; validation reports it
     auto *item = new LinkItem(*link, from, to);
     item->setOrthogonal(m_orthogonalLinks);
+    applyAnalysis(item);
     from->addLink(item);
     to->addLink(item);
     m_links.insert(id, item);

@@ -2,6 +2,8 @@
 
 #include "DiagramStyle.h"
 #include "LiveState.h"
+#include "SeverityMark.h"
+#include "analysis/DesignAnalysis.h"
 #include "document/Document.h"
 #include "model/Topology.h"
 
@@ -69,6 +71,19 @@ public:
     // What the cards show now, by node name (running ones only): an image
     // export of the live canvas draws the same.
     QHash<QString, NodeLiveState> liveStates() const;
+
+    // The design analysis of the drawing: a severity mark on every card and
+    // link a finding concerns, the messages in their tooltips. Cards added
+    // later get theirs too; an empty list removes every mark.
+    void setFindings(const QList<Finding> &findings);
+    const QList<Finding> &findings() const { return m_findings; }
+
+    // A what-if on the canvas: the failed cards and those no client reaches
+    // any more greyed out and labelled, and the links nothing passes greyed.
+    // A default WhatIf (nothing failed) shows the drawing as it is.
+    void setWhatIf(const WhatIf &whatIf);
+    void clearWhatIf() { setWhatIf(WhatIf()); }
+    const WhatIf &whatIf() const { return m_whatIf; }
 
     // The time the cards measure "changed 3 s ago" against (UTC); the
     // system clock unless a test sets one.
@@ -172,6 +187,8 @@ private:
     void removeLink(LinkId id);
     void spreadParallelLinks(NodeId a, NodeId b);
     void updateLinkLiveStates();
+    void applyAnalysis(NodeItem *item) const;
+    void applyAnalysis(LinkItem *item) const;
     void animateFlow();
 
     QPointer<Document> m_document;
@@ -186,6 +203,10 @@ private:
     qreal m_dotsZoom = 0;
     bool m_orthogonalLinks = false;
     Clock m_clock;
+    QList<Finding> m_findings;
+    QHash<NodeId, FindingMark> m_nodeMarks;
+    QHash<LinkId, FindingMark> m_linkMarks;
+    WhatIf m_whatIf;
     // Links with traffic moving, advanced by m_flowTimer; the list keeps
     // its capacity between samples.
     QList<LinkItem *> m_flowing;

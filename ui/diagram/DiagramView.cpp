@@ -153,6 +153,18 @@ void DiagramView::centerOnFromOverview(QPointF scenePos)
     centerOn(scenePos);
 }
 
+void DiagramView::centreOnRect(const QRectF &sceneRect)
+{
+    m_keepFitted = false;
+    const QSizeF available = QSizeF(viewport()->size()) - QSizeF(2 * FitMargin, 2 * FitMargin);
+    if (!sceneRect.isEmpty() && available.width() > 0 && available.height() > 0) {
+        const qreal fit = std::min(available.width() / sceneRect.width(), available.height() / sceneRect.height());
+        if (fit < zoom())
+            setZoom(fit);
+    }
+    centerOn(sceneRect.center());
+}
+
 NodeId DiagramView::addNodeAtCentre(NodeKind kind)
 {
     QPointF position = DiagramScene::snapToGrid(mapToScene(viewport()->rect().center()));

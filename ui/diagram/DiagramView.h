@@ -53,6 +53,9 @@ public:
     // The scene rectangle the viewport shows.
     QRectF visibleSceneRect() const;
     void centerOnFromOverview(QPointF scenePos);
+    // Centres `sceneRect` in the view, zooming out just enough when it does
+    // not fit (never in): how a finding shows the nodes it concerns.
+    void centreOnRect(const QRectF &sceneRect);
 
     // Adds a node of `kind` in the middle of the view (below any card
     // already there) and selects it; for the palette's double-click.

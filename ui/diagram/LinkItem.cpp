@@ -38,6 +38,10 @@ constexpr qreal FlowPerDecade = 30.0;   // faster per tenfold req/s
 constexpr qreal FastestFlow = 140.0;
 constexpr qreal WidthPerDecade = 0.9;
 constexpr qreal MostExtraWidth = 3.0;
+// A finding's mark on the line's middle, and how faint a cut-off link is in
+// a what-if.
+constexpr qreal FindingMarkSize = 17.0;
+constexpr qreal CutOffOpacity = 0.25;
 
 qreal decades(double requestsPerSecond)
 {
@@ -99,9 +103,44 @@ LinkItem::LinkItem(const Link &link, NodeItem *from, NodeItem *to)
     setFlag(ItemIsSelectable);
     // paint() strokes only what is exposed (see visiblePart()).
     setFlag(ItemUsesExtendedStyleOption);
-    setToolTip(tr("%1 from %2 to %3")
-                   .arg(linkKindName(link.kind), from->displayName(), to->displayName()));
     updateGeometry();
+}
+
+void LinkItem::updateToolTip()
+{
+    QString tip = tr("%1 from %2 to %3")
+                      .arg(linkKindName(m_link.kind), m_from->displayName(), m_to->displayName());
+    if (m_cutOff)
+        tip += QLatin1Char('\n') + tr("What-if: nothing passes here");
+    for (const QString &message : std::as_const(m_findingMark.messages))
+        tip += QLatin1Char('\n') + message;
+    setToolTip(tip);
+}
+
+void LinkItem::setFindingMark(const FindingMark &mark)
+{
+    if (mark == m_findingMark)
+        return;
+    m_findingMark = mark;
+    updateGeometry(); // the mark widens the bounds
+}
+
+QRectF LinkItem::findingMarkRect() const
+{
+    if (m_findingMark.isEmpty() || m_route.size() < 2)
+        return QRectF();
+    const QPointF middle = labelSegment().center();
+    return QRectF(middle.x() - FindingMarkSize / 2, middle.y() - FindingMarkSize / 2, FindingMarkSize,
+                  FindingMarkSize);
+}
+
+void LinkItem::setCutOff(bool cutOff)
+{
+    if (cutOff == m_cutOff)
+        return;
+    m_cutOff = cutOff;
+    updateToolTip();
+    update();
 }
 
 void LinkItem::setParallelOffset(qreal offset)
@@ -221,8 +260,7 @@ bool LinkItem::isDashed() const
 void LinkItem::updateGeometry()
 {
     prepareGeometryChange();
-    setToolTip(tr("%1 from %2 to %3")
-                   .arg(linkKindName(m_link.kind), m_from->displayName(), m_to->displayName()));
+    updateToolTip();
     const QRectF fromRect = m_from->sceneCardRect();
     const QRectF toRect = m_to->sceneCardRect();
     const QLineF centres(fromRect.center(), toRect.center());
@@ -274,6 +312,8 @@ void LinkItem::updateGeometry()
     m_bounds = m_route.boundingRect().adjusted(-margin, -margin, margin, margin);
     if (!label().isEmpty())
         m_bounds |= labelRect().adjusted(-1, -1, 1, 1);
+    if (!m_findingMark.isEmpty())
+        m_bounds |= findingMarkRect().adjusted(-2, -2, 2, 2);
     update();
 }
 
@@ -435,6 +475,33 @@ void LinkItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 {
     if (m_route.size() < 2)
         return;
+    // A cut-off link is greyed out, its finding with it.
+    const qreal opacity = painter->opacity();
+    if (m_cutOff)
+        painter->setOpacity(opacity * CutOffOpacity);
+    paintLine(painter, option, widget);
+    if (!m_findingMark.isEmpty())
+        paintFindingMark(painter, option, widget);
+    painter->setOpacity(opacity);
+}
+
+void LinkItem::paintFindingMark(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) const
+{
+    const auto *diagram = qobject_cast<const DiagramScene *>(scene());
+    const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
+    const qreal zoom = option->levelOfDetailFromTransform(painter->worldTransform());
+    if (widget && zoom < SimplifiedBelowZoom) {
+        // An overview: the colour is what reads (see NodeItem).
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(SeverityMark::color(colors, m_findingMark.severity));
+        painter->drawEllipse(findingMarkRect());
+        return;
+    }
+    SeverityMark::paint(painter, findingMarkRect(), m_findingMark.severity, colors, colors.canvas);
+}
+
+void LinkItem::paintLine(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
+{
     const auto *diagram = qobject_cast<const DiagramScene *>(scene());
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
     // The pens are kept between frames and rebuilt only when their look

@@ -2,6 +2,7 @@
 
 #include "DiagramStyle.h"
 #include "LiveState.h"
+#include "SeverityMark.h"
 #include "model/Topology.h"
 
 #include <QGraphicsItem>
@@ -79,6 +80,19 @@ public:
     // Moves the dashes on by `seconds` of traffic and repaints the link.
     void advanceFlow(qreal seconds);
 
+    // The design analysis' findings about the link: a mark of the worst
+    // severity on the line's middle, the messages in the tooltip. An empty
+    // mark draws nothing.
+    void setFindingMark(const FindingMark &mark);
+    const FindingMark &findingMark() const { return m_findingMark; }
+    // The mark's rectangle in scene coordinates (null without a mark).
+    QRectF findingMarkRect() const;
+
+    // A what-if on the canvas: nothing passes here any more (an end failed
+    // or is cut off), so the line is greyed out.
+    void setCutOff(bool cutOff);
+    bool isCutOff() const { return m_cutOff; }
+
     int type() const override { return Type; }
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
@@ -92,6 +106,9 @@ private:
     QColor flowColor(const DiagramStyle::Colors &colors) const;
     QLineF labelSegment() const;
     QPainterPath routePath() const;
+    void paintLine(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget);
+    void paintFindingMark(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) const;
+    void updateToolTip();
     void routeOrthogonally(const QRectF &fromRect, const QRectF &toRect);
 
     Link m_link;
@@ -116,6 +133,9 @@ private:
     mutable QPen m_pen;
     mutable QPen m_flowPen;
     mutable QPen m_chevronPen;
+
+    FindingMark m_findingMark;
+    bool m_cutOff = false;
 };
 
 } // namespace Loadstar::Ui

@@ -164,6 +164,21 @@ QList<QPointF> portPoints()
 // Room around the card for the selection outline and the ports.
 constexpr qreal OuterMargin = PortRadius + SelectionWidth + 2.0;
 
+// A finding's mark straddles the card's top-right corner, clear of the name,
+// the role badge and the "changed 3 s ago" tab (top left).
+constexpr qreal FindingMarkSize = 20.0;
+QRectF findingMarkRect()
+{
+    const QRectF card = cardRect();
+    return QRectF(card.right() - FindingMarkSize + 8.0, card.top() - 8.0, FindingMarkSize, FindingMarkSize);
+}
+
+// A what-if greys the card out to this opacity; its tab stays solid.
+constexpr qreal WhatIfOpacity = 0.4;
+// The "FAILED" / "UNREACHABLE" tab straddles the card's bottom edge, centred.
+constexpr qreal WhatIfTabHeight = 14.0;
+constexpr qreal WhatIfTabPadding = 6.0;
+
 int iconPixelSize(qreal logicalSize, qreal scale)
 {
     const int exact = int(std::ceil(logicalSize * scale));
@@ -383,6 +398,12 @@ void NodeItem::updateToolTip()
         if (!figures.isEmpty())
             tip += QStringLiteral("<br>%1").arg(figures.join(QStringLiteral(" · ")));
     }
+    if (m_whatIf == WhatIfRole::Failed)
+        tip += QStringLiteral("<br>%1").arg(tr("What-if: failed"));
+    else if (m_whatIf == WhatIfRole::Unreachable)
+        tip += QStringLiteral("<br>%1").arg(tr("What-if: no client reaches it"));
+    for (const QString &message : m_findingMark.messages)
+        tip += QStringLiteral("<br>%1").arg(message.toHtmlEscaped());
     setToolTip(tip);
 }
 
@@ -394,6 +415,42 @@ QRectF NodeItem::currentNameRect() const
 QRectF NodeItem::currentDetailRect() const
 {
     return m_liveLayout == LiveLayout::None ? detailRect() : liveDetailRect();
+}
+
+void NodeItem::setFindingMark(const FindingMark &mark)
+{
+    if (mark == m_findingMark)
+        return;
+    m_findingMark = mark;
+    updateToolTip();
+    update();
+}
+
+QRectF NodeItem::sceneFindingMarkRect() const
+{
+    return m_findingMark.isEmpty() ? QRectF() : findingMarkRect().translated(pos());
+}
+
+void NodeItem::setWhatIfRole(WhatIfRole role)
+{
+    if (role == m_whatIf)
+        return;
+    m_whatIf = role;
+    updateToolTip();
+    update();
+}
+
+QString NodeItem::whatIfText() const
+{
+    switch (m_whatIf) {
+    case WhatIfRole::Failed:
+        return tr("FAILED");
+    case WhatIfRole::Unreachable:
+        return tr("UNREACHABLE");
+    case WhatIfRole::None:
+        break;
+    }
+    return QString();
 }
 
 void NodeItem::addLink(LinkItem *link)
@@ -463,6 +520,7 @@ void NodeItem::hoverLeaveEvent(QGraphicsSceneHoverEvent *event)
 
 QRectF NodeItem::boundingRect() const
 {
+    // The finding mark and the what-if tab lie within the margin.
     return cardRect().adjusted(-OuterMargin, -OuterMargin, OuterMargin, OuterMargin);
 }
 
@@ -490,8 +548,29 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 {
     const auto *diagram = qobject_cast<const DiagramScene *>(scene());
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
-    const QColor kindColor = accent(m_node.kind, colors.dark);
     const qreal zoom = option->levelOfDetailFromTransform(painter->worldTransform());
+    const bool overview = widget && zoom < SimplifiedBelowZoom;
+    if (m_whatIf == WhatIfRole::None) {
+        paintCard(painter, option, widget, colors, zoom);
+        if (!m_findingMark.isEmpty())
+            paintFindingMark(painter, colors, overview);
+        return;
+    }
+    // Greyed out, its finding with it; the tab says why.
+    const qreal opacity = painter->opacity();
+    painter->setOpacity(opacity * WhatIfOpacity);
+    paintCard(painter, option, widget, colors, zoom);
+    if (!m_findingMark.isEmpty())
+        paintFindingMark(painter, colors, overview);
+    painter->setOpacity(opacity);
+    if (!overview)
+        paintWhatIfTab(painter, colors);
+}
+
+void NodeItem::paintCard(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget,
+                         const Colors &colors, qreal zoom)
+{
+    const QColor kindColor = accent(m_node.kind, colors.dark);
 
     const QRectF tile = iconTileRect();
     QColor tileColor = kindColor;
@@ -620,6 +699,38 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (health && m_changedSecondsAgo >= 0)
         paintChangeMarker(painter, colors);
     paintPorts(painter, colors);
+}
+
+void NodeItem::paintFindingMark(QPainter *painter, const Colors &colors, bool overview) const
+{
+    const QRectF mark = findingMarkRect();
+    if (overview) {
+        // A few pixels on screen: the colour is all that reads, the sign is
+        // in the tooltip and the Findings panel.
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(SeverityMark::color(colors, m_findingMark.severity));
+        painter->drawEllipse(mark);
+        return;
+    }
+    SeverityMark::paint(painter, mark, m_findingMark.severity, colors, colors.card);
+}
+
+void NodeItem::paintWhatIfTab(QPainter *painter, const Colors &colors) const
+{
+    const QString text = whatIfText();
+    const QFont font = badgeFont();
+    const qreal width = QFontMetricsF(font).horizontalAdvance(text) + 2 * WhatIfTabPadding;
+    const QRectF card = cardRect();
+    const QRectF tab(card.center().x() - width / 2, card.bottom() - WhatIfTabHeight / 2, width,
+                     WhatIfTabHeight);
+    // A failed node in the DOWN colour; what it cuts off in a quiet grey.
+    const QColor fill = m_whatIf == WhatIfRole::Failed ? colors.down : colors.noCheck;
+    painter->setPen(QPen(colors.card, 1.0));
+    painter->setBrush(fill);
+    painter->drawRoundedRect(tab, WhatIfTabHeight / 2, WhatIfTabHeight / 2);
+    painter->setPen(textOn(fill));
+    painter->setFont(font);
+    painter->drawText(tab, Qt::AlignCenter, text);
 }
 
 void NodeItem::paintLive(QPainter *painter, const Colors &colors) const

@@ -2,6 +2,7 @@
 
 #include "DiagramStyle.h"
 #include "LiveState.h"
+#include "SeverityMark.h"
 #include "model/Topology.h"
 
 #include <QDateTime>
@@ -59,6 +60,22 @@ public:
 
     static constexpr int ChangeMarkerSeconds = 10;
 
+    // The design analysis' findings about the node: a mark of the worst
+    // severity on the card's top-right corner, the messages in the tooltip.
+    // An empty mark draws nothing.
+    void setFindingMark(const FindingMark &mark);
+    const FindingMark &findingMark() const { return m_findingMark; }
+    // The mark's rectangle in scene coordinates (null without a mark).
+    QRectF sceneFindingMarkRect() const;
+
+    // A what-if on the canvas: the node failed, or no client reaches it any
+    // more. Both grey the card out, with "FAILED" / "UNREACHABLE" in words.
+    enum class WhatIfRole { None, Failed, Unreachable };
+    void setWhatIfRole(WhatIfRole role);
+    WhatIfRole whatIfRole() const { return m_whatIf; }
+    // "FAILED", "UNREACHABLE" or empty, as the card's tab reads.
+    QString whatIfText() const;
+
     // Links attached to this card; they follow it when it moves.
     void addLink(LinkItem *link);
     void removeLink(LinkItem *link);
@@ -107,6 +124,10 @@ private:
                           const DiagramStyle::Colors &colors) const;
     void paintChangeMarker(QPainter *painter, const DiagramStyle::Colors &colors) const;
     void paintPorts(QPainter *painter, const DiagramStyle::Colors &colors) const;
+    void paintCard(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget,
+                   const DiagramStyle::Colors &colors, qreal zoom);
+    void paintFindingMark(QPainter *painter, const DiagramStyle::Colors &colors, bool overview) const;
+    void paintWhatIfTab(QPainter *painter, const DiagramStyle::Colors &colors) const;
 
     Node m_node;
     QList<LinkItem *> m_links;
@@ -136,6 +157,9 @@ private:
     bool m_backupInUse = false;
     int m_changedSecondsAgo = -1; // -1: no marker
     qreal m_markerWidth = 0;
+
+    FindingMark m_findingMark;
+    WhatIfRole m_whatIf = WhatIfRole::None;
 };
 
 } // namespace Loadstar::Ui
