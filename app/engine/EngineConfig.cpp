@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <optional>
+
 namespace Loadstar::Engine {
 
 namespace {
@@ -130,6 +132,49 @@ ClientConfig clientOf(const Node &client, const Node &lb)
     return config;
 }
 
+// What a monitor probes itself for a node it watches (see MonitorConfig).
+std::optional<ServerConfig> monitorProbeOf(const Node &node, int inter)
+{
+    ServerConfig probe;
+    if (node.kind == NodeKind::LoadBalancer) {
+        probe.name = node.name;
+        probe.address = reachableAddress(node.stringProperty(QStringLiteral("address")));
+        probe.port = quint16(node.intProperty(QStringLiteral("port")));
+        probe.check.type = node.boolProperty(QStringLiteral("tls")) ? QStringLiteral("tls") : QStringLiteral("tcp");
+        probe.check.timeout = std::min(inter, probe.check.timeout);
+    } else if (isServerKind(node.kind) && node.stringProperty(QStringLiteral("check")) == QLatin1String("none")) {
+        probe = serverOf(node);
+        probe.check.type = QStringLiteral("tcp");
+    } else {
+        return std::nullopt;
+    }
+    probe.check.inter = probe.check.fastinter = probe.check.downinter = inter;
+    probe.check.observe = QStringLiteral("none");
+    return probe;
+}
+
+MonitorConfig monitorOf(const Topology &topology, const Node &monitor)
+{
+    MonitorConfig config;
+    config.name = monitor.name;
+    config.inter = monitor.intProperty(QStringLiteral("inter"));
+    config.webhook = monitor.stringProperty(QStringLiteral("webhook"));
+    config.notify = monitor.boolProperty(QStringLiteral("notify"));
+    config.certWarnDays = monitor.intProperty(QStringLiteral("cert_warn_days"));
+    config.groupWait = monitor.intProperty(QStringLiteral("group_wait"));
+    for (const Link &link : topology.linksFrom(monitor.id)) {
+        const Node *node = topology.node(link.to);
+        if (!node || (!isServerKind(node->kind) && node->kind != NodeKind::LoadBalancer)
+            || config.watched.contains(node->name)) {
+            continue;
+        }
+        config.watched.append(node->name);
+        if (const std::optional<ServerConfig> probe = monitorProbeOf(*node, config.inter))
+            config.probes.append(*probe);
+    }
+    return config;
+}
+
 } // namespace
 
 CompileResult compile(const Topology &topology)
@@ -158,6 +203,10 @@ CompileResult compile(const Topology &topology)
             if (lb && lb->kind == NodeKind::LoadBalancer)
                 result.config.clients.append(clientOf(node, *lb));
         }
+    }
+    for (const Node &node : topology.nodes()) {
+        if (node.kind == NodeKind::Monitor)
+            result.config.monitors.append(monitorOf(topology, node));
     }
     return result;
 }
