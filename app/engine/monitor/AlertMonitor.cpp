@@ -18,6 +18,7 @@ class AlertWorker : public QObject
 public:
     explicit AlertWorker(AlertMonitor &owner)
         : m_owner(owner)
+        , m_deadline(this) // a child, so it moves to the alert thread with the worker
     {
         m_deadline.setSingleShot(true);
         connect(&m_deadline, &QTimer::timeout, this, &AlertWorker::flush);

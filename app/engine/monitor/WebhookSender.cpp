@@ -10,6 +10,7 @@ namespace Loadstar::Monitor {
 WebhookSender::WebhookSender(const QUrl &url, QObject *parent)
     : QObject(parent)
     , m_url(url)
+    , m_retryTimer(this)
 {
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &WebhookSender::attempt);
