@@ -1,5 +1,7 @@
 #include "EngineConfig.h"
 
+#include "analysis/DesignAnalysis.h"
+
 #include <QSet>
 
 #include <optional>
@@ -162,6 +164,7 @@ MonitorConfig monitorOf(const Topology &topology, const Node &monitor)
     config.notify = monitor.boolProperty(QStringLiteral("notify"));
     config.certWarnDays = monitor.intProperty(QStringLiteral("cert_warn_days"));
     config.groupWait = monitor.intProperty(QStringLiteral("group_wait"));
+    QList<NodeId> watchedIds;
     for (const Link &link : topology.linksFrom(monitor.id)) {
         const Node *node = topology.node(link.to);
         if (!node || (!isServerKind(node->kind) && node->kind != NodeKind::LoadBalancer)
@@ -169,8 +172,18 @@ MonitorConfig monitorOf(const Topology &topology, const Node &monitor)
             continue;
         }
         config.watched.append(node->name);
+        watchedIds.append(node->id);
         if (const std::optional<ServerConfig> probe = monitorProbeOf(*node, config.inter))
             config.probes.append(*probe);
+    }
+    // A watched node's failure explains the failures of the watched nodes
+    // it cuts off from the clients.
+    for (NodeId cause : std::as_const(watchedIds)) {
+        const QSet<NodeId> cutOff = whatIf(topology, {cause}).unreachable;
+        for (NodeId dependent : std::as_const(watchedIds)) {
+            if (cutOff.contains(dependent))
+                config.dependsOn[topology.node(dependent)->name].append(topology.node(cause)->name);
+        }
     }
     return config;
 }

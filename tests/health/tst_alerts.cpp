@@ -341,12 +341,14 @@ private slots:
     {
         WebhookReceiver receiver;
         QVERIFY(receiver.start());
-        // Two free ports for the demo backends.
-        QTcpServer first, second;
-        QVERIFY(first.listen(QHostAddress::LocalHost, 0) && second.listen(QHostAddress::LocalHost, 0));
-        const quint16 ports[] = {first.serverPort(), second.serverPort()};
+        // Free ports for the demo backends and the load balancer.
+        QTcpServer first, second, third;
+        QVERIFY(first.listen(QHostAddress::LocalHost, 0) && second.listen(QHostAddress::LocalHost, 0)
+                && third.listen(QHostAddress::LocalHost, 0));
+        const quint16 ports[] = {first.serverPort(), second.serverPort(), third.serverPort()};
         first.close();
         second.close();
+        third.close();
 
         Topology topology;
         Node web1 = Node::make(NodeKind::WebServer, QStringLiteral("web-01"));
@@ -361,30 +363,38 @@ private slots:
         monitor.setProperty(QStringLiteral("inter"), 100);
         monitor.setProperty(QStringLiteral("group_wait"), 300);
         QCOMPARE(monitor.setProperty(QStringLiteral("webhook"), receiver.url().toString()), QString());
+        Node lb = Node::make(NodeKind::LoadBalancer, QStringLiteral("lb"));
+        lb.setProperty(QStringLiteral("port"), ports[2]);
         const NodeId web1Id = topology.addNode(web1);
         const NodeId web2Id = topology.addNode(web2);
+        const NodeId lbId = topology.addNode(lb);
         const NodeId monitorId = topology.addNode(monitor);
+        topology.connect(lbId, web1Id);
         topology.connect(monitorId, web1Id);
         topology.connect(monitorId, web2Id);
+        topology.connect(monitorId, lbId);
         const Engine::CompileResult compiled = Engine::compile(topology);
         QVERIFY(compiled.problems.isEmpty());
         QCOMPARE(compiled.config.monitors.size(), 1);
-        QCOMPARE(compiled.config.monitors.first().watched, (QStringList{"web-01", "web-02"}));
+        QCOMPARE(compiled.config.monitors.first().watched, (QStringList{"web-01", "web-02", "lb"}));
 
         LiveSession session;
         session.alerts().setDocumentName(QStringLiteral("site"));
         QString error;
         QVERIFY2(session.start(compiled.config, &error), qPrintable(error));
-        // web-02 is checked (tcp) by the monitor, not listed as "no check".
-        const auto web2Health = [&session] {
+        // web-02 is checked (tcp) by the monitor, not listed as "no check",
+        // and so is the load balancer's listener.
+        const auto healthOf = [&session](const QString &name) {
             for (const Health::ServerHealth &health : session.monitor().snapshot()) {
-                if (health.server == QLatin1String("web-02"))
+                if (health.server == name)
                     return health;
             }
             return Health::ServerHealth{};
         };
-        QTRY_COMPARE_WITH_TIMEOUT(web2Health().lastCheck.code, Health::CheckCode::L4OK, Timeout);
-        QVERIFY(web2Health().checked);
+        QTRY_COMPARE_WITH_TIMEOUT(healthOf("web-02").lastCheck.code, Health::CheckCode::L4OK, Timeout);
+        QVERIFY(healthOf("web-02").checked);
+        QTRY_COMPARE_WITH_TIMEOUT(healthOf("lb").lastCheck.code, Health::CheckCode::L4OK, Timeout);
+        QCOMPARE(healthOf("lb").status, QStringLiteral("UP"));
 
         Engine::DemoFault killed;
         killed.killed = true;
