@@ -4,6 +4,7 @@
 #include "engine/EngineConfig.h"
 #include "engine/health/HealthMonitor.h"
 
+#include <QCoreApplication>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -93,6 +94,9 @@ public:
             delete watch->sender;
         m_watches.clear();
         m_downIn.clear();
+        // The health monitor stopped first: what it said before is of the
+        // run that ends, not of the next one.
+        QCoreApplication::removePostedEvents(this);
         publish();
     }
 
