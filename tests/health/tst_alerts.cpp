@@ -252,6 +252,27 @@ private slots:
         QCOMPARE(rig.alerted.size(), 1); // the alert itself still reached the window
     }
 
+    void aWebhookThatNeverAnswersTimesOut()
+    {
+        ScriptServer silent; // accepts the POST and never answers
+        QVERIFY(silent.start());
+        const QUrl url(QStringLiteral("http://127.0.0.1:%1/hook").arg(silent.serverPort()));
+        ScriptServer web;
+        QVERIFY(web.start());
+        Rig rig;
+        rig.alerts.setWebhookRetry({2, 50, 300});
+        rig.start({checked(QStringLiteral("web-01"), web.serverPort())}, monitorOf({QStringLiteral("web-01")}, url));
+        QTRY_VERIFY_WITH_TIMEOUT(rig.checks.value(QStringLiteral("web-01")) >= 1, Timeout);
+
+        web.close();
+        QTRY_COMPARE_WITH_TIMEOUT(rig.notes.size(), 1, Timeout);
+        QCOMPARE(rig.notes.first().text,
+                 QStringLiteral("webhook %1: delivery failed after 2 attempts: no answer within 300 ms (alert: web-01 DOWN)")
+                     .arg(url.toString()));
+        QCOMPARE(silent.connections(), 2);
+        QVERIFY(silent.received().startsWith("POST /hook HTTP/1.1"));
+    }
+
     void failuresThatExplainOthersMakeOnePost()
     {
         WebhookReceiver receiver;

@@ -84,6 +84,7 @@ void WebhookSender::finished(QNetworkReply *reply)
     // A 5xx, a 3xx the network layer did not follow, or no answer at all.
     const QString why = status > 0 ? statusText.trimmed()
                         : reply->error() == QNetworkReply::OperationCanceledError
+                                || reply->error() == QNetworkReply::TimeoutError
                             ? QStringLiteral("no answer within %1 ms").arg(m_retry.timeoutMs)
                             : reply->errorString();
     if (head.attempts >= m_retry.attempts) {
