@@ -66,6 +66,7 @@ RunSample takeSample(LiveSession &session)
     sample.demo = session.demoBackends().stats();
     sample.traffic = session.traffic().stats();
     sample.monitors = session.alerts().statuses();
+    sample.masters = session.virtualAddresses().masters();
     sample.time = QDateTime::currentDateTimeUtc();
     return sample;
 }

@@ -34,6 +34,9 @@ struct RunSample
     QList<Engine::DemoBackendStats> demo;
     QList<Engine::TrafficClientStats> traffic;
     QList<Monitor::MonitorStatus> monitors;
+    // Each virtual address shared by load balancers, and the one holding it
+    // (empty: none answers).
+    QHash<QString, QString> masters;
 };
 
 // Takes a sample of a running session (thread-safe: each part answers from

@@ -376,6 +376,8 @@ void RunController::showSample(const RunSample &sample)
     }
     for (const TrafficMove &move : m_timeline.sampled(sample.stats, sample.time))
         showTrafficMove(move);
+    if (m_previous)
+        showMasterChanges(m_previous->masters, sample);
     m_previous = sample;
     emit sampled();
 }
@@ -413,6 +415,30 @@ void RunController::showMonitorNote(const Monitor::MonitorNote &note)
         m_events->appendEvent(note.timestamp, node, QString(), QString(), message, !note.problem);
     if (m_history)
         m_history->append({note.timestamp, node, QString(), QString(), message, !note.problem});
+}
+
+// keepalived's words: the load balancer holding a shared address is its
+// MASTER; when it stops answering the next one takes the address over.
+void RunController::showMasterChanges(const QHash<QString, QString> &before, const RunSample &sample)
+{
+    for (auto it = sample.masters.cbegin(); it != sample.masters.cend(); ++it) {
+        const QString previous = before.value(it.key());
+        if (!before.contains(it.key()) || previous == it.value())
+            continue;
+        const bool held = !it.value().isEmpty();
+        const QString node = held ? it.value() : previous;
+        const QString message
+            = held ? (previous.isEmpty() ? tr("%1 holds %2 again").arg(it.value(), it.key())
+                                         : tr("%1 took over %2 from %3, which stopped answering")
+                                               .arg(it.value(), it.key(), previous))
+                   : tr("%1 is held by no load balancer: %2 stopped answering and no other member answers")
+                         .arg(it.key(), previous);
+        const QString to = held ? QStringLiteral("MASTER") : QStringLiteral("FAULT");
+        if (m_events)
+            m_events->appendEvent(sample.time, node, previous, to, message, held);
+        if (m_history)
+            m_history->append({sample.time, node, previous, to, message, held});
+    }
 }
 
 void RunController::showTransition(const Health::HealthEvent &event)

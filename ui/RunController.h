@@ -103,6 +103,7 @@ private:
     void showTrafficMove(const TrafficMove &move);
     void showAlert(const Monitor::Alert &alert);
     void showMonitorNote(const Monitor::MonitorNote &note);
+    void showMasterChanges(const QHash<QString, QString> &before, const RunSample &sample);
     // A configuration runs: what the status line and the cards need of it.
     void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports);
     QString runningText() const;

@@ -4,6 +4,7 @@
 
 #include <QSet>
 
+#include <algorithm>
 #include <optional>
 
 namespace Loadstar::Engine {
@@ -119,13 +120,62 @@ QString reachableAddress(const QString &bindAddress)
     return bindAddress;
 }
 
-ClientConfig clientOf(const Node &client, const Node &lb)
+// The load balancers a client's requests reach: linked straight, or through
+// firewalls (which are rules on the load balancer's listener, not a hop).
+QList<const Node *> loadBalancersReachedBy(const Topology &topology, const Node &client)
+{
+    QList<const Node *> reached;
+    QList<NodeId> queue{client.id};
+    QSet<NodeId> seen{client.id};
+    for (int head = 0; head < queue.size(); ++head) {
+        for (const Link &link : topology.linksFrom(queue.at(head))) {
+            const Node *next = topology.node(link.to);
+            if (!next || seen.contains(next->id))
+                continue;
+            seen.insert(next->id);
+            if (next->kind == NodeKind::LoadBalancer)
+                reached.append(next);
+            else if (next->kind == NodeKind::Firewall)
+                queue.append(next->id);
+        }
+    }
+    return reached;
+}
+
+// Load balancers sharing a virtual address, in the drawing's order.
+QList<VirtualAddressConfig> virtualAddressesOf(const Topology &topology)
+{
+    QList<VirtualAddressConfig> addresses;
+    for (const Node &lb : topology.nodes()) {
+        const QString shared = lb.kind == NodeKind::LoadBalancer
+                                   ? lb.stringProperty(QStringLiteral("virtual_address"))
+                                   : QString();
+        if (shared.isEmpty())
+            continue;
+        auto group = std::find_if(addresses.begin(), addresses.end(),
+                                  [&](const VirtualAddressConfig &address) { return address.address == shared; });
+        const quint16 port = quint16(lb.intProperty(QStringLiteral("port")));
+        if (group == addresses.end())
+            group = addresses.insert(addresses.end(), VirtualAddressConfig{shared, port, {}});
+        group->members.append({lb.name, reachableAddress(lb.stringProperty(QStringLiteral("address"))), port});
+    }
+    return addresses;
+}
+
+ClientConfig clientOf(const Node &client, const Node &lb, const QList<VirtualAddressConfig> &addresses)
 {
     ClientConfig config;
     config.name = client.name;
     config.frontend = lb.name;
     config.address = reachableAddress(lb.stringProperty(QStringLiteral("address")));
     config.port = quint16(lb.intProperty(QStringLiteral("port")));
+    for (const VirtualAddressConfig &shared : addresses) {
+        if (shared.address == lb.stringProperty(QStringLiteral("virtual_address"))) {
+            config.frontend = shared.members.first().frontend;
+            config.address = shared.address;
+            config.port = shared.port;
+        }
+    }
     config.rate = client.intProperty(QStringLiteral("rate"));
     config.concurrency = client.intProperty(QStringLiteral("concurrency"));
     config.paths = PathMix::parse(client.stringProperty(QStringLiteral("path_mix"))).shares;
@@ -208,13 +258,19 @@ CompileResult compile(const Topology &topology)
         if (isServerKind(node.kind) && !balanced.contains(node.name))
             result.config.watched.append(serverOf(node));
     }
+    result.config.virtualAddresses = virtualAddressesOf(topology);
     for (const Node &node : topology.nodes()) {
         if (node.kind != NodeKind::Client)
             continue;
-        for (const Link &link : topology.linksFrom(node.id)) {
-            const Node *lb = topology.node(link.to);
-            if (lb && lb->kind == NodeKind::LoadBalancer)
-                result.config.clients.append(clientOf(node, *lb));
+        for (const Node *lb : loadBalancersReachedBy(topology, node)) {
+            const ClientConfig client = clientOf(node, *lb, result.config.virtualAddresses);
+            const bool same = std::any_of(result.config.clients.begin(), result.config.clients.end(),
+                                          [&](const ClientConfig &other) {
+                                              return other.name == client.name && other.address == client.address
+                                                     && other.port == client.port;
+                                          });
+            if (!same)
+                result.config.clients.append(client);
         }
     }
     for (const Node &node : topology.nodes()) {

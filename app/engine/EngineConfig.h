@@ -97,19 +97,40 @@ struct FrontendConfig
     bool operator==(const FrontendConfig &) const = default;
 };
 
-// A client node's traffic towards one load balancer it links to: what the
-// traffic generator sends while the document runs.
+// A client node's traffic towards one load balancer it reaches (straight or
+// through firewalls; load balancers sharing a virtual address count once):
+// what the traffic generator sends while the document runs.
 struct ClientConfig
 {
     QString name;     // the client node's name
     QString frontend; // the load balancer's name
-    QString address;  // where the frontend is reached (a wildcard bind: loopback)
+    QString address;  // where the frontend is reached (a wildcard bind: loopback; a shared one: the virtual address)
     quint16 port = 0;
     int rate = 0;     // requests per second; 0 sends none
     int concurrency = 1; // connections at most
     QList<PathShare> paths; // never empty: the path mix, or the one request path
 
     bool operator==(const ClientConfig &) const = default;
+};
+
+// Load balancers sharing a virtual address (VRRP, as keepalived runs it):
+// clients connect to the address, which the first member that answers holds.
+struct VirtualAddressConfig
+{
+    struct Member
+    {
+        QString frontend; // the load balancer's name
+        QString address;  // where its own listener is reached
+        quint16 port = 0;
+
+        bool operator==(const Member &) const = default;
+    };
+
+    QString address;       // the shared address
+    quint16 port = 0;      // clients connect here: the first member's port
+    QList<Member> members; // in the drawing's order: the first is MASTER while it answers
+
+    bool operator==(const VirtualAddressConfig &) const = default;
 };
 
 // A monitor node: the nodes it watches (those it links to) and where its
@@ -141,10 +162,11 @@ struct EngineConfig
     // Servers and databases no load balancer links to: probed all the same,
     // so the map shows their health too.
     QList<ServerConfig> watched;
-    // One per link from a client to a load balancer.
+    // One per load balancer (or virtual address) each client reaches.
     QList<ClientConfig> clients;
     // One per monitor node.
     QList<MonitorConfig> monitors;
+    QList<VirtualAddressConfig> virtualAddresses;
 
     bool operator==(const EngineConfig &) const = default;
 };

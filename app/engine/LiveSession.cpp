@@ -131,6 +131,11 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         m_demo.stop();
         return false;
     }
+    if (!m_virtualAddresses.start(config.virtualAddresses, error)) {
+        m_engine.stop();
+        m_demo.stop();
+        return false;
+    }
     m_monitor.setServers(healthTargets(config));
     // Alerts listen before the first check can change anything.
     m_alerts.setMonitors(config.monitors);
@@ -139,6 +144,7 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     if (!m_traffic.start(trafficClients(config), error)) {
         m_monitor.stop();
         m_alerts.stop();
+        m_virtualAddresses.stop();
         m_engine.stop();
         m_demo.stop();
         return false;
@@ -161,8 +167,10 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
 {
     if (!m_running)
         return start(config, error);
-    if (!m_demo.apply(config, error) || !m_engine.apply(config, error))
+    if (!m_demo.apply(config, error) || !m_engine.apply(config, error)
+        || !m_virtualAddresses.apply(config.virtualAddresses, error)) {
         return false;
+    }
     m_monitor.setServers(healthTargets(config));
     m_alerts.setMonitors(config.monitors);
     return m_traffic.apply(trafficClients(config), error);
@@ -175,6 +183,7 @@ void LiveSession::stop()
     m_traffic.stop();
     m_monitor.stop();
     m_alerts.stop();
+    m_virtualAddresses.stop();
     m_engine.stop();
     m_demo.stop();
     m_running = false;

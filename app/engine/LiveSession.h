@@ -5,6 +5,7 @@
 #include "engine/health/HealthMonitor.h"
 #include "engine/monitor/AlertMonitor.h"
 #include "engine/traffic/TrafficGenerator.h"
+#include "engine/vrrp/VirtualAddresses.h"
 
 #include <QString>
 
@@ -25,8 +26,8 @@ public:
     LiveSession(const LiveSession &) = delete;
     LiveSession &operator=(const LiveSession &) = delete;
 
-    // Starts the demo backends, then the engine, then the checks, then the
-    // clients' traffic, so the first requests find everything listening.
+    // Starts the demo backends, then the engine and the virtual addresses,
+    // then the checks, then the clients' traffic, so the first requests find everything listening.
     // When a part can't start, nothing runs and *error says why in one
     // sentence.
     bool start(const Engine::EngineConfig &config, QString *error = nullptr);
@@ -43,6 +44,8 @@ public:
     Engine::TrafficGenerator &traffic() { return m_traffic; }
     // The monitor nodes: their alerts and their cards' lines.
     Monitor::AlertMonitor &alerts() { return m_alerts; }
+    // Load balancers sharing a virtual address: who holds it.
+    Engine::VirtualAddresses &virtualAddresses() { return m_virtualAddresses; }
 
     // What the health monitor watches for a configuration: each server of
     // each frontend, each server no frontend links to, and what the monitor
@@ -68,6 +71,7 @@ private:
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
     Monitor::AlertMonitor m_alerts{m_monitor};
+    Engine::VirtualAddresses m_virtualAddresses;
     Engine::TrafficGenerator m_traffic;
     bool m_running = false;
 };

@@ -120,6 +120,7 @@ private:
             if (binds && !node.endpoint().isEmpty())
                 byEndpoint[node.endpoint()].append(&node);
         }
+        checkVirtualAddresses(byEndpoint);
         for (auto it = byEndpoint.cbegin(); it != byEndpoint.cend(); ++it) {
             if (it.value().size() < 2)
                 continue;
@@ -134,6 +135,30 @@ private:
                                     : QStringLiteral("%1 and %2 all").arg(names.mid(0, names.size() - 1).join(QStringLiteral(", ")), names.last());
             add("port-conflict",
                 QStringLiteral("%1 listen on %2: give each its own port").arg(who, it.key()), ids);
+        }
+    }
+
+    // Load balancers sharing a virtual address hold it on the first one's
+    // port; nothing else may listen there.
+    void checkVirtualAddresses(const QMap<QString, QList<const Node *>> &byEndpoint)
+    {
+        QSet<QString> seen;
+        for (const Node &lb : m_topology.nodes()) {
+            const QString shared = lb.kind == NodeKind::LoadBalancer
+                                       ? lb.stringProperty(QStringLiteral("virtual_address"))
+                                       : QString();
+            if (shared.isEmpty() || seen.contains(shared))
+                continue;
+            seen.insert(shared);
+            Node probe = lb;
+            probe.properties.insert(QStringLiteral("address"), shared);
+            const QList<const Node *> taken = byEndpoint.value(probe.endpoint());
+            if (taken.isEmpty())
+                continue;
+            add("virtual-address-taken",
+                QStringLiteral("%1: its virtual address %2 is where %3 listens: pick an address no node listens on")
+                    .arg(displayName(lb), probe.endpoint(), displayName(*taken.first())),
+                taken.first()->id == lb.id ? QList<NodeId>{lb.id} : QList<NodeId>{lb.id, taken.first()->id});
         }
     }
 

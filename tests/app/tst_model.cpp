@@ -341,6 +341,41 @@ private slots:
         QCOMPARE(result.config.clients.at(1).port, quint16(8090));
     }
 
+    void clientsReachLoadBalancersThroughFirewallsAndSharedAddresses()
+    {
+        // The hardened template: client → firewall → lb-a and lb-b, which
+        // share 127.0.0.10. The client sends once, to the shared address.
+        Topology hardened;
+        for (const DocumentTemplate &entry : documentTemplates()) {
+            if (entry.id == QLatin1String("hardened"))
+                hardened = entry.topology;
+        }
+        const Engine::CompileResult result = Engine::compile(hardened);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.clients.size(), 1);
+        const Engine::ClientConfig client = result.config.clients.first();
+        QCOMPARE(client.frontend, QStringLiteral("lb-a"));
+        QCOMPARE(client.address, QStringLiteral("127.0.0.10"));
+        QCOMPARE(client.port, quint16(8443));
+        QCOMPARE(result.config.virtualAddresses.size(), 1);
+        const Engine::VirtualAddressConfig shared = result.config.virtualAddresses.first();
+        QCOMPARE(shared.address, QStringLiteral("127.0.0.10"));
+        QCOMPARE(shared.port, quint16(8443));
+        QCOMPARE(shared.members,
+                 (QList<Engine::VirtualAddressConfig::Member>{{QStringLiteral("lb-a"), QStringLiteral("127.0.0.2"), 8443},
+                                                              {QStringLiteral("lb-b"), QStringLiteral("127.0.0.3"), 8443}}));
+
+        // Without the shared address each load balancer gets the client's
+        // traffic, through the firewall all the same.
+        for (const QString &name : {QStringLiteral("lb-a"), QStringLiteral("lb-b")})
+            QCOMPARE(hardened.node(hardened.nodeByName(name)->id)->setProperty(QStringLiteral("virtual_address"), QString()), QString());
+        const Engine::CompileResult apart = Engine::compile(hardened);
+        QVERIFY(apart.config.virtualAddresses.isEmpty());
+        QCOMPARE(apart.config.clients.size(), 2);
+        QCOMPARE(apart.config.clients.at(0).address, QStringLiteral("127.0.0.2"));
+        QCOMPARE(apart.config.clients.at(1).address, QStringLiteral("127.0.0.3"));
+    }
+
     void documentsWithoutAPathMixSendTheirPath()
     {
         // A client saved before the path mix existed.

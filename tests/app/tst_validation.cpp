@@ -99,6 +99,11 @@ private slots:
             << Mutation([](Topology &t) { set(t, "web-01", "port", 9443); })
             << "port-conflict" << "lb and web-01 both listen on 127.0.0.1:9443: give each its own port"
             << QStringList{"lb", "web-01"};
+        QTest::newRow("virtual address taken")
+            << Mutation([](Topology &t) { set(t, "lb", "virtual_address", "127.0.0.1"); })
+            << "virtual-address-taken"
+            << "lb: its virtual address 127.0.0.1:9443 is where lb listens: pick an address no node listens on"
+            << QStringList{"lb"};
         QTest::newRow("dangling link")
             << Mutation([](Topology &t) { t.addLink(Link{0, LinkKind::Http, idOf(t, "lb"), 99}); })
             << "dangling-link" << "link 11 points to node 99, which does not exist: delete the link"
