@@ -17,6 +17,10 @@ bool worse(const Health::ServerHealth &candidate, const Health::ServerHealth &cu
 {
     if (candidate.up != current.up)
         return !candidate.up;
+    // A monitor's probe of a server drawn without a check says more than
+    // the load balancer's "no check".
+    if (candidate.checked != current.checked)
+        return candidate.checked;
     return candidate.status.size() > current.status.size(); // "UP 1/3" over "UP"
 }
 
@@ -84,6 +88,7 @@ RunSample takeSample(LiveSession &session)
     sample.stats = session.engine().stats();
     sample.demo = session.demoBackends().stats();
     sample.traffic = session.traffic().stats();
+    sample.monitors = session.alerts().statuses();
     sample.masters = session.virtualAddresses().masters();
     sample.time = QDateTime::currentDateTimeUtc();
     return sample;
@@ -182,6 +187,11 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
         if (failed > 0)
             line.append(QCoreApplication::translate("Loadstar::Ui::LiveSample", "%1 failed").arg(failed));
         state.message = line.join(QStringLiteral(" · "));
+    }
+    for (const Monitor::MonitorStatus &monitor : sample.monitors) {
+        NodeLiveState &state = states[monitor.monitor];
+        state.running = true;
+        state.message = monitor.text();
     }
     return states;
 }

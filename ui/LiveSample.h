@@ -4,6 +4,7 @@
 #include "engine/Stats.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
+#include "engine/monitor/Alert.h"
 #include "engine/traffic/TrafficGenerator.h"
 #include "history/NodeMetrics.h"
 
@@ -21,7 +22,8 @@ namespace Loadstar::Ui {
 
 // What one sample of a running document brings back from the session's
 // thread: the monitor's view of every server, the engine's counters and
-// the demo backends' faults and the clients' traffic. Plain data, taken on
+// the demo backends' faults, the clients' traffic and what the monitor
+// nodes have firing. Plain data, taken on
 // any thread.
 struct RunSample
 {
@@ -31,6 +33,7 @@ struct RunSample
     Engine::StatsSnapshot stats;
     QList<Engine::DemoBackendStats> demo;
     QList<Engine::TrafficClientStats> traffic;
+    QList<Monitor::MonitorStatus> monitors;
     // Each virtual address shared by load balancers, and the one holding it
     // (empty: none answers).
     QHash<QString, QString> masters;

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "AnalysisActions.h"
+#include "AlertNotifier.h"
 #include "FaultActions.h"
 #include "FindingsController.h"
 #include "FindingsStatusButton.h"
@@ -541,6 +542,7 @@ void MainWindow::createRunActions()
 
     m_runner = new RunController(m_run, m_faults, m_admin, m_eventLog, m_scene, this);
     connect(m_run, &RunActions::runningChanged, this, &MainWindow::runningChanged);
+    connect(m_runner, &RunController::alerted, new AlertNotifier(statusBar(), this), &AlertNotifier::notify);
     connect(m_view, &DiagramView::cardMenuAboutToShow, this, [this](QMenu *menu, NodeId node) {
         if (const NodeItem *card = m_scene->nodeItem(node)) {
             // Top to bottom: the server's state, its faults, the edit entries.

@@ -136,6 +136,20 @@ void RunController::run()
                     showTransition(event);
             },
             Qt::QueuedConnection);
+    // So are the monitor nodes' alerts, from their thread.
+    connect(&m_session->alerts(), &Monitor::AlertMonitor::alerted, this,
+            [this, generation](const Monitor::Alert &alert) {
+                if (generation == m_generation)
+                    showAlert(alert);
+            },
+            Qt::QueuedConnection);
+    connect(&m_session->alerts(), &Monitor::AlertMonitor::noted, this,
+            [this, generation](const Monitor::MonitorNote &note) {
+                if (generation == m_generation)
+                    showMonitorNote(note);
+            },
+            Qt::QueuedConnection);
+    m_session->alerts().setDocumentName(m_document->displayName());
 
     LiveSession *session = m_session.get();
     runInBackground(
@@ -395,6 +409,28 @@ void RunController::showTrafficMove(const TrafficMove &move)
         m_events->appendEvent(move.time, move.frontend, from, to, move.message, served);
     if (m_history)
         m_history->append({move.time, move.frontend, from, to, move.message, served});
+}
+
+void RunController::showAlert(const Monitor::Alert &alert)
+{
+    const QString message = tr("Alert from %1: %2").arg(alert.monitor, alert.summary());
+    const bool fine = !alert.isProblem();
+    if (m_events)
+        m_events->appendEvent(alert.timestamp, alert.node, alert.previous(), alert.state(), message, fine);
+    if (m_history)
+        m_history->append({alert.timestamp, alert.node, alert.previous(), alert.state(), message, fine});
+    emit alerted(alert);
+    requestSample(); // the monitor's card counts it at once
+}
+
+void RunController::showMonitorNote(const Monitor::MonitorNote &note)
+{
+    const QString node = note.node.isEmpty() ? note.monitor : note.node;
+    const QString message = tr("%1: %2").arg(note.monitor, note.text);
+    if (m_events)
+        m_events->appendEvent(note.timestamp, node, QString(), QString(), message, !note.problem);
+    if (m_history)
+        m_history->append({note.timestamp, node, QString(), QString(), message, !note.problem});
 }
 
 // keepalived's words: the load balancer holding a shared address is its

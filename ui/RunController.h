@@ -3,6 +3,7 @@
 #include "LiveSample.h"
 #include "diagram/LiveState.h"
 #include "engine/FailoverTimeline.h"
+#include "engine/monitor/Alert.h"
 #include "history/NodeMetrics.h"
 
 #include <QElapsedTimer>
@@ -40,7 +41,8 @@ struct ServerAdminRequest;
 // Runs the current document for real when the user presses Run: compiles
 // it, starts a LiveSession (demo backends, engine, health checks) and shows
 // what happens on the canvas — health and figures on the cards, transitions
-// in the Events panel, the run's line in the status bar. Edits made while
+// and the monitor nodes' alerts in the Events panel, the run's line in the
+// status bar. Edits made while
 // running are applied to the running session; faults asked for from a
 // card's menu go to its demo backend.
 //
@@ -93,6 +95,8 @@ signals:
     void sampled();
     // Every node's figures in that sample, for the charts.
     void figuresSampled(const QList<Loadstar::NodeMetrics> &figures);
+    // A monitor node raised an alert (it is already in the Events panel).
+    void alerted(const Loadstar::Monitor::Alert &alert);
 
 private:
     void documentEdited();
@@ -106,6 +110,8 @@ private:
     void showSample(const RunSample &sample);
     void showTransition(const Health::HealthEvent &event);
     void showTrafficMove(const TrafficMove &move);
+    void showAlert(const Monitor::Alert &alert);
+    void showMonitorNote(const Monitor::MonitorNote &note);
     void showMasterChanges(const QHash<QString, QString> &before, const RunSample &sample);
     // A configuration runs: what the status line and the cards need of it.
     void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports);

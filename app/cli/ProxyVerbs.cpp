@@ -6,6 +6,7 @@
 #include "engine/LiveSession.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QTextStream>
 
@@ -240,11 +241,33 @@ void printTransitions(Health::HealthMonitor &monitor, const QString &command)
                      Qt::DirectConnection);
 }
 
+// The monitor nodes' alerts and notes as they happen, one line each, from
+// their thread.
+void printAlerts(Monitor::AlertMonitor &alerts, const QString &command)
+{
+    static std::mutex outputMutex;
+    const auto print = [command](const QDateTime &time, const QString &text) {
+        std::lock_guard lock(outputMutex);
+        out() << command << ": " << time.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")) << " " << text << "\n";
+        out().flush();
+    };
+    QObject::connect(&alerts, &Monitor::AlertMonitor::alerted, &alerts,
+                     [print](const Monitor::Alert &alert) {
+                         print(alert.timestamp, QStringLiteral("ALERT %1: %2").arg(alert.monitor, alert.summary()));
+                     },
+                     Qt::DirectConnection);
+    QObject::connect(&alerts, &Monitor::AlertMonitor::noted, &alerts,
+                     [print](const Monitor::MonitorNote &note) {
+                         print(note.timestamp, QStringLiteral("%1: %2").arg(note.monitor, note.text));
+                     },
+                     Qt::DirectConnection);
+}
+
 // Starts the demo backends, the engine, the health checks and the optional
 // stats listener, runs until SIGINT or SIGTERM, and stops. The caller has
 // blocked the stopSet.
 int serve(const QString &command, const QCommandLineParser &parser, const Engine::EngineConfig &config,
-          int threads, const sigset_t &stopSet)
+          int threads, const sigset_t &stopSet, const QString &documentName = QString())
 {
     std::optional<HostPort> stats;
     if (parser.isSet(statsOption())) {
@@ -254,6 +277,8 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
     }
     LiveSession session(threads);
     printTransitions(session.monitor(), command);
+    printAlerts(session.alerts(), command);
+    session.alerts().setDocumentName(documentName);
     QString error;
     if (!session.start(config, &error)) {
         err() << command << ": " << error << "\n";
@@ -308,6 +333,11 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         out() << command << ": " << client.name << " sends " << client.rate << " requests/s to " << client.frontend
               << " on up to " << client.concurrency << (client.concurrency == 1 ? " connection (" : " connections (")
               << paths.join(QStringLiteral(", ")) << ")\n";
+    }
+    for (const Engine::MonitorConfig &monitor : config.monitors) {
+        out() << command << ": " << monitor.name << " watches "
+              << (monitor.watched.isEmpty() ? QStringLiteral("nothing") : monitor.watched.join(QStringLiteral(", ")))
+              << (monitor.webhook.isEmpty() ? QString() : QStringLiteral(" (webhook %1)").arg(monitor.webhook)) << "\n";
     }
     if (stats)
         out() << command << ": stats on http://" << stats->host << ":" << engine.statsPort() << "/stats;csv\n";
@@ -440,7 +470,7 @@ int runVerb(const QCommandLineParser &parser, const QStringList &arguments)
         return Failure;
     }
     const sigset_t stopSet = blockStopSignals();
-    return serve(command, parser, compiled.config, threads, stopSet);
+    return serve(command, parser, compiled.config, threads, stopSet, QFileInfo(path).completeBaseName());
 }
 
 } // namespace

@@ -1,10 +1,12 @@
 #include "EngineConfig.h"
 
 #include "model/PropertySchema.h"
+#include "analysis/DesignAnalysis.h"
 
 #include <QSet>
 
 #include <algorithm>
+#include <optional>
 
 namespace Loadstar::Engine {
 
@@ -201,6 +203,60 @@ ClientConfig clientOf(const Node &client, const Node &lb, const QList<VirtualAdd
     return config;
 }
 
+// What a monitor probes itself for a node it watches (see MonitorConfig).
+std::optional<ServerConfig> monitorProbeOf(const Node &node, int inter)
+{
+    ServerConfig probe;
+    if (node.kind == NodeKind::LoadBalancer) {
+        probe.name = node.name;
+        probe.address = reachableAddress(node.stringProperty(QStringLiteral("address")));
+        probe.port = quint16(node.intProperty(QStringLiteral("port")));
+        probe.check.type = node.boolProperty(QStringLiteral("tls")) ? QStringLiteral("tls") : QStringLiteral("tcp");
+        probe.check.timeout = std::min(inter, probe.check.timeout);
+    } else if (isServerKind(node.kind) && node.stringProperty(QStringLiteral("check")) == QLatin1String("none")) {
+        probe = serverOf(node);
+        probe.check.type = QStringLiteral("tcp");
+    } else {
+        return std::nullopt;
+    }
+    probe.check.inter = probe.check.fastinter = probe.check.downinter = inter;
+    probe.check.observe = QStringLiteral("none");
+    return probe;
+}
+
+MonitorConfig monitorOf(const Topology &topology, const Node &monitor)
+{
+    MonitorConfig config;
+    config.name = monitor.name;
+    config.inter = monitor.intProperty(QStringLiteral("inter"));
+    config.webhook = monitor.stringProperty(QStringLiteral("webhook"));
+    config.notify = monitor.boolProperty(QStringLiteral("notify"));
+    config.certWarnDays = monitor.intProperty(QStringLiteral("cert_warn_days"));
+    config.groupWait = monitor.intProperty(QStringLiteral("group_wait"));
+    QList<NodeId> watchedIds;
+    for (const Link &link : topology.linksFrom(monitor.id)) {
+        const Node *node = topology.node(link.to);
+        if (!node || (!isServerKind(node->kind) && node->kind != NodeKind::LoadBalancer)
+            || config.watched.contains(node->name)) {
+            continue;
+        }
+        config.watched.append(node->name);
+        watchedIds.append(node->id);
+        if (const std::optional<ServerConfig> probe = monitorProbeOf(*node, config.inter))
+            config.probes.append(*probe);
+    }
+    // A watched node's failure explains the failures of the watched nodes
+    // it cuts off from the clients.
+    for (NodeId cause : std::as_const(watchedIds)) {
+        const QSet<NodeId> cutOff = whatIf(topology, {cause}).unreachable;
+        for (NodeId dependent : std::as_const(watchedIds)) {
+            if (cutOff.contains(dependent))
+                config.dependsOn[topology.node(dependent)->name].append(topology.node(cause)->name);
+        }
+    }
+    return config;
+}
+
 } // namespace
 
 CompileResult compile(const Topology &topology)
@@ -235,6 +291,10 @@ CompileResult compile(const Topology &topology)
             if (!same)
                 result.config.clients.append(client);
         }
+    }
+    for (const Node &node : topology.nodes()) {
+        if (node.kind == NodeKind::Monitor)
+            result.config.monitors.append(monitorOf(topology, node));
     }
     return result;
 }

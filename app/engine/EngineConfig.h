@@ -3,6 +3,7 @@
 #include "model/PathMix.h"
 #include "model/Validator.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -146,6 +147,29 @@ struct VirtualAddressConfig
     bool operator==(const VirtualAddressConfig &) const = default;
 };
 
+// A monitor node: the nodes it watches (those it links to) and where its
+// alerts go.
+struct MonitorConfig
+{
+    QString name;     // the monitor node's name
+    int inter = 2000; // between two looks at a node it probes itself
+    QString webhook;  // http(s) URL alerts are POSTed to; empty: none
+    bool notify = true; // a desktop notification per alert (the window's business)
+    int certWarnDays = 14; // a certificate with fewer days left is an alert
+    int groupWait = 2000;  // how long a transition waits for others it explains
+    QStringList watched;   // node names, in link order
+    // For each watched node, the watched nodes whose failure cuts it off
+    // from the clients: its DOWN is reported with theirs.
+    QHash<QString, QStringList> dependsOn;
+    // What the monitor probes itself, so watching always means something:
+    // a watched server or database drawn without a check (tcp, every
+    // inter), and a watched load balancer's listener (tcp, or tls when it
+    // terminates TLS).
+    QList<ServerConfig> probes;
+
+    bool operator==(const MonitorConfig &) const = default;
+};
+
 struct EngineConfig
 {
     QList<FrontendConfig> frontends;
@@ -154,6 +178,8 @@ struct EngineConfig
     QList<ServerConfig> watched;
     // One per load balancer (or virtual address) each client reaches.
     QList<ClientConfig> clients;
+    // One per monitor node.
+    QList<MonitorConfig> monitors;
     QList<VirtualAddressConfig> virtualAddresses;
 
     bool operator==(const EngineConfig &) const = default;

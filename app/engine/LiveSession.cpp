@@ -3,6 +3,7 @@
 #include "engine/health/ProbeFactory.h"
 
 #include <utility>
+#include <QSet>
 
 namespace Loadstar {
 
@@ -94,8 +95,31 @@ QList<Health::MonitoredServer> LiveSession::monitoredServers(const Engine::Engin
         for (const Engine::ServerConfig &server : frontend.servers)
             add(frontend.name, server);
     }
-    for (const Engine::ServerConfig &server : config.watched)
-        add(QString(), server);
+    QSet<QString> probed;
+    for (const Engine::MonitorConfig &monitor : config.monitors) {
+        for (const Engine::ServerConfig &probe : monitor.probes)
+            probed.insert(probe.name);
+    }
+    for (const Engine::ServerConfig &server : config.watched) {
+        if (!probed.contains(server.name))
+            add(QString(), server);
+    }
+    for (const Engine::MonitorConfig &monitor : config.monitors) {
+        for (const Engine::ServerConfig &probe : monitor.probes) {
+            if (probed.remove(probe.name))
+                add(QString(), probe);
+        }
+    }
+    return servers;
+}
+
+QList<Health::MonitoredServer> LiveSession::healthTargets(const Engine::EngineConfig &config) const
+{
+    QList<Health::MonitoredServer> servers = monitoredServers(config);
+    for (Health::MonitoredServer &server : servers) {
+        if (server.frontend.isEmpty() && server.target.port == 0)
+            server.target.port = m_engine.listenPort(server.target.name);
+    }
     return servers;
 }
 
@@ -113,10 +137,14 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         m_demo.stop();
         return false;
     }
-    m_monitor.setServers(monitoredServers(config));
+    m_monitor.setServers(healthTargets(config));
+    // Alerts listen before the first check can change anything.
+    m_alerts.setMonitors(config.monitors);
+    m_alerts.start();
     m_monitor.start();
     if (!m_traffic.start(trafficClients(config), error)) {
         m_monitor.stop();
+        m_alerts.stop();
         m_virtualAddresses.stop();
         m_engine.stop();
         m_demo.stop();
@@ -146,7 +174,8 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
         || !m_virtualAddresses.apply(config.virtualAddresses, error)) {
         return false;
     }
-    m_monitor.setServers(monitoredServers(config));
+    m_monitor.setServers(healthTargets(config));
+    m_alerts.setMonitors(config.monitors);
     m_config = config;
     // What failed on purpose stays failed: a listener or backend the new
     // configuration opened again is closed again; what left the drawing is
@@ -209,6 +238,7 @@ void LiveSession::stop()
         return;
     m_traffic.stop();
     m_monitor.stop();
+    m_alerts.stop();
     m_virtualAddresses.stop();
     m_engine.stop();
     m_demo.stop();

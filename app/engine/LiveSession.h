@@ -3,6 +3,7 @@
 #include "engine/Engine.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
+#include "engine/monitor/AlertMonitor.h"
 #include "engine/traffic/TrafficGenerator.h"
 #include "engine/vrrp/VirtualAddresses.h"
 
@@ -16,7 +17,8 @@ namespace Loadstar {
 // embedded demo backends, the proxy engine in front of the servers, the
 // health monitor probing every server and driving the engine — a DOWN
 // server leaves rotation, traffic the engine sees failing reaches the
-// monitor (observe/on-error) — and the client nodes' traffic. The GUI's Run and `loadstar run` both use it,
+// monitor (observe/on-error) —, the client nodes' traffic and the monitor
+// nodes' alerts. The GUI's Run and `loadstar run` both use it,
 // so they behave the same. Each part runs on threads of its own.
 class LiveSession
 {
@@ -54,11 +56,15 @@ public:
     Engine::DemoBackends &demoBackends() { return m_demo; }
     Health::HealthMonitor &monitor() { return m_monitor; }
     Engine::TrafficGenerator &traffic() { return m_traffic; }
+    // The monitor nodes: their alerts and their cards' lines.
+    Monitor::AlertMonitor &alerts() { return m_alerts; }
     // Load balancers sharing a virtual address: who holds it.
     Engine::VirtualAddresses &virtualAddresses() { return m_virtualAddresses; }
 
-    // What the monitor watches for a configuration: each server of each
-    // frontend, and each server no frontend links to.
+    // What the health monitor watches for a configuration: each server of
+    // each frontend, each server no frontend links to, and what the monitor
+    // nodes probe themselves (a node drawn without a check, a load
+    // balancer's listener), each once.
     static QList<Health::MonitoredServer> monitoredServers(const Engine::EngineConfig &config);
 
     // The stats listener's /fault page, for headless runs:
@@ -72,6 +78,8 @@ private:
     // The clients as the generator runs them: a frontend configured on port
     // 0 is reached on the port the engine picked.
     QList<Engine::ClientConfig> trafficClients(const Engine::EngineConfig &config) const;
+    // The same for the monitor nodes' probes of load balancers.
+    QList<Health::MonitoredServer> healthTargets(const Engine::EngineConfig &config) const;
 
     // Fails or restores one node; a sentence when it can't.
     QString setNodeFailed(const QString &node, bool failed);
@@ -79,6 +87,7 @@ private:
     Engine::Engine m_engine;
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
+    Monitor::AlertMonitor m_alerts{m_monitor};
     Engine::VirtualAddresses m_virtualAddresses;
     Engine::TrafficGenerator m_traffic;
     bool m_running = false;

@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QRegularExpression>
+#include <QUrl>
 
 namespace Loadstar {
 
@@ -214,6 +215,17 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
     auto &monitor = schema[NodeKind::Monitor];
     monitor.append(duration("inter", "Interval (inter)", "Monitoring", 2000,
                             "Time between two looks at each watched node"));
+    monitor.append(typed(PropertyType::HttpUrl, "webhook", "Webhook", "Alerts", "",
+                         "Each alert is POSTed here as JSON (Slack, a chat bot, an incident tool); "
+                         "empty: no webhook"));
+    monitor.last().emptyMeaning = QStringLiteral("no webhook");
+    monitor.append(boolean("notify", "Desktop notification", "Alerts", true,
+                           "Each alert also shows as a notification on this desktop"));
+    monitor.append(integer("cert_warn_days", "Certificate warning (days)", "Alerts", 14, 1, 3650,
+                           "A watched node's certificate with fewer days left than this is an alert"));
+    monitor.append(duration("group_wait", "Group wait", "Alerts", 2000,
+                            "How long a failure waits for the failures it causes, so they make one alert "
+                            "(Alertmanager's group_wait); at least the watched nodes' check interval"));
 
     return schema;
 }
@@ -354,6 +366,17 @@ Converted convert(const PropertySpec &spec, const QVariant &value)
         }
         return fail(QStringLiteral("%1 is not an HTTP status or range such as 200 or 200-399")
                         .arg(quoted(value.toString())));
+    }
+    case PropertyType::HttpUrl: {
+        if (text.isEmpty())
+            return {text, {}};
+        const QUrl url(text, QUrl::StrictMode);
+        const QString scheme = url.scheme().toLower();
+        if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")))
+            return fail(QStringLiteral("%1 is not an http:// or https:// URL").arg(quoted(value.toString())));
+        if (url.host().isEmpty())
+            return fail(QStringLiteral("%1 names no host; write it as %2://host:port/path").arg(quoted(value.toString()), scheme));
+        return {text, {}};
     }
     case PropertyType::CidrList: {
         const QStringList parts = networksOf(text);

@@ -53,6 +53,9 @@ inline Topology everyKind()
     set(replica, "address", QStringLiteral("::1"));
     set(replica, "port", 5433);
     set(monitor, "inter", 10000);
+    set(monitor, "webhook", QStringLiteral("https://hooks.example.com/loadstar"));
+    set(monitor, "cert_warn_days", 30);
+    set(monitor, "notify", false);
 
     t.connect(client, firewall);
     t.connect(firewall, lb);

@@ -422,6 +422,87 @@ private slots:
         QVERIFY(unguarded.config.clients.isEmpty());
     }
 
+    void aMonitorWebhookIsAnHttpUrl_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("none") << QString() << QString();
+        QTest::newRow("https") << "https://hooks.example.com/services/T0/B0/x" << QString();
+        QTest::newRow("http with port") << "http://127.0.0.1:9000/alerts" << QString();
+        QTest::newRow("other scheme") << "ftp://hooks.example.com/"
+                                      << QStringLiteral("“ftp://hooks.example.com/” is not an http:// or https:// URL");
+        QTest::newRow("no scheme") << "hooks.example.com/alerts"
+                                   << QStringLiteral("“hooks.example.com/alerts” is not an http:// or https:// URL");
+        QTest::newRow("no host") << "http:///alerts"
+                                 << QStringLiteral("“http:///alerts” names no host; write it as http://host:port/path");
+    }
+
+    void aMonitorWebhookIsAnHttpUrl()
+    {
+        QFETCH(QString, value);
+        QFETCH(QString, error);
+        Node monitor = Node::make(NodeKind::Monitor, QStringLiteral("monitor"));
+        QCOMPARE(monitor.setProperty(QStringLiteral("webhook"), value), error);
+        QCOMPARE(monitor.stringProperty(QStringLiteral("webhook")), error.isEmpty() ? value : QString());
+    }
+
+    void monitorsCompileToWhatTheyWatch()
+    {
+        Topology t;
+        const NodeId client = t.addNode(Node::make(NodeKind::Client, QStringLiteral("client")));
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        Node web1 = Node::make(NodeKind::WebServer, QStringLiteral("web-01"));
+        QCOMPARE(web1.setProperty(QStringLiteral("check"), QStringLiteral("none")), QString());
+        const NodeId web1Id = t.addNode(web1);
+        Node web2 = Node::make(NodeKind::WebServer, QStringLiteral("web-02"));
+        QCOMPARE(web2.setProperty(QStringLiteral("port"), 8082), QString());
+        const NodeId web2Id = t.addNode(web2);
+        Node monitor = Node::make(NodeKind::Monitor, QStringLiteral("monitor"));
+        QCOMPARE(monitor.setProperty(QStringLiteral("inter"), 5000), QString());
+        QCOMPARE(monitor.setProperty(QStringLiteral("webhook"), QStringLiteral("https://hooks.example.com/a")), QString());
+        QCOMPARE(monitor.setProperty(QStringLiteral("cert_warn_days"), 30), QString());
+        QCOMPARE(monitor.setProperty(QStringLiteral("notify"), false), QString());
+        const NodeId monitorId = t.addNode(monitor);
+        t.connect(client, lb);
+        t.connect(lb, web1Id);
+        t.connect(lb, web2Id);
+        t.connect(monitorId, lb);
+        t.connect(monitorId, web1Id);
+        t.connect(monitorId, web2Id);
+
+        const Engine::CompileResult result = Engine::compile(t);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.monitors.size(), 1);
+        const Engine::MonitorConfig &m = result.config.monitors.first();
+        QCOMPARE(m.name, QStringLiteral("monitor"));
+        QCOMPARE(m.webhook, QStringLiteral("https://hooks.example.com/a"));
+        QCOMPARE(m.certWarnDays, 30);
+        QCOMPARE(m.notify, false);
+        QCOMPARE(m.groupWait, 2000);
+        QCOMPARE(m.watched, (QStringList{"lb", "web-01", "web-02"}));
+        // The load balancer cuts both servers off from the client.
+        QCOMPARE(m.dependsOn.value(QStringLiteral("web-01")), QStringList{"lb"});
+        QCOMPARE(m.dependsOn.value(QStringLiteral("web-02")), QStringList{"lb"});
+        QVERIFY(m.dependsOn.value(QStringLiteral("lb")).isEmpty());
+        // The monitor probes what has no check of its own: the listener,
+        // and web-01 drawn without one; web-02's http check is enough.
+        QCOMPARE(m.probes.size(), 2);
+        QCOMPARE(m.probes.at(0).name, QStringLiteral("lb"));
+        QCOMPARE(m.probes.at(0).address, QStringLiteral("127.0.0.1"));
+        QCOMPARE(m.probes.at(0).port, quint16(8080));
+        QCOMPARE(m.probes.at(0).check.type, QStringLiteral("tcp"));
+        QCOMPARE(m.probes.at(0).check.inter, 5000);
+        QCOMPARE(m.probes.at(1).name, QStringLiteral("web-01"));
+        QCOMPARE(m.probes.at(1).port, quint16(8081));
+        QCOMPARE(m.probes.at(1).check.type, QStringLiteral("tcp"));
+        QCOMPARE(m.probes.at(1).check.downinter, 5000);
+
+        // A load balancer terminating TLS is probed with a handshake, which
+        // also sees its certificate.
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("tls"), true), QString());
+        QCOMPARE(Engine::compile(t).config.monitors.first().probes.first().check.type, QStringLiteral("tls"));
+    }
+
     void invalidTopologyDoesNotCompile()
     {
         Topology t;

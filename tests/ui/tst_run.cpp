@@ -32,6 +32,7 @@
 #include <QNetworkReply>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QUndoStack>
 
@@ -206,6 +207,41 @@ private slots:
         QTRY_COMPARE(events->rowCount(), eventsBefore + 4);
         QVERIFY2(events->rowText(events->rowCount() - 1).contains(QStringLiteral("web-01 UP → traffic on web-01 after ")),
                  qPrintable(events->rowText(events->rowCount() - 1)));
+    }
+
+    // A monitor drawn over the design: killing the server it watches is an
+    // alert in the Events panel, on the monitor's card and (no tray here)
+    // in the status bar; the load balancer it watches gets a state ring.
+    void aMonitorAlertsInTheWindow()
+    {
+        Topology design = failoverDesign(m_lbPort, m_web01Port, m_web02Port);
+        Node monitor = Node::make(NodeKind::Monitor, QStringLiteral("monitor"), {240, 0});
+        QCOMPARE(monitor.setProperty(QStringLiteral("inter"), 100), QString());
+        QCOMPARE(monitor.setProperty(QStringLiteral("group_wait"), 300), QString());
+        const NodeId monitorId = design.addNode(monitor);
+        design.connect(monitorId, design.nodeByName(QStringLiteral("web-01"))->id);
+        design.connect(monitorId, design.nodeByName(QStringLiteral("lb"))->id);
+        MainWindow &window = startWindow(design);
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(card(window, "lb")->statusText(), QStringLiteral("UP"));
+        QTRY_COMPARE(card(window, "lb")->liveState().checkCode, QStringLiteral("L4OK"));
+        QTRY_COMPARE(card(window, "monitor")->liveState().message, QStringLiteral("watching 2 nodes · no alert firing"));
+
+        triggerFault(window, "web-01", "actionKill");
+        EventLogPanel *events = window.eventLogPanel();
+        QTRY_COMPARE(rowsContaining(*events, QStringLiteral("Alert from monitor: web-01 DOWN")).size(), 1);
+        QVERIFY2(rowsContaining(*events, QStringLiteral("Alert from monitor: web-01 DOWN")).first().contains(QStringLiteral("UP → DOWN")),
+                 qPrintable(rowsContaining(*events, QStringLiteral("Alert from monitor")).first()));
+        QTRY_COMPARE(card(window, "monitor")->liveState().message, QStringLiteral("1 alert firing · last: web-01 DOWN"));
+        QVERIFY2(window.statusBar()->currentMessage().startsWith(QStringLiteral("Alert from monitor: web-01 DOWN")),
+                 qPrintable(window.statusBar()->currentMessage()));
+
+        triggerFault(window, "web-01", "actionRevive");
+        QTRY_COMPARE(rowsContaining(*events, QStringLiteral("Alert from monitor: web-01 UP again")).size(), 1);
+        QTRY_COMPARE(card(window, "monitor")->liveState().message,
+                     QStringLiteral("watching 2 nodes · no alert firing · last: web-01 UP"));
+        QCOMPARE(rowsContaining(*events, QStringLiteral("Alert from monitor")).size(), 2);
     }
 
     // The scenario on the document a new user gets: its client's

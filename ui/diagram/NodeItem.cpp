@@ -282,7 +282,8 @@ void NodeItem::layoutLive()
     if (m_badgeIsBackup)
         m_badgeStyle = m_backupInUse ? BadgeStyle::Solid : BadgeStyle::Soft;
 
-    if (m_live.running && isServerKind(m_node.kind)) {
+    // A load balancer a monitor watches has a health state of its own.
+    if (m_live.running && (isServerKind(m_node.kind) || !m_live.status.isEmpty())) {
         m_liveLayout = LiveLayout::Health;
         m_tone = healthToneOf(m_live);
         if (!m_live.message.isEmpty()) {

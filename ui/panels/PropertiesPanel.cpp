@@ -523,6 +523,7 @@ QWidget *PropertiesPanel::createEditor(Field &field)
     case PropertyType::HttpPath:
     case PropertyType::StatusRange:
     case PropertyType::CidrList:
+    case PropertyType::HttpUrl:
     case PropertyType::FilePath: {
         auto *line = new QLineEdit(m_form);
         field.editor = line;
