@@ -100,9 +100,18 @@ QList<Health::MonitoredServer> LiveSession::monitoredServers(const Engine::Engin
 bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
 {
     stop();
+    // Certificates are read first: a file that can't be used starts nothing.
+    if (!m_tls.prepare(config, error))
+        return false;
     if (!m_demo.start(config, error))
         return false;
-    if (!m_engine.start(config, error)) {
+    if (!m_engine.start(Engine::TlsOffload::engineSide(config), error)) {
+        m_demo.stop();
+        return false;
+    }
+    if (!m_tls.apply(config, m_engine, error)) {
+        m_tls.stop();
+        m_engine.stop();
         m_demo.stop();
         return false;
     }
@@ -110,6 +119,7 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     m_monitor.start();
     if (!m_traffic.start(trafficClients(config), error)) {
         m_monitor.stop();
+        m_tls.stop();
         m_engine.stop();
         m_demo.stop();
         return false;
@@ -118,21 +128,30 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     return true;
 }
 
+quint16 LiveSession::listenPort(const QString &frontend) const
+{
+    const quint16 tls = m_tls.listenPort(frontend);
+    return tls != 0 ? tls : m_engine.listenPort(frontend);
+}
+
 QList<Engine::ClientConfig> LiveSession::trafficClients(const Engine::EngineConfig &config) const
 {
     QList<Engine::ClientConfig> clients = config.clients;
     for (Engine::ClientConfig &client : clients) {
         if (client.port == 0)
-            client.port = m_engine.listenPort(client.frontend);
+            client.port = listenPort(client.frontend);
     }
-    return clients;
+    return m_tls.throughRelays(clients);
 }
 
 bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
 {
     if (!m_running)
         return start(config, error);
-    if (!m_demo.apply(config, error) || !m_engine.apply(config, error))
+    if (!m_tls.prepare(config, error) || !m_demo.apply(config, error))
+        return false;
+    m_tls.release(config);
+    if (!m_engine.apply(Engine::TlsOffload::engineSide(config), error) || !m_tls.apply(config, m_engine, error))
         return false;
     m_monitor.setServers(monitoredServers(config));
     return m_traffic.apply(trafficClients(config), error);
@@ -144,6 +163,7 @@ void LiveSession::stop()
         return;
     m_traffic.stop();
     m_monitor.stop();
+    m_tls.stop();
     m_engine.stop();
     m_demo.stop();
     m_running = false;

@@ -3,6 +3,7 @@
 #include "engine/Engine.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
+#include "engine/tls/TlsOffload.h"
 #include "engine/traffic/TrafficGenerator.h"
 
 #include <QString>
@@ -39,6 +40,14 @@ public:
     Engine::DemoBackends &demoBackends() { return m_demo; }
     Health::HealthMonitor &monitor() { return m_monitor; }
     Engine::TrafficGenerator &traffic() { return m_traffic; }
+    Engine::TlsOffload &tls() { return m_tls; }
+
+    // The port a load balancer listens on, its TLS listener's for one with
+    // TLS (useful when configured as 0); 0 when there is no such frontend.
+    quint16 listenPort(const QString &frontend) const;
+    // What the run says besides its listeners, such as "lb: TLS with a
+    // self-signed certificate made for this run".
+    QStringList notices() const { return m_tls.notices(); }
 
     // What the monitor watches for a configuration: each server of each
     // frontend, and each server no frontend links to.
@@ -60,6 +69,7 @@ private:
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
     Engine::TrafficGenerator m_traffic;
+    Engine::TlsOffload m_tls;
     bool m_running = false;
 };
 
