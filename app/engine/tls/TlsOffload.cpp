@@ -47,7 +47,7 @@ bool TlsOffload::prepare(const EngineConfig &config, QString *error)
 {
     QHash<QString, TlsIdentity> identities;
     QHash<QString, TlsIdentity> selfSigned;
-    QStringList notices;
+    QStringList madeFor;
     for (const FrontendConfig &frontend : config.frontends) {
         if (!frontend.tls.enabled)
             continue;
@@ -75,11 +75,15 @@ bool TlsOffload::prepare(const EngineConfig &config, QString *error)
         }
         selfSigned.insert(frontend.name, *identity);
         identities.insert(frontend.name, *identity);
-        notices.append(QStringLiteral("%1: TLS with a self-signed certificate made for this run").arg(frontend.name));
+        madeFor.append(frontend.name);
     }
     m_identities = identities;
     m_selfSigned = selfSigned;
-    m_notices = notices;
+    m_notices.clear();
+    if (madeFor.size() == 1)
+        m_notices.append(QStringLiteral("%1: TLS with a self-signed certificate made for this run").arg(madeFor.first()));
+    else if (madeFor.size() > 1)
+        m_notices.append(QStringLiteral("%1: TLS with self-signed certificates made for this run").arg(madeFor.join(QStringLiteral(", "))));
     return true;
 }
 

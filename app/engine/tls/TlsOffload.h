@@ -49,8 +49,8 @@ public:
     // Where a TLS frontend listens (useful when configured as 0); 0 for a
     // frontend without TLS.
     quint16 listenPort(const QString &frontend) const;
-    // "lb: TLS with a self-signed certificate made for this run", one per
-    // such frontend, after prepare().
+    // "lb: TLS with a self-signed certificate made for this run" (several
+    // frontends in one sentence), after prepare().
     QStringList notices() const { return m_notices; }
     QList<TlsRouteStats> stats() const { return m_relay.stats(); }
 
