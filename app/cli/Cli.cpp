@@ -2,6 +2,7 @@
 
 #include "ProxyVerbs.h"
 
+#include "analysis/DesignAnalysis.h"
 #include "document/DocumentFile.h"
 #include "model/Validator.h"
 
@@ -9,6 +10,9 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTextStream>
 
@@ -90,6 +94,97 @@ int validateVerb(const QCommandLineParser &, const QStringList &arguments)
     return problems.isEmpty() ? Success : Failure;
 }
 
+QString quickFixId(QuickFix fix)
+{
+    switch (fix) {
+    case QuickFix::None:
+        return {};
+    case QuickFix::AddLoadBalancer:
+        return QStringLiteral("add-load-balancer");
+    case QuickFix::AddReplica:
+        return QStringLiteral("add-replica");
+    case QuickFix::AddFirewall:
+        return QStringLiteral("add-firewall");
+    case QuickFix::EnableTls:
+        return QStringLiteral("enable-tls");
+    case QuickFix::AddHealthCheck:
+        return QStringLiteral("add-health-check");
+    }
+    return {};
+}
+
+QJsonArray namesOf(const Topology &topology, const QList<NodeId> &ids)
+{
+    QJsonArray names;
+    for (NodeId id : ids) {
+        const Node *node = topology.node(id);
+        names.append(node ? node->name : QString::number(id));
+    }
+    return names;
+}
+
+QJsonObject findingJson(const Topology &topology, const Finding &finding)
+{
+    QJsonArray links;
+    for (LinkId id : finding.links) {
+        const Link *link = topology.link(id);
+        const Node *from = link ? topology.node(link->from) : nullptr;
+        const Node *to = link ? topology.node(link->to) : nullptr;
+        links.append(from && to ? QJsonValue(QJsonArray{from->name, to->name}) : QJsonValue(qint64(id)));
+    }
+    QJsonObject object{{QStringLiteral("code"), finding.code},
+                       {QStringLiteral("severity"), severityId(finding.severity)},
+                       {QStringLiteral("message"), finding.message},
+                       {QStringLiteral("nodes"), namesOf(topology, finding.nodes)},
+                       {QStringLiteral("links"), links}};
+    if (!finding.cutOff.isEmpty())
+        object.insert(QStringLiteral("cut_off"), namesOf(topology, finding.cutOff));
+    if (finding.fix != QuickFix::None) {
+        object.insert(QStringLiteral("fix"), quickFixId(finding.fix));
+        object.insert(QStringLiteral("fix_label"), finding.fixLabel);
+    }
+    return object;
+}
+
+int lintVerb(const QCommandLineParser &parser, const QStringList &arguments)
+{
+    const QString &path = arguments.at(0);
+    QString error;
+    const auto topology = DocumentFile::read(path, &error);
+    if (!topology) {
+        err() << error << "\n";
+        return Failure;
+    }
+    const QList<Finding> findings = analyze(*topology);
+    qsizetype errors = 0;
+    qsizetype warnings = 0;
+    for (const Finding &finding : findings) {
+        errors += finding.severity == Severity::Error;
+        warnings += finding.severity == Severity::Warning;
+    }
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray list;
+        for (const Finding &finding : findings)
+            list.append(findingJson(*topology, finding));
+        const QJsonObject document{{QStringLiteral("file"), path},
+                                   {QStringLiteral("errors"), qint64(errors)},
+                                   {QStringLiteral("warnings"), qint64(warnings)},
+                                   {QStringLiteral("findings"), list}};
+        out() << QJsonDocument(document).toJson(QJsonDocument::Indented);
+    } else {
+        for (const Finding &finding : findings) {
+            out() << shown(path) << ": " << severityId(finding.severity) << ": " << finding.message << " ["
+                  << finding.code << "]";
+            if (finding.fix != QuickFix::None)
+                out() << " (fix: " << finding.fixLabel << ")";
+            out() << "\n";
+        }
+        out() << shown(path) << ": " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+              << (warnings == 1 ? " warning" : " warnings") << ".\n";
+    }
+    return errors == 0 ? Success : Failure;
+}
+
 // app/'s own verbs; the engine's (proxy, run) come from ProxyVerbs.
 const QList<Verb> &builtinVerbs()
 {
@@ -102,6 +197,16 @@ const QList<Verb> &builtinVerbs()
         {"validate", "FILE", "Check a document and list every problem, one per line",
          "Prints one line per problem and exits with 1 when there is any, 0 when there is none.",
          1, 1, nullptr, &validateVerb},
+        {"lint", "FILE", "List a design's weaknesses: single points of failure, no TLS, no firewall…",
+         "Prints one line per finding — single points of failure, plain HTTP to clients, listeners with "
+         "no firewall, databases exposed to clients, servers without a health check, replicas without a "
+         "source, and every problem that stops the document from running — then a count. Exits with 1 "
+         "when any finding is an error (the document cannot run), 0 otherwise.",
+         1, 1,
+         [](QCommandLineParser &parser) {
+             parser.addOption({QStringLiteral("json"), QStringLiteral("Print the findings as JSON.")});
+         },
+         &lintVerb},
     } + proxyVerbs();
     return list;
 }

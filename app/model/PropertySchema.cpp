@@ -193,6 +193,9 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                      "MariaDB/MySQL or PostgreSQL"));
     db.append(choice("role", "Role", "Database", "primary", latin1List({"primary", "replica"}),
                      "A primary takes writes; a replica serves reads and follows its primary"));
+    db.append(boolean("standby", "Standby", "Database", false,
+                      "A replica kept ready to be promoted to primary when its primary fails "
+                      "(by the cluster's failover tool: Galera, orchestrator, Patroni…)"));
     appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "mysql-role", "pgsql-role"}), "tcp");
     // The role checks (probe plugins) log in; the password stays in a file.
     db.append(typed(PropertyType::Text, "db_user", "Check user", "Health check", "",

@@ -5,6 +5,9 @@
 
 #include <QHostAddress>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPointer>
 #include <QProcess>
 #include <QRegularExpression>
@@ -332,7 +335,7 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown option") << QStringList{"--frobnicate"} << "loadstar: Unknown option 'frobnicate'.";
         QTest::newRow("unknown word") << QStringList{"frobnicate"}
-                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, proxy, run, export) nor an existing file";
+                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, lint, proxy, run, export) nor an existing file";
         QTest::newRow("two files") << QStringList{"a.loadstar", "b.loadstar"}
                                    << "loadstar: “a.loadstar” is not a verb, and the GUI opens one file at a time";
         QTest::newRow("convert one argument") << QStringList{"convert", "a.json"}
@@ -501,6 +504,70 @@ private slots:
         const Result r = loadstar({QStringLiteral("validate"), path}, QStringLiteral(LOADSTAR_BINARY), prefix);
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err, QStringLiteral("Cannot open “%1”: permission denied.\n").arg(path));
+    }
+
+    void lintListsTheReferenceDesignsFourWeaknesses()
+    {
+        const Result r = loadstar({QStringLiteral("lint"), referenceJson()});
+        QCOMPARE(r.code, 0); // weaknesses are warnings: the design runs
+        const QStringList lines = r.out.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 5);
+        const QString path = referenceJson();
+        QVERIFY(lines.contains(path + QStringLiteral(": warning: lb is a single point of failure: if it fails, client "
+                                                     "loses every web server and every database [spof] (fix: Add a "
+                                                     "second load balancer)")));
+        QVERIFY(lines.contains(path + QStringLiteral(": warning: lb serves clients plain HTTP: requests and answers "
+                                                     "cross the wire unencrypted [no-tls] (fix: Turn on TLS)")));
+        QCOMPARE(lines.last(), path + QStringLiteral(": 0 errors, 4 warnings."));
+    }
+
+    void lintJsonNamesNodesAndFixes()
+    {
+        const Result r = loadstar({QStringLiteral("lint"), QStringLiteral("--json"), referenceJson()});
+        QCOMPARE(r.code, 0);
+        QJsonParseError error;
+        const QJsonObject report = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(report.value(QStringLiteral("warnings")).toInt(), 4);
+        QCOMPARE(report.value(QStringLiteral("errors")).toInt(), 0);
+        QStringList seen;
+        for (const QJsonValue &value : report.value(QStringLiteral("findings")).toArray()) {
+            const QJsonObject finding = value.toObject();
+            seen.append(finding.value(QStringLiteral("code")).toString() + QLatin1Char(' ')
+                        + finding.value(QStringLiteral("nodes")).toArray().first().toString() + QLatin1Char(' ')
+                        + finding.value(QStringLiteral("fix")).toString());
+            if (finding.value(QStringLiteral("code")).toString() == QLatin1String("spof")
+                && finding.value(QStringLiteral("nodes")).toArray().first() == QLatin1String("lb")) {
+                QCOMPARE(finding.value(QStringLiteral("cut_off")).toArray(),
+                         (QJsonArray{QStringLiteral("web-01"), QStringLiteral("web-02"), QStringLiteral("db-primary"),
+                                     QStringLiteral("db-replica")}));
+            }
+            if (finding.value(QStringLiteral("code")).toString() == QLatin1String("no-firewall"))
+                QCOMPARE(finding.value(QStringLiteral("links")).toArray(), (QJsonArray{QJsonArray{QStringLiteral("client"), QStringLiteral("lb")}}));
+        }
+        seen.sort();
+        QCOMPARE(seen, (QStringList{QStringLiteral("no-firewall lb add-firewall"), QStringLiteral("no-tls lb enable-tls"),
+                                    QStringLiteral("spof db-primary add-replica"),
+                                    QStringLiteral("spof lb add-load-balancer")}));
+    }
+
+    void lintExitsOneWhenTheDocumentCannotRun()
+    {
+        Topology t = Test::everyKind();
+        t.node(t.nodeByName(QStringLiteral("lb"))->id)->properties.insert(QStringLiteral("port"), 0);
+        const QString path = m_dir->filePath(QStringLiteral("broken.loadstar"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+        const Result r = loadstar({QStringLiteral("lint"), path});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains(path + QStringLiteral(": error: lb: listen port 0 is out of range (1–65535) [bad-port]")),
+                 qPrintable(r.out));
+        QVERIFY(r.out.contains(QRegularExpression(QStringLiteral(": 1 error, \\d+ warnings?\\.\n$"))));
+
+        const Result missing = loadstar({QStringLiteral("lint"), m_dir->filePath(QStringLiteral("none.loadstar"))});
+        QCOMPARE(missing.code, 1);
+        QVERIFY(missing.out.isEmpty());
+        QVERIFY(missing.err.contains(QStringLiteral("none.loadstar")));
     }
 
     void exportWritesAPngWithNoDisplay()

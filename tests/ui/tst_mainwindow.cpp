@@ -335,7 +335,9 @@ private slots:
         sample.node = QStringLiteral("web-01");
         sample.requestsPerSecond = 12;
         figures->addSample(sample);
-        QTRY_COMPARE(figures->series(DrillDownPanel::Figure::RequestsPerSecond)->count(), 1);
+        // The sample shows once the history on disk has answered (its own
+        // thread, slower on a loaded machine).
+        QTRY_COMPARE_WITH_TIMEOUT(figures->series(DrillDownPanel::Figure::RequestsPerSecond)->count(), 1, 30000);
 
         window.scene()->clearSelection();
         QCOMPARE(figures->node(), QString());
