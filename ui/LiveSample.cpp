@@ -52,6 +52,29 @@ NodeLiveState serverState(const Health::ServerHealth &health)
     return state;
 }
 
+// A firewall's connections and refusals, over the load balancers it guards.
+struct FirewallFigures
+{
+    quint64 connRate = 0, denied = 0, rateLimited = 0;
+
+    void add(const Engine::StatsRow &frontend)
+    {
+        connRate += frontend.connRate;
+        denied += frontend.dcon - frontend.dconRateLimited;
+        rateLimited += frontend.dconRateLimited;
+    }
+    // "40 conn/s · refused 12 · rate-limited 3", the refusals when there are any.
+    QString text() const
+    {
+        QStringList parts{QCoreApplication::translate("Loadstar::Ui::LiveSample", "%1 conn/s").arg(connRate)};
+        if (denied > 0)
+            parts.append(QCoreApplication::translate("Loadstar::Ui::LiveSample", "refused %1").arg(denied));
+        if (rateLimited > 0)
+            parts.append(QCoreApplication::translate("Loadstar::Ui::LiveSample", "rate-limited %1").arg(rateLimited));
+        return parts.join(QStringLiteral(" · "));
+    }
+};
+
 } // namespace
 
 RunSample takeSample(LiveSession &session)
@@ -99,6 +122,7 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
         state.embedded = embedded.value(it.key());
         states.insert(it.key(), state);
     }
+    QHash<QString, FirewallFigures> firewalls;
     for (const Engine::StatsRow &row : sample.stats.rows) {
         const QString proxy = QString::fromStdString(row.pxname);
         if (row.type == Engine::StatsRow::Type::Frontend) {
@@ -107,6 +131,15 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
             // HTTP counts requests, TCP connections.
             state.requestsPerSecond = double(row.reqTot > 0 ? row.reqRate : row.rate);
             state.sessions = int(row.scur);
+            if (row.status != "OPEN") {
+                // Failed on purpose (what-if): its port refuses connections.
+                state.status = QString::fromStdString(row.status);
+                state.up = false;
+                state.message = QCoreApplication::translate("Loadstar::Ui::LiveSample", "%1: not listening")
+                                    .arg(state.status);
+            }
+            if (!row.firewall.empty())
+                firewalls[QString::fromStdString(row.firewall)].add(row);
         } else if (row.type == Engine::StatsRow::Type::Server) {
             auto state = states.find(QString::fromStdString(row.svname));
             if (state == states.end())
@@ -123,6 +156,12 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
                 state->up = status == QLatin1String("DRAIN") && state->up;
             }
         }
+    }
+    for (auto it = firewalls.cbegin(); it != firewalls.cend(); ++it) {
+        NodeLiveState &state = states[it.key()];
+        state.running = true;
+        state.requestsPerSecond = double(it->connRate);
+        state.figures = it->text();
     }
     for (const Engine::DemoBackendStats &backend : sample.demo) {
         auto state = states.find(backend.name);
@@ -210,6 +249,11 @@ QList<NodeMetrics> metricsOf(const RunSample &sample, const RunSample *previous)
             NodeMetrics &m = node(QString::fromStdString(row.pxname));
             m.requestsPerSecond = double(row.reqTot > 0 ? row.reqRate : row.rate);
             m.sessions = int(row.scur);
+            if (!row.firewall.empty()) {
+                // A firewall's rate is the connections it judged.
+                NodeMetrics &firewall = node(QString::fromStdString(row.firewall));
+                firewall.requestsPerSecond = std::max(0.0, firewall.requestsPerSecond) + double(row.connRate);
+            }
         } else if (row.type == Engine::StatsRow::Type::Backend) {
             // The load balancer's latency: its servers' responses together.
             worstLatency(node(QString::fromStdString(row.pxname)), row.rtimeP50, row.rtimeP95, row.rtimeP99);

@@ -313,6 +313,22 @@ void RunController::requestAdmin(const QString &node, const ServerAdminRequest &
     });
 }
 
+bool RunController::requestFailed(const QStringList &nodes, bool failed,
+                                  std::function<void(const QStringList &notDone)> done)
+{
+    if (!m_running || !m_session)
+        return false;
+    LiveSession *session = m_session.get();
+    runInBackground(
+        &m_control, this, [session, nodes, failed] { return session->setFailed(nodes, failed); },
+        [this, done = std::move(done)](const QStringList &notDone) {
+            if (done)
+                done(notDone);
+            requestSample();
+        });
+    return true;
+}
+
 void RunController::control(std::function<QString(LiveSession &)> work)
 {
     LiveSession *session = m_session.get();

@@ -77,6 +77,15 @@ public:
     void stop();
     bool isRunning() const { return m_running; }
 
+    // What-if, for real (LiveSession::setFailed): the nodes fail, or come
+    // back, in the running document — load balancers close their listener,
+    // embedded demo backends are killed — on the session's thread. `done`
+    // then runs on this thread with a sentence for each node that could not
+    // be failed or brought back (nodes Loadstar does not run: only the
+    // prediction shows them), and the cards follow at once. False, and
+    // `done` is never called, when the document is not running.
+    bool requestFailed(const QStringList &nodes, bool failed, std::function<void(const QStringList &notDone)> done);
+
     // The port a load balancer listens on while running (0 when it does
     // not), for the status line and for tests of documents using port 0.
     quint16 listenPort(const QString &loadBalancer) const { return m_ports.value(loadBalancer); }

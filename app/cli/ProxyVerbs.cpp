@@ -286,6 +286,18 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
             out() << command << ": " << frontend.name << " redirects HTTP on " << frontend.bindAddress << ":"
                   << frontend.tls.redirectPort << " to HTTPS\n";
         }
+        const Engine::FirewallConfig &firewall = frontend.firewall;
+        if (firewall.name.isEmpty())
+            continue;
+        QStringList rules{firewall.allow.isEmpty()
+                              ? QStringLiteral("allows no one")
+                              : QStringLiteral("allows %1").arg(firewall.allow.join(QStringLiteral(", ")))};
+        if (!firewall.deny.isEmpty())
+            rules << QStringLiteral("denies %1").arg(firewall.deny.join(QStringLiteral(", ")));
+        if (firewall.rateLimit > 0)
+            rules << QStringLiteral("at most %1 connections/s per source").arg(firewall.rateLimit);
+        out() << command << ": " << firewall.name << " guards " << frontend.name << ": "
+              << rules.join(QStringLiteral("; ")) << "\n";
     }
     for (const QString &notice : session.notices())
         out() << command << ": " << notice << "\n";

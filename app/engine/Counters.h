@@ -234,6 +234,11 @@ struct CounterBlock
     SlidingAverage qtime, ctime, rtime, ttime;
     LatencyWindow rtimeWindow; // backends and servers, HTTP mode
     ServingTimes serving;      // servers, HTTP mode
+    // Frontends: every connection accepted, before the firewall's verdict
+    // (HAProxy's conn_tot, conn_rate), and those it refused (dcon), of
+    // which by its rate limit.
+    Counter connTot, dcon, dconRateLimited;
+    RateCounter connRate;
 
     void countStatus(int status) noexcept
     {

@@ -6,6 +6,7 @@
 #include <QStringList>
 
 #include <cerrno>
+#include <future>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -141,6 +142,11 @@ void addCounters(const StatsNode &node, StatsRow &row, detail::Clock::time_point
         row.reqTot += block.reqTot.value();
         row.cliAbrt += block.cliAbrt.value();
         row.srvAbrt += block.srvAbrt.value();
+        row.connTot += block.connTot.value();
+        row.dcon += block.dcon.value();
+        row.dconRateLimited += block.dconRateLimited.value();
+        row.connRate += block.connRate.perSecond(now);
+        row.connRateMax += block.connRate.max();
         for (int i = 0; i < 6; ++i)
             row.hrsp[i] += block.hrsp[i].value();
         scur += block.scur.value();
@@ -238,6 +244,11 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
     for (qsizetype f = 0; f < config.frontends.size(); ++f) {
         const FrontendConfig &fc = config.frontends[f];
         const std::string proxy = fc.name.toStdString();
+        if (const QString problem = FirewallRules::problemOf(fc.firewall); !problem.isEmpty()) {
+            if (error)
+                *error = problem;
+            return fail();
+        }
         std::vector<detail::ServerRuntime> servers;
         for (const ServerConfig &sc : fc.servers) {
             detail::ServerRuntime server;
@@ -285,7 +296,14 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
         next.push_back(std::move(frontend));
     }
 
-    // Everything could bind: switch over.
+    // Everything could bind: switch over. The firewalls' rules first, so
+    // they hold for the next connection whatever backend it meets.
+    for (qsizetype f = 0; f < config.frontends.size(); ++f) {
+        const FirewallConfig &firewall = config.frontends[f].firewall;
+        FrontendShared &shared = *next[size_t(f)].shared;
+        shared.firewall.setConfig(firewall);
+        shared.guarded.store(!firewall.name.isEmpty(), std::memory_order_release);
+    }
     for (size_t o = 0; o < m_frontends.size(); ++o) {
         if (!oldKept[o]) {
             onEveryWorker([shared = m_frontends[o].shared](detail::Worker &w) { w.closeListener(shared.get()); });
@@ -336,6 +354,61 @@ bool EngineCore::isRunning() const
 {
     std::lock_guard lock(m_mutex);
     return !m_workers.empty();
+}
+
+bool EngineCore::setFrontendListening(const QString &name, bool listening, QString *error)
+{
+    std::vector<std::future<void>> closed;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto frontend = std::find_if(m_frontends.begin(), m_frontends.end(),
+                                           [&name](const Frontend &f) { return f.name == name; });
+        if (frontend == m_frontends.end()) {
+            if (error)
+                *error = QStringLiteral("There is no load balancer named “%1” running.").arg(name);
+            return false;
+        }
+        const std::shared_ptr<FrontendShared> shared = frontend->shared;
+        if (shared->listening == listening)
+            return true;
+        if (listening) {
+            // Back on the very address and port it had (the port it got,
+            // for one configured as 0). The kernel queues connections from
+            // the moment it listens; the workers accept them once posted.
+            tcp::endpoint bind = shared->bind;
+            const int fd = bindListener(bind, name, frontend->bindAddress, error);
+            if (fd < 0)
+                return false;
+            shared->listening = true;
+            for (const auto &worker : m_workers) {
+                const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+                worker->post([w = worker.get(), shared, backend = frontend->backend, own] {
+                    w->addListener(std::make_shared<detail::Listener>(*w, shared, own, backend));
+                });
+            }
+            ::close(fd);
+            return true;
+        }
+        // A failed box has no sockets: the listener and every client
+        // connection it accepted go.
+        shared->listening = false;
+        for (const auto &worker : m_workers) {
+            auto done = std::make_shared<std::promise<void>>();
+            closed.push_back(done->get_future());
+            worker->post([w = worker.get(), shared, done] {
+                w->closeListener(shared.get());
+                w->abortSessions(shared.get());
+                done->set_value();
+            });
+        }
+    }
+    // Returns once the port refuses connections: every worker closed its
+    // copy of the listening socket. Waited for outside the lock, which a
+    // worker may need meanwhile (a stats request); a worker that stops
+    // first drops the task, and its promise with it.
+    for (std::future<void> &future : closed)
+        future.wait();
+    return true;
 }
 
 quint16 EngineCore::listenPort(const QString &frontend) const
@@ -410,9 +483,12 @@ StatsSnapshot EngineCore::stats() const
         front.pxname = proxy;
         front.svname = "FRONTEND";
         front.type = StatsRow::Type::Frontend;
-        front.status = "OPEN";
+        // HAProxy's word for a frontend that does not accept connections.
+        front.status = frontend.shared->listening ? "OPEN" : "STOP";
         front.slim = uint64_t(frontend.shared->maxconn.load());
         addCounters(*m_statsNodes.at({proxy, "FRONTEND"}), front, now);
+        if (frontend.shared->guarded.load(std::memory_order_acquire))
+            front.firewall = frontend.shared->firewall.config().name.toStdString();
         snapshot.rows.push_back(std::move(front));
 
         StatsRow back;
@@ -526,6 +602,11 @@ bool Engine::isRunning() const
 quint16 Engine::listenPort(const QString &frontend) const
 {
     return m_core->listenPort(frontend);
+}
+
+bool Engine::setFrontendListening(const QString &frontend, bool listening, QString *error)
+{
+    return m_core->setFrontendListening(frontend, listening, error);
 }
 
 bool Engine::setServerState(const QString &frontend, const QString &server, AdminState state, QString *error)

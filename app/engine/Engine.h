@@ -50,6 +50,14 @@ public:
     // there is no such frontend.
     quint16 listenPort(const QString &frontend) const;
 
+    // Closes a frontend's listener and every connection it accepted, as
+    // when the load balancer's box fails (what-if), or opens it again on the
+    // same address and port. The frontend keeps its configuration, servers
+    // and counters meanwhile; its stats status is STOP while closed, and a
+    // new configuration leaves it closed. False with a sentence in *error
+    // for an unknown frontend, or when its port can't be bound again.
+    bool setFrontendListening(const QString &frontend, bool listening, QString *error = nullptr);
+
     // Runtime control, as HAProxy's "set server BACKEND/SERVER state|weight".
     // False with a sentence in *error for an unknown frontend or server.
     bool setServerState(const QString &frontend, const QString &server, AdminState state,

@@ -1,5 +1,7 @@
 #include "EngineConfig.h"
 
+#include "model/PropertySchema.h"
+
 #include <QSet>
 
 namespace Loadstar::Engine {
@@ -84,6 +86,23 @@ TlsConfig tlsOf(const Node &lb)
     return tls;
 }
 
+// The firewall in front of a load balancer, if one is drawn (the validator
+// lets only one guard a load balancer).
+FirewallConfig firewallOf(const Topology &topology, const Node &lb)
+{
+    FirewallConfig firewall;
+    for (const Link &link : topology.linksTo(lb.id)) {
+        const Node *node = topology.node(link.from);
+        if (!node || node->kind != NodeKind::Firewall)
+            continue;
+        firewall.name = node->name;
+        firewall.allow = PropertySchema::networksOf(node->stringProperty(QStringLiteral("allow")));
+        firewall.deny = PropertySchema::networksOf(node->stringProperty(QStringLiteral("deny")));
+        firewall.rateLimit = node->intProperty(QStringLiteral("rate_limit"));
+    }
+    return firewall;
+}
+
 FrontendConfig frontendOf(const Topology &topology, const Node &lb)
 {
     FrontendConfig frontend;
@@ -114,6 +133,7 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
             routeDatabase(lb.stringProperty(QStringLiteral("db_route")), *server, config);
         frontend.servers.append(config);
     }
+    frontend.firewall = firewallOf(topology, lb);
     return frontend;
 }
 
@@ -167,11 +187,22 @@ CompileResult compile(const Topology &topology)
     for (const Node &node : topology.nodes()) {
         if (node.kind != NodeKind::Client)
             continue;
+        // Straight to a load balancer, or through a firewall in front of it.
+        QList<const Node *> reached;
         for (const Link &link : topology.linksFrom(node.id)) {
-            const Node *lb = topology.node(link.to);
-            if (lb && lb->kind == NodeKind::LoadBalancer)
-                result.config.clients.append(clientOf(node, *lb));
+            const Node *next = topology.node(link.to);
+            if (next && next->kind == NodeKind::LoadBalancer && !reached.contains(next))
+                reached.append(next);
+            if (!next || next->kind != NodeKind::Firewall)
+                continue;
+            for (const Link &guarded : topology.linksFrom(next->id)) {
+                const Node *lb = topology.node(guarded.to);
+                if (lb && lb->kind == NodeKind::LoadBalancer && !reached.contains(lb))
+                    reached.append(lb);
+            }
         }
+        for (const Node *lb : reached)
+            result.config.clients.append(clientOf(node, *lb));
     }
     return result;
 }

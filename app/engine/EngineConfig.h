@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace Loadstar::Engine {
 
@@ -84,6 +85,19 @@ struct TlsConfig
     bool operator==(const TlsConfig &) const = default;
 };
 
+// A firewall node in front of a load balancer: who may open a connection to
+// its listener and how often, enforced before a byte is read (HAProxy:
+// "tcp-request connection reject" on src and on src_conn_rate).
+struct FirewallConfig
+{
+    QString name;      // the firewall node's name; empty: no firewall
+    QStringList allow; // networks ("10.0.0.0/8", "::1/128"); empty allows no one
+    QStringList deny;  // refused even when allowed: deny wins
+    int rateLimit = 0; // new connections per second from one source address; 0: no limit
+
+    bool operator==(const FirewallConfig &) const = default;
+};
+
 struct FrontendConfig
 {
     enum class Mode { Http, Tcp };
@@ -105,6 +119,7 @@ struct FrontendConfig
     int timeoutHttpKeepAlive = 10000; // idle time allowed between two requests
     QList<ServerConfig> servers; // in link order, active and backup together
     TlsConfig tls;
+    FirewallConfig firewall;
 
     bool operator==(const FrontendConfig &) const = default;
 };
@@ -145,8 +160,9 @@ struct CompileResult
 };
 
 // One frontend per load balancer, with a server per web server, app server
-// or database it links to, and a client per link from a client node to a
-// load balancer.
+// or database it links to and the rules of the firewall in front of it, and
+// a client per load balancer a client node reaches, straight or through a
+// firewall.
 CompileResult compile(const Topology &topology);
 
 } // namespace Loadstar::Engine

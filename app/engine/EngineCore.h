@@ -25,6 +25,7 @@ public:
     void stop();
     bool isRunning() const;
     quint16 listenPort(const QString &frontend) const;
+    bool setFrontendListening(const QString &frontend, bool listening, QString *error);
 
     bool setServerState(const QString &frontend, const QString &server, AdminState state, QString *error);
     bool setServerWeight(const QString &frontend, const QString &server, int weight, QString *error);

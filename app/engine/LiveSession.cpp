@@ -2,6 +2,8 @@
 
 #include "engine/health/ProbeFactory.h"
 
+#include <utility>
+
 namespace Loadstar {
 
 LiveSession::LiveSession(int engineThreads)
@@ -125,6 +127,8 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         return false;
     }
     m_running = true;
+    m_config = config;
+    m_failed.clear();
     return true;
 }
 
@@ -154,7 +158,60 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
     if (!m_engine.apply(Engine::TlsOffload::engineSide(config), error) || !m_tls.apply(config, m_engine, error))
         return false;
     m_monitor.setServers(monitoredServers(config));
+    m_config = config;
+    // What failed on purpose stays failed: a listener or backend the new
+    // configuration opened again is closed again; what left the drawing is
+    // forgotten.
+    const QSet<QString> failed = std::exchange(m_failed, {});
+    for (const QString &node : failed)
+        setNodeFailed(node, true);
     return m_traffic.apply(trafficClients(config), error);
+}
+
+QStringList LiveSession::setFailed(const QStringList &nodes, bool failed)
+{
+    QStringList notDone;
+    for (const QString &node : nodes) {
+        const QString reason = setNodeFailed(node, failed);
+        if (!reason.isEmpty())
+            notDone.append(reason);
+    }
+    return notDone;
+}
+
+QString LiveSession::setNodeFailed(const QString &node, bool failed)
+{
+    if (!m_running)
+        return QStringLiteral("%1 can't fail for real: the document is not running.").arg(node);
+    const auto remember = [&] {
+        if (failed)
+            m_failed.insert(node);
+        else
+            m_failed.remove(node);
+        return QString();
+    };
+    // A node Loadstar does not run never failed for real: nothing to restore.
+    const auto onlyPredicted = [failed](const QString &reason) { return failed ? reason : QString(); };
+    QString error;
+    for (const Engine::FrontendConfig &frontend : std::as_const(m_config.frontends)) {
+        if (frontend.name == node)
+            return m_engine.setFrontendListening(node, !failed, &error) ? remember() : error;
+        if (frontend.firewall.name == node) {
+            return onlyPredicted(QStringLiteral("%1 is enforced inside %2's listener, not a box Loadstar runs: only the prediction shows it failed.")
+                                     .arg(node, frontend.name));
+        }
+    }
+    if (m_demo.names().contains(node))
+        return m_demo.setKilled(node, failed, &error) ? remember() : error;
+    for (const Health::MonitoredServer &server : monitoredServers(m_config)) {
+        if (server.target.name == node)
+            return onlyPredicted(QStringLiteral("%1 is not run by Loadstar: only the prediction shows it failed.").arg(node));
+    }
+    for (const Engine::ClientConfig &client : std::as_const(m_config.clients)) {
+        if (client.name == node)
+            return onlyPredicted(QStringLiteral("%1 is a client, not a box Loadstar runs: only the prediction shows it failed.").arg(node));
+    }
+    return onlyPredicted(QStringLiteral("%1 is not part of what runs: only the prediction shows it failed.").arg(node));
 }
 
 void LiveSession::stop()
@@ -167,6 +224,7 @@ void LiveSession::stop()
     m_engine.stop();
     m_demo.stop();
     m_running = false;
+    m_failed.clear();
 }
 
 } // namespace Loadstar

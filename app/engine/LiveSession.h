@@ -6,7 +6,9 @@
 #include "engine/tls/TlsOffload.h"
 #include "engine/traffic/TrafficGenerator.h"
 
+#include <QSet>
 #include <QString>
+#include <QStringList>
 
 namespace Loadstar {
 
@@ -35,6 +37,18 @@ public:
     // Stops the traffic first, so no request meets a half-stopped engine.
     void stop();
     bool isRunning() const { return m_running; }
+
+    // What-if, for real: the named nodes fail as boxes do, or come back. A
+    // load balancer's listener closes with every connection it holds (and
+    // reopens on the same address and port); an embedded demo backend is
+    // killed (and revived) as its card's Kill does. The health checks and
+    // the traffic then see what they see. A failed node stays failed across
+    // apply(). Returns a sentence for each node that could not be failed
+    // ("db-01 is not run by Loadstar: only the prediction shows it
+    // failed.") or brought back (its port taken meanwhile); empty when all
+    // of them were.
+    QStringList setFailed(const QStringList &nodes, bool failed);
+    QSet<QString> failedNodes() const { return m_failed; }
 
     Engine::Engine &engine() { return m_engine; }
     Engine::DemoBackends &demoBackends() { return m_demo; }
@@ -65,12 +79,17 @@ private:
     // 0 is reached on the port the engine picked.
     QList<Engine::ClientConfig> trafficClients(const Engine::EngineConfig &config) const;
 
+    // Fails or restores one node; a sentence when it can't.
+    QString setNodeFailed(const QString &node, bool failed);
+
     Engine::Engine m_engine;
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
     Engine::TrafficGenerator m_traffic;
     Engine::TlsOffload m_tls;
     bool m_running = false;
+    Engine::EngineConfig m_config; // what runs
+    QSet<QString> m_failed;        // nodes failed on purpose (what-if)
 };
 
 } // namespace Loadstar

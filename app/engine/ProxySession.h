@@ -16,6 +16,7 @@ public:
 
     void onDeadline() override;
     void onDequeued(int server) override;
+    const FrontendShared *frontend() const override { return &m_listener->frontend(); }
 
 protected:
     // Asks m_backend for a server, then connects; ends in serverReady() or

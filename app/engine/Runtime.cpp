@@ -288,6 +288,19 @@ void Worker::closeListener(const FrontendShared *frontend)
                       m_listeners.end());
 }
 
+void Worker::abortSessions(const FrontendShared *frontend)
+{
+    std::vector<std::shared_ptr<Session>> sessions;
+    for (Session *session = m_sessions; session; session = session->m_next) {
+        if (session->frontend() != frontend)
+            continue;
+        if (auto owner = session->weak_from_this().lock())
+            sessions.push_back(std::move(owner));
+    }
+    for (const auto &session : sessions)
+        session->abort();
+}
+
 void Worker::abortSessions()
 {
     std::vector<std::shared_ptr<Session>> sessions;
@@ -585,6 +598,10 @@ void Listener::onAccepted(const asio::error_code &error, Socket socket)
         });
         return;
     }
+    if (!admit(socket)) {
+        accept();
+        return;
+    }
     m_frontend->connections.fetch_add(1, std::memory_order_relaxed);
     auto self = shared_from_this();
     if (m_backend->config().mode == FrontendConfig::Mode::Tcp)
@@ -592,6 +609,33 @@ void Listener::onAccepted(const asio::error_code &error, Socket socket)
     else
         std::make_shared<HttpSession>(m_worker, self, std::move(socket))->start();
     accept();
+}
+
+bool Listener::admit(Socket &socket)
+{
+    CounterBlock &counters = m_backend->frontendStats().at(m_worker.index());
+    counters.connTot.add();
+    counters.connRate.add(coarseNow());
+    if (!m_frontend->guarded.load(std::memory_order_acquire))
+        return true;
+    asio::error_code error;
+    const tcp::endpoint peer = socket.remote_endpoint(error);
+    if (error) {
+        socket.close(error); // gone already: nothing to decide
+        return false;
+    }
+    switch (m_frontend->firewall.check(peer.address())) {
+    case FirewallRules::Verdict::Allowed:
+        return true;
+    case FirewallRules::Verdict::RateLimited:
+        counters.dconRateLimited.add();
+        [[fallthrough]];
+    case FirewallRules::Verdict::Denied:
+        counters.dcon.add();
+        break;
+    }
+    socket.close(error);
+    return false;
 }
 
 uint32_t sourceHash(const asio::ip::address &address)

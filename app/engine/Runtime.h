@@ -6,6 +6,7 @@
 
 #include "Counters.h"
 #include "EngineConfig.h"
+#include "Firewall.h"
 #include "Observation.h"
 #include "ServerPool.h"
 
@@ -165,8 +166,9 @@ public:
     void addListener(std::shared_ptr<Listener> listener);
     void setBackend(const FrontendShared *frontend, const std::shared_ptr<Backend> &backend);
     void closeListener(const FrontendShared *frontend);
-    // Ends every session (the engine stops).
+    // Ends every session (the engine stops), or those of one frontend.
     void abortSessions();
+    void abortSessions(const FrontendShared *frontend);
 
 private:
     void tick();
@@ -205,6 +207,8 @@ public:
     virtual void onDequeued(int server) = 0;
     // Close everything now (the engine stops).
     virtual void abort() = 0;
+    // The frontend whose listener accepted this client, if any.
+    virtual const FrontendShared *frontend() const { return nullptr; }
 
     Clock::time_point deadline() const { return m_deadline; }
     Worker &worker() { return m_worker; }
@@ -358,6 +362,14 @@ struct FrontendShared
     tcp::endpoint bind;
     std::atomic<int> maxconn{0};
     std::atomic<int> connections{0};
+    // The firewall node in front, checked on every accepted connection
+    // while `guarded`; a new configuration changes its rules in place, so
+    // they hold from the next connection on.
+    FirewallRules firewall;
+    std::atomic<bool> guarded{false};
+    // False while the load balancer is failed on purpose (what-if): no
+    // listener, and the port refuses connections. Under EngineCore's mutex.
+    bool listening = true;
 };
 
 // A frontend's listening socket on one worker (every worker accepts on its
@@ -380,6 +392,9 @@ public:
 private:
     void accept();
     void onAccepted(const asio::error_code &error, Socket socket);
+    // The firewall's verdict on a new connection, counted; a refused one is
+    // closed here, before a byte is read (HAProxy: tcp-request connection reject).
+    bool admit(Socket &socket);
 
     Worker &m_worker;
     std::shared_ptr<FrontendShared> m_frontend;

@@ -15,7 +15,7 @@ namespace Loadstar::Engine {
 
 namespace {
 
-// HAProxy's `show stat` columns up to ttime, in HAProxy's order. Tools read
+// HAProxy's `show stat` columns up to dcon, in HAProxy's order. Tools read
 // them by position as often as by name, so the order is HAProxy's, never ours.
 enum Column {
     PxName, SvName, QCur, QMax, SCur, SMax, SLim, STot, BIn, BOut, DReq, DResp, EReq, ECon,
@@ -23,7 +23,9 @@ enum Column {
     Pid, Iid, Sid, Throttle, LbTot, Tracked, Type, Rate, RateLim, RateMax, CheckStatus, CheckCode,
     CheckDuration, Hrsp1xx, Hrsp2xx, Hrsp3xx, Hrsp4xx, Hrsp5xx, HrspOther, HanaFail, ReqRate,
     ReqRateMax, ReqTot, CliAbrt, SrvAbrt, CompIn, CompOut, CompByp, CompRsp, LastSess, LastChk,
-    LastAgt, QTime, CTime, RTime, TTime,
+    LastAgt, QTime, CTime, RTime, TTime, AgentStatus, AgentCode, AgentDuration, CheckDesc, AgentDesc,
+    CheckRise, CheckFall, CheckHealth, AgentRise, AgentFall, AgentHealth, Addr, Cookie, Mode, Algo,
+    ConnRate, ConnRateMax, ConnTot, Intercepted, DCon,
     ColumnCount
 };
 
@@ -35,7 +37,9 @@ constexpr std::array<std::string_view, ColumnCount> columnNames = {
     "check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
     "hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt", "comp_in",
     "comp_out", "comp_byp", "comp_rsp", "lastsess", "last_chk", "last_agt", "qtime", "ctime",
-    "rtime", "ttime",
+    "rtime", "ttime", "agent_status", "agent_code", "agent_duration", "check_desc", "agent_desc",
+    "check_rise", "check_fall", "check_health", "agent_rise", "agent_fall", "agent_health", "addr",
+    "cookie", "mode", "algo", "conn_rate", "conn_rate_max", "conn_tot", "intercepted", "dcon",
 };
 
 using CsvLine = std::array<std::string, ColumnCount>;
@@ -70,6 +74,10 @@ CsvLine csvLine(const StatsRow &row, uint64_t iid, uint64_t sid)
     if (row.type == StatsRow::Type::Frontend) {
         set(EReq, row.ereq);
         set(ReqRate, row.reqRate);
+        set(ConnRate, row.connRate);
+        set(ConnRateMax, row.connRateMax);
+        set(ConnTot, row.connTot);
+        set(DCon, row.dcon);
         return line;
     }
     set(QCur, row.qcur);
@@ -148,6 +156,12 @@ const Family families[] = {
      "HTTP responses sent to clients, by class of status code."},
     {T::Frontend, "http_requests_total", Counter, Sample::Plain, &StatsRow::reqTot,
      "HTTP requests received."},
+    {T::Frontend, "connections_rate_max", Gauge, Sample::Plain, &StatsRow::connRateMax,
+     "Highest number of connections accepted in one second."},
+    {T::Frontend, "connections_total", Counter, Sample::Plain, &StatsRow::connTot,
+     "Connections accepted, those the firewall then refused included."},
+    {T::Frontend, "denied_connections_total", Counter, Sample::Plain, &StatsRow::dcon,
+     "Connections the firewall in front refused before reading a byte (by its rules or its rate limit)."},
 
     {T::Backend, "current_queue", Gauge, Sample::Plain, &StatsRow::qcur,
      "Requests waiting for a free server slot."},

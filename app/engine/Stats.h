@@ -48,6 +48,14 @@ struct StatsRow
     uint64_t ctime = 0;
     uint64_t rtime = 0;
     uint64_t ttime = 0;
+    // Frontends: connections accepted, firewall's refusals included
+    // (conn_tot), per second over the last second (conn_rate) and at most;
+    // and connections refused by the firewall in front before a byte was
+    // read (dcon, HAProxy's "tcp-request connection" rejects).
+    uint64_t connRate = 0;
+    uint64_t connRateMax = 0;
+    uint64_t connTot = 0;
+    uint64_t dcon = 0;
 
     // Loadstar's own, in no CSV column (HAProxy keeps only the averages
     // above). Backends and servers in HTTP mode: percentiles of the time to
@@ -62,6 +70,10 @@ struct StatsRow
     // traffic took to move to it after a failover.
     int64_t lastResponseMs = 0;
     int64_t servingSinceMs = 0;
+    // Frontends guarded by a firewall node: its name, and how many of dcon
+    // its rate limit refused (the rest were denied by its networks).
+    std::string firewall;
+    uint64_t dconRateLimited = 0;
 };
 
 // Every row of a running engine: for each load balancer its FRONTEND row,

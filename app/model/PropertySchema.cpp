@@ -209,7 +209,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
 
     auto &firewall = schema[NodeKind::Firewall];
     firewall.append(typed(PropertyType::CidrList, "allow", "Allow", "Rules", "0.0.0.0/0, ::/0",
-                          "Source networks allowed through, comma separated"));
+                          "Source networks allowed through, comma separated; empty lets no one through"));
     firewall.append(typed(PropertyType::CidrList, "deny", "Deny", "Rules", "",
                           "Source networks refused even when allowed, comma separated"));
     firewall.append(integer("rate_limit", "Rate limit (conn/s)", "Rules", 0, 0, 1000000,
@@ -360,8 +360,7 @@ Converted convert(const PropertySpec &spec, const QVariant &value)
                         .arg(quoted(value.toString())));
     }
     case PropertyType::CidrList: {
-        const QStringList parts = text.split(QRegularExpression(QStringLiteral("[,\\s]+")),
-                                             Qt::SkipEmptyParts);
+        const QStringList parts = networksOf(text);
         for (const QString &part : parts) {
             const auto subnet = QHostAddress::parseSubnet(part);
             if (subnet.first.isNull())
@@ -371,6 +370,12 @@ Converted convert(const PropertySpec &spec, const QVariant &value)
     }
     }
     return fail(QStringLiteral("unknown property type"));
+}
+
+QStringList networksOf(const QString &cidrList)
+{
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    return cidrList.split(separators, Qt::SkipEmptyParts);
 }
 
 QString displayValue(const PropertySpec &spec, const QVariant &value)

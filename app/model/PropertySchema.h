@@ -65,6 +65,10 @@ Converted convert(const PropertySpec &spec, const QVariant &value);
 // The value's text as shown in messages and fields ("2000", "yes", "web-01").
 QString displayValue(const PropertySpec &spec, const QVariant &value);
 
+// The networks of a CidrList value, "10.0.0.0/8, ::1/128" (separated by
+// commas or spaces); not checked.
+QStringList networksOf(const QString &cidrList);
+
 } // namespace PropertySchema
 
 // Helpers for addresses, shared by validation and the engine compiler.

@@ -40,8 +40,12 @@ public:
             checkLink(link);
         checkDuplicateLinks();
         for (const Node &node : m_topology.nodes()) {
-            if (node.kind == NodeKind::LoadBalancer)
+            if (node.kind == NodeKind::LoadBalancer) {
                 checkLoadBalancer(node);
+                checkGuards(node);
+            }
+            if (node.kind == NodeKind::Firewall)
+                checkFirewall(node);
             if (isServerKind(node.kind))
                 checkBackup(node);
             if (node.kind == NodeKind::Database)
@@ -316,6 +320,42 @@ private:
                 QStringLiteral("%1 redirects HTTP from port %2 to HTTPS, but TLS is off: turn TLS on or set the redirect port to 0")
                     .arg(displayName(lb)).arg(redirect),
                 {lb.id});
+        }
+    }
+
+    // The engine enforces a firewall's rules on the listener of the load
+    // balancer behind it: one set of rules per listener.
+    void checkGuards(const Node &lb)
+    {
+        QStringList names;
+        QList<NodeId> ids{lb.id};
+        for (const Link &link : m_topology.links()) {
+            const Node *from = link.to == lb.id ? m_topology.node(link.from) : nullptr;
+            if (from && from->kind == NodeKind::Firewall) {
+                names.append(displayName(*from));
+                ids.append(from->id);
+            }
+        }
+        if (names.size() > 1) {
+            add("lb-many-firewalls",
+                QStringLiteral("%1 is behind %2 firewalls (%3): its listener enforces one set of rules, so merge them into one firewall")
+                    .arg(displayName(lb)).arg(names.size()).arg(names.join(QStringLiteral(", "))),
+                ids);
+        }
+    }
+
+    // Loadstar enforces a firewall where a load balancer listens; a server
+    // behind a firewall alone would run unguarded.
+    void checkFirewall(const Node &firewall)
+    {
+        for (const Link &link : m_topology.linksFrom(firewall.id)) {
+            const Node *to = m_topology.node(link.to);
+            if (!to || !isServerKind(to->kind))
+                continue;
+            add("firewall-before-server",
+                QStringLiteral("%1 → %2: Loadstar enforces a firewall on a load balancer's listener, not on a server's: link %1 to a load balancer in front of %2")
+                    .arg(displayName(firewall), displayName(*to)),
+                {firewall.id, to->id}, {link.id});
         }
     }
 

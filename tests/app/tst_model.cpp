@@ -353,6 +353,40 @@ private slots:
         QCOMPARE(result.config.clients.first().paths, (QList<PathShare>{{QStringLiteral("/shop"), 1}}));
     }
 
+    // A firewall in front of a load balancer puts its rules on that
+    // load balancer's listener, and a client behind the firewall sends its
+    // traffic through it.
+    void firewallRulesGoToTheLoadBalancerBehindIt()
+    {
+        Topology t = Test::everyKind();
+        const auto result = Engine::compile(t);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.frontends.size(), 1);
+        const Engine::FirewallConfig &firewall = result.config.frontends.first().firewall;
+        QCOMPARE(firewall.name, QStringLiteral("fw"));
+        QCOMPARE(firewall.allow, (QStringList{QStringLiteral("10.0.0.0/8"), QStringLiteral("192.168.0.0/16")}));
+        QCOMPARE(firewall.deny, QStringList{QStringLiteral("10.66.0.0/16")});
+        QCOMPARE(firewall.rateLimit, 100);
+        QCOMPARE(result.config.clients.size(), 1);
+        QCOMPARE(result.config.clients.first().name, QStringLiteral("client"));
+        QCOMPARE(result.config.clients.first().frontend, QStringLiteral("lb"));
+        QCOMPARE(result.config.clients.first().port, quint16(9443));
+
+        // An empty allow list stays empty: the firewall lets no one through.
+        const NodeId fw = t.nodeByName(QStringLiteral("fw"))->id;
+        QCOMPARE(t.node(fw)->setProperty(QStringLiteral("allow"), QString()), QString());
+        QCOMPARE(Engine::compile(t).config.frontends.first().firewall.allow, QStringList());
+
+        // Without a firewall in front, no rules, and the client behind a
+        // firewall that guards nothing sends nothing.
+        for (const Link &link : t.linksFrom(fw))
+            t.removeLink(link.id);
+        const auto unguarded = Engine::compile(t);
+        QVERIFY(unguarded.problems.isEmpty());
+        QCOMPARE(unguarded.config.frontends.first().firewall, Engine::FirewallConfig());
+        QVERIFY(unguarded.config.clients.isEmpty());
+    }
+
     void invalidTopologyDoesNotCompile()
     {
         Topology t;

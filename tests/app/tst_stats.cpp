@@ -14,7 +14,9 @@ const char haproxyHeader[] =
     "lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
     "hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"
     "cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,"
-    "ctime,rtime,ttime,\n";
+    "ctime,rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,"
+    "check_fall,check_health,agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,"
+    "conn_rate_max,conn_tot,intercepted,dcon,\n";
 
 StatsRow row(const std::string &pxname, const std::string &svname, StatsRow::Type type)
 {
@@ -44,6 +46,12 @@ StatsSnapshot oneLoadBalancer()
     frontend.hrsp[4] = 5;
     frontend.reqRate = 6;
     frontend.reqTot = 55;
+    frontend.connRate = 7;
+    frontend.connRateMax = 13;
+    frontend.connTot = 64;
+    frontend.dcon = 7; // refused by the firewall in front: 64 accepted, 57 sessions
+    frontend.dconRateLimited = 2;
+    frontend.firewall = "fw";
 
     StatsRow web01 = row("lb-01", "web-01", StatsRow::Type::Server);
     web01.qcur = 1;
@@ -232,6 +240,11 @@ private slots:
         add(0, "bck", "");
         add(0, "lbtot", "");
         add(0, "ttime", "");
+        add(0, "conn_rate", "7");
+        add(0, "conn_rate_max", "13");
+        add(0, "conn_tot", "64");
+        add(0, "dcon", "7");
+        add(0, "intercepted", "");
         // web-01: an active server that is UP, without maxconn.
         add(1, "qcur", "1");
         add(1, "scur", "2");
@@ -255,6 +268,7 @@ private slots:
         add(1, "ereq", "");
         add(1, "rtime", "120");
         add(1, "ttime", "250");
+        add(1, "dcon", ""); // a server has no firewall of its own
         // web-02: a backup in maintenance, maxconn 100.
         add(2, "slim", "100");
         add(2, "status", "MAINT");
@@ -385,6 +399,9 @@ private slots:
         add(R"(haproxy_frontend_bytes_out_total{proxy="lb-01"})", "480000");
         add(R"(haproxy_frontend_request_errors_total{proxy="lb-01"})", "2");
         add(R"(haproxy_frontend_http_requests_total{proxy="lb-01"})", "55");
+        add(R"(haproxy_frontend_connections_total{proxy="lb-01"})", "64");
+        add(R"(haproxy_frontend_connections_rate_max{proxy="lb-01"})", "13");
+        add(R"(haproxy_frontend_denied_connections_total{proxy="lb-01"})", "7");
         add(R"(haproxy_frontend_http_responses_total{proxy="lb-01",code="2xx"})", "50");
         add(R"(haproxy_frontend_http_responses_total{proxy="lb-01",code="5xx"})", "5");
         add(R"(haproxy_frontend_http_responses_total{proxy="lb-01",code="other"})", "0");

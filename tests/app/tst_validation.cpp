@@ -223,6 +223,19 @@ private slots:
             << "backup-without-lb"
             << "app-spare is a backup server, but no load balancer sends traffic to it: link a load balancer to it or clear “Backup”"
             << QStringList{"app-spare"};
+        QTest::newRow("two firewalls before one lb")
+            << Mutation([](Topology &t) {
+                   const NodeId other = t.addNode(Node::make(NodeKind::Firewall, QStringLiteral("fw-2")));
+                   t.connect(other, idOf(t, "lb"));
+               })
+            << "lb-many-firewalls"
+            << "lb is behind 2 firewalls (fw, fw-2): its listener enforces one set of rules, so merge them into one firewall"
+            << QStringList{"lb", "fw", "fw-2"};
+        QTest::newRow("firewall straight before a server")
+            << Mutation([](Topology &t) { t.connect(idOf(t, "fw"), idOf(t, "web-02")); })
+            << "firewall-before-server"
+            << "fw → web-02: Loadstar enforces a firewall on a load balancer's listener, not on a server's: link fw to a load balancer in front of web-02"
+            << QStringList{"fw", "web-02"};
         QTest::newRow("replica with two sources")
             << Mutation([](Topology &t) {
                    Node other = Node::make(NodeKind::Database, QStringLiteral("db-other"));

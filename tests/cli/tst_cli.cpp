@@ -1073,6 +1073,44 @@ private slots:
         QCOMPARE(m_process->readAllStandardError(), QByteArray());
     }
 
+    // The firewall drawn in front of the load balancer is enforced: this
+    // test's own address is denied, its connection closed unanswered, and
+    // the refusal counted in HAProxy's dcon.
+    void runEnforcesTheDrawnFirewall()
+    {
+        Backend web("web-01");
+        QVERIFY(web.listen());
+        const quint16 port = freePort();
+        Topology t;
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        Node server = Node::make(NodeKind::WebServer, QStringLiteral("web-01"), {0, 200});
+        QCOMPARE(server.setProperty(QStringLiteral("port"), web.port()), QString());
+        QCOMPARE(server.setProperty(QStringLiteral("embedded"), false), QString());
+        t.connect(lb, t.addNode(server));
+        Node fw = Node::make(NodeKind::Firewall, QStringLiteral("fw"), {0, -200});
+        QCOMPARE(fw.setProperty(QStringLiteral("deny"), QStringLiteral("127.0.0.1/32")), QString());
+        QCOMPARE(fw.setProperty(QStringLiteral("rate_limit"), 50), QString());
+        t.connect(t.addNode(fw), lb);
+        const QString path = m_dir->filePath(QStringLiteral("firewall.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
+        QCOMPARE(outLines().at(1), QStringLiteral("loadstar run: fw guards lb: allows 0.0.0.0/0, ::/0; "
+                                                  "denies 127.0.0.1/32; at most 50 connections/s per source"));
+        const quint16 statsPort = printedPort(StatsLine);
+        QCOMPARE(fetch(port, "GET", "/").status, 0);
+        QCOMPARE(web.requests(), 0);
+        QTRY_COMPARE(csvRow(fetch(statsPort, "GET", "/stats;csv").body, QStringLiteral("lb"),
+                            QStringLiteral("FRONTEND"))
+                         .value(QStringLiteral("dcon")),
+                     QStringLiteral("1"));
+        m_process->terminate();
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitCode(), 0);
+    }
+
     void runServesDemoBackendsWithFaultsFromTheStatsListener()
     {
         const quint16 port = freePort(), web1Port = freePort(), web2Port = freePort();

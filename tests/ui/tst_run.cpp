@@ -4,6 +4,7 @@
 // backup and back, and what cannot run says why in the status line.
 
 #include "ScriptedPrompts.h"
+#include "TestClient.h"
 #include "UiTestSupport.h"
 
 #include "document/Commands.h"
@@ -81,6 +82,20 @@ Topology failoverDesign(quint16 lbPort, quint16 web01Port, quint16 web02Port)
     web("web-01", web01Port, -120);
     const NodeId web02 = web("web-02", web02Port, 120);
     set(web02, "backup", true);
+    return t;
+}
+
+// The failover design with a client sending 20 requests a second through a
+// firewall in front of its load balancer.
+Topology guardedDesign(quint16 lbPort, quint16 web01Port, quint16 web02Port, const QString &deny)
+{
+    Topology t = failoverDesign(lbPort, web01Port, web02Port);
+    const NodeId client = t.addNode(Node::make(NodeKind::Client, QStringLiteral("client"), {0, -320}));
+    const NodeId fw = t.addNode(Node::make(NodeKind::Firewall, QStringLiteral("fw"), {0, -160}));
+    if (const QString error = t.node(fw)->setProperty(QStringLiteral("deny"), deny); !error.isEmpty())
+        qFatal("deny: %s", qPrintable(error));
+    t.connect(client, fw);
+    t.connect(fw, t.nodeByName(QStringLiteral("lb"))->id);
     return t;
 }
 
@@ -490,6 +505,73 @@ private slots:
         // Runtime state, not an edit of the drawing.
         QCOMPARE(window.document()->undoStack()->count(), undoSteps);
         QVERIFY(!window.document()->isModified());
+    }
+
+    // What-if, for real: the load balancer and a demo backend fail as
+    // boxes do — the port refuses connections, the health checks see the
+    // server DOWN — and come back; what Loadstar does not run says so.
+    void failedNodesReallyStopAndComeBack()
+    {
+        MainWindow &window = startWindow(guardedDesign(m_lbPort, m_web01Port, m_web02Port, QString()));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+        RunController *runner = window.runController();
+
+        std::optional<QStringList> notDone;
+        const auto done = [&notDone](const QStringList &reasons) { notDone = reasons; };
+        QVERIFY(runner->requestFailed({QStringLiteral("lb"), QStringLiteral("web-01"), QStringLiteral("fw")}, true,
+                                      done));
+        QTRY_VERIFY(notDone.has_value());
+        QCOMPARE(*notDone, QStringList{QStringLiteral(
+                               "fw is enforced inside lb's listener, not a box Loadstar runs: only the prediction shows it failed.")});
+        QVERIFY(refused(m_lbPort));
+        QVERIFY(refused(m_web01Port));
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("DOWN"));
+        QCOMPARE(card(window, "web-01")->liveState().checkCode, QStringLiteral("L4CON"));
+        QTRY_COMPARE(card(window, "lb")->liveState().status, QStringLiteral("STOP"));
+        QCOMPARE(card(window, "lb")->liveLine(), QStringLiteral("STOP: not listening"));
+
+        // An edit while failed (the firewall renamed: its figures move to
+        // the new name once applied) leaves them failed.
+        Document *document = window.document();
+        document->undoStack()->push(new RenameNodeCommand(document, card(window, "fw")->nodeId(), QStringLiteral("fw-2")));
+        QTRY_VERIFY(card(window, "fw-2")->figuresText().contains(QStringLiteral("conn/s")));
+        QVERIFY(refused(m_lbPort));
+        QVERIFY(refused(m_web01Port));
+        QCOMPARE(card(window, "lb")->liveState().status, QStringLiteral("STOP"));
+
+        notDone.reset();
+        QVERIFY(runner->requestFailed({QStringLiteral("lb"), QStringLiteral("web-01"), QStringLiteral("fw")}, false,
+                                      done));
+        QTRY_VERIFY(notDone.has_value());
+        QCOMPARE(*notDone, QStringList());
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QCOMPARE(get(), QByteArray("web-01"));
+        QTRY_COMPARE(card(window, "lb")->liveState().status, QString());
+
+        window.runActions()->stopAction()->trigger();
+        QVERIFY(!runner->requestFailed({QStringLiteral("lb")}, true, done));
+    }
+
+    // A firewall in front of the load balancer refuses the sources it
+    // denies, for real, and its card counts them.
+    void theFirewallRefusesDeniedSourcesAndSaysSo()
+    {
+        // The client's traffic comes from 127.0.0.1: all of it is refused.
+        MainWindow &window
+            = startWindow(guardedDesign(m_lbPort, m_web01Port, m_web02Port, QStringLiteral("127.0.0.1/32")));
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE(card(window, "web-01")->statusText(), QStringLiteral("UP"));
+        QTRY_VERIFY_WITH_TIMEOUT(card(window, "fw")->figuresText().contains(QStringLiteral("refused")), 10000);
+        QVERIFY2(card(window, "fw")->figuresText().contains(QStringLiteral(" conn/s")),
+                 qPrintable(card(window, "fw")->figuresText()));
+        QVERIFY(card(window, "client")->liveState().message.contains(QStringLiteral("failed")));
+
+        // Another source is let through to the servers.
+        QCOMPARE(Test::fetchGet(m_lbPort, "/", QHostAddress(QStringLiteral("127.0.0.2"))).body.trimmed(),
+                 QByteArray("web-01"));
+        QCOMPARE(Test::fetchGet(m_lbPort, "/", QHostAddress(QStringLiteral("127.0.0.1"))).status, 0);
     }
 
 private:

@@ -35,6 +35,9 @@ struct NodeLiveState
     int sessions = -1;             // -1: unknown
     // Shown instead of the status, e.g. a missing probe plugin.
     QString message;
+    // Shown instead of req/s and sessions: a firewall's figures, "40 conn/s
+    // · refused 12 · rate-limited 3".
+    QString figures;
     // An embedded demo backend: faults can be injected into it.
     bool embedded = false;
     // A server behind a load balancer: its administrative state and weight

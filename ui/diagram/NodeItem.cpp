@@ -296,7 +296,7 @@ void NodeItem::layoutLive()
             figures.append(rateText(m_live.requestsPerSecond));
         if (m_live.sessions >= 0)
             figures.append(sessionsText(m_live.sessions));
-        m_figuresText = figures.join(QStringLiteral(" · "));
+        m_figuresText = m_live.figures.isEmpty() ? figures.join(QStringLiteral(" · ")) : m_live.figures;
         if (!m_figuresText.isEmpty() || !m_live.message.isEmpty()) {
             m_liveLayout = LiveLayout::Figures;
             m_liveLine = m_live.message;
