@@ -194,8 +194,11 @@ QString LiveSession::setNodeFailed(const QString &node, bool failed)
     const auto onlyPredicted = [failed](const QString &reason) { return failed ? reason : QString(); };
     QString error;
     for (const Engine::FrontendConfig &frontend : std::as_const(m_config.frontends)) {
-        if (frontend.name == node)
-            return m_engine.setFrontendListening(node, !failed, &error) ? remember() : error;
+        if (frontend.name == node) {
+            return m_engine.setFrontendListening(node, !failed, &error) && m_tls.setListening(node, !failed, &error)
+                       ? remember()
+                       : error;
+        }
         if (frontend.firewall.name == node) {
             return onlyPredicted(QStringLiteral("%1 is enforced inside %2's listener, not a box Loadstar runs: only the prediction shows it failed.")
                                      .arg(node, frontend.name));

@@ -18,6 +18,7 @@
 #include <QProcess>
 #include <QSslCertificate>
 #include <QSslConfiguration>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -398,6 +399,68 @@ private slots:
         QCOMPARE(Test::fetchGet(m_lbPort).status, 200);
         const quint64 plainBefore = session.traffic().stats().value(0).responses[1];
         QTRY_VERIFY_WITH_TIMEOUT(session.traffic().stats().value(0).responses[1] >= plainBefore + 20, 10000);
+    }
+
+    // The firewall in front of a TLS load balancer judges each connection
+    // by its real source, before the handshake, and its refusals reach the
+    // load balancer's stats as a plain listener's do (dcon).
+    void firewallInFrontJudgesTheRealSource()
+    {
+        Topology design = tlsDesign(m_lbPort, m_web01Port, m_web02Port);
+        const NodeId firewall = design.addNode(Node::make(NodeKind::Firewall, QStringLiteral("fw"), {0, -80}));
+        set(design, firewall, "allow", QStringLiteral("127.0.0.2/32"));
+        design.connect(firewall, design.nodeByName(QStringLiteral("lb"))->id);
+        LiveSession session;
+        QString error;
+        QVERIFY2(session.start(compiled(design), &error), qPrintable(error));
+
+        // From 127.0.0.1: closed before a byte of TLS.
+        QSslSocket refused;
+        refused.setPeerVerifyMode(QSslSocket::VerifyNone);
+        QSignalSpy refusedErrors(&refused, &QSslSocket::errorOccurred);
+        refused.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_lbPort);
+        QVERIFY(refusedErrors.wait(5000));
+        QVERIFY(!refused.isEncrypted());
+        QTRY_COMPARE(routeStats(session, QStringLiteral("lb"))->refused, quint64(1));
+        QCOMPARE(routeStats(session, QStringLiteral("lb"))->handshakeFailures, quint64(0));
+        StatsRow row = frontendRow(session);
+        QCOMPARE(row.firewall, std::string("fw"));
+        QCOMPARE(row.dcon, uint64_t(1));
+        QCOMPARE(row.connTot, uint64_t(1));
+
+        // From 127.0.0.2, allowed: HTTPS through to a server.
+        QSslSocket allowed;
+        allowed.setPeerVerifyMode(QSslSocket::VerifyNone);
+        QVERIFY(allowed.bind(QHostAddress(QStringLiteral("127.0.0.2"))));
+        QSignalSpy encrypted(&allowed, &QSslSocket::encrypted);
+        allowed.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_lbPort);
+        QVERIFY(encrypted.wait(5000));
+        allowed.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray answer;
+        QVERIFY(QTest::qWaitFor([&] {
+            answer += allowed.readAll();
+            return answer.contains("\r\n\r\nweb-0");
+        }, 5000));
+        QVERIFY2(answer.startsWith("HTTP/1.1 200 OK"), answer.constData());
+        row = frontendRow(session);
+        QCOMPARE(row.dcon, uint64_t(1));
+        QCOMPARE(row.connTot, uint64_t(2));
+        QCOMPARE(row.reqTot, uint64_t(1));
+    }
+
+    // What-if: the TLS load balancer's box fails, its HTTPS port refuses
+    // connections, and it comes back on the same port.
+    void aFailedTlsLoadBalancerRefusesConnections()
+    {
+        LiveSession session;
+        QString error;
+        QVERIFY2(session.start(compiled(tlsDesign(m_lbPort, m_web01Port, m_web02Port)), &error), qPrintable(error));
+        QCOMPARE(session.setFailed({QStringLiteral("lb")}, true), QStringList());
+        QVERIFY(refused(m_lbPort));
+        QCOMPARE(session.setFailed({QStringLiteral("lb")}, false), QStringList());
+        QSslCertificate shown;
+        const QByteArray body = httpsGet(m_lbPort, &shown);
+        QVERIFY2(body == "web-01" || body == "web-02", body.constData());
     }
 
 private:

@@ -171,8 +171,13 @@ void TlsOffload::release(const EngineConfig &config)
     m_routes = kept;
 }
 
-bool TlsOffload::apply(const EngineConfig &config, const Engine &engine, QString *error)
+bool TlsOffload::apply(const EngineConfig &config, Engine &engine, QString *error)
 {
+    if (!m_relay.isRunning()) {
+        m_relay.setGate([&engine](const QString &frontend, const QHostAddress &source) {
+            return engine.admitRelayed(frontend, source);
+        });
+    }
     // The frontends first, with the clients' relays as they were, so a
     // frontend on port 0 has its port before its clients are pointed at it.
     QList<TlsRoute> routes = frontendRoutes(config, engine);
@@ -188,6 +193,18 @@ bool TlsOffload::apply(const EngineConfig &config, const Engine &engine, QString
         return false;
     m_routes = routes;
     return true;
+}
+
+bool TlsOffload::setListening(const QString &frontend, bool listening, QString *error)
+{
+    if (!m_identities.contains(frontend))
+        return true;
+    if (!m_relay.setListening(frontend, listening, error))
+        return false;
+    const QString redirect = redirectRoute(frontend);
+    const bool hasRedirect = std::any_of(m_routes.cbegin(), m_routes.cend(),
+                                         [&](const TlsRoute &route) { return route.name == redirect; });
+    return !hasRedirect || m_relay.setListening(redirect, listening, error);
 }
 
 void TlsOffload::stop()

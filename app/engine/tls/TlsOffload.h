@@ -39,8 +39,14 @@ public:
     void release(const EngineConfig &config);
     // After the engine runs engineSide(config): the TLS listeners, the
     // redirects and the clients' relays, as prepare() read them. Unchanged
-    // ones keep their connections.
-    bool apply(const EngineConfig &config, const Engine &engine, QString *error = nullptr);
+    // ones keep their connections. The firewall in front of a frontend is
+    // the engine's (its rules and counters): the TLS listener asks it about
+    // each connection's real source.
+    bool apply(const EngineConfig &config, Engine &engine, QString *error = nullptr);
+    // A TLS frontend's listeners (HTTPS and its redirect) close with their
+    // connections, or listen again (what-if: its box fails and comes back).
+    // True for a frontend without TLS: nothing of it is here.
+    bool setListening(const QString &frontend, bool listening, QString *error = nullptr);
     void stop();
 
     // The clients as the traffic generator runs them: a client of a TLS

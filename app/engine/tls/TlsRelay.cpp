@@ -91,6 +91,7 @@ struct RouteState
 {
     TlsRoute route;
     TlsRouteStats stats;
+    const TlsRelay::Gate *gate = nullptr; // the worker's
 };
 
 // One accepted connection of a Terminate or Originate route and the
@@ -111,6 +112,23 @@ public:
     }
     ~Tunnel() override { --m_state->stats.open; }
 
+    const RouteState *state() const { return m_state.get(); }
+    // Both sides go at once (a reset where a side was still open).
+    void finish()
+    {
+        if (m_done)
+            return;
+        m_done = true;
+        m_timer.stop();
+        for (QTcpSocket *socket : {m_client, m_target}) {
+            if (socket) {
+                socket->disconnect(this);
+                socket->abort();
+            }
+        }
+        deleteLater();
+    }
+
     void start(qintptr descriptor)
     {
         const bool terminate = m_route.kind == TlsRoute::Kind::Terminate;
@@ -118,6 +136,13 @@ public:
         m_client->setReadBufferSize(TlsRelay::BufferBytes);
         if (!m_client->setSocketDescriptor(descriptor)) {
             finish();
+            return;
+        }
+        if (terminate && m_state->gate && *m_state->gate && !(*m_state->gate)(m_route.name, m_client->peerAddress())) {
+            ++m_state->stats.refused;
+            m_done = true;
+            m_client->abort();
+            deleteLater();
             return;
         }
         m_timer.start(m_route.timeoutMs);
@@ -239,22 +264,6 @@ private:
         }
     }
 
-    // Both sides go at once (a reset where a side was still open).
-    void finish()
-    {
-        if (m_done)
-            return;
-        m_done = true;
-        m_timer.stop();
-        for (QTcpSocket *socket : {m_client, m_target}) {
-            if (socket) {
-                socket->disconnect(this);
-                socket->abort();
-            }
-        }
-        deleteLater();
-    }
-
     std::shared_ptr<RouteState> m_state;
     const TlsRoute m_route; // as it was when the connection came
     QTcpSocket *m_client = nullptr;
@@ -280,6 +289,8 @@ public:
     }
     ~RedirectExchange() override { --m_state->stats.open; }
 
+    const RouteState *state() const { return m_state.get(); }
+
     void start(qintptr descriptor)
     {
         m_socket = new QTcpSocket(this);
@@ -291,6 +302,18 @@ public:
         connect(m_socket, &QIODevice::readyRead, this, &RedirectExchange::onData);
         connect(m_socket, &QAbstractSocket::disconnected, this, &RedirectExchange::finish);
         m_timer.start(m_state->route.timeoutMs);
+    }
+
+    void finish()
+    {
+        if (m_done)
+            return;
+        m_done = true;
+        if (m_socket) {
+            m_socket->disconnect(this);
+            m_socket->abort();
+        }
+        deleteLater();
     }
 
 private:
@@ -314,18 +337,6 @@ private:
         m_socket->disconnectFromHost();
     }
 
-    void finish()
-    {
-        if (m_done)
-            return;
-        m_done = true;
-        if (m_socket) {
-            m_socket->disconnect(this);
-            m_socket->abort();
-        }
-        deleteLater();
-    }
-
     std::shared_ptr<RouteState> m_state;
     QTcpSocket *m_socket = nullptr;
     QTimer m_timer;
@@ -344,6 +355,13 @@ public:
     {}
 
     const std::shared_ptr<RouteState> &state() const { return m_state; }
+    // The port it listens on, or listened on while closed.
+    quint16 port()
+    {
+        if (isListening())
+            m_port = serverPort();
+        return m_port;
+    }
 
 protected:
     void incomingConnection(qintptr descriptor) override
@@ -357,6 +375,7 @@ protected:
 private:
     std::shared_ptr<RouteState> m_state;
     QObject *m_connections;
+    quint16 m_port = 0;
 };
 
 // The relay's routes, on the relay's thread.
@@ -383,12 +402,42 @@ public:
             auto state = std::make_shared<RouteState>();
             state->route = route;
             state->stats.name = route.name;
+            state->gate = &m_gate;
             auto listener = std::make_unique<RouteListener>(state, this);
             if (!listen(*listener, route, error))
                 return false; // `opened` closes again
             opened.emplace(route.name, std::move(listener));
         }
         m_listeners.merge(opened);
+        return true;
+    }
+
+    void setGate(TlsRelay::Gate gate) { m_gate = std::move(gate); }
+
+    bool setListening(const QString &route, bool listening, QString *error)
+    {
+        const auto it = m_listeners.find(route);
+        if (it == m_listeners.end()) {
+            if (error)
+                *error = QStringLiteral("There is no TLS listener named “%1” running.").arg(route);
+            return false;
+        }
+        RouteListener &listener = *it->second;
+        if (listener.isListening() == listening)
+            return true;
+        if (listening) {
+            TlsRoute where = listener.state()->route;
+            where.listenPort = listener.port(); // the port it had, for one configured as 0
+            return listen(listener, where, error);
+        }
+        listener.close();
+        for (QObject *child : children()) {
+            if (auto *tunnel = dynamic_cast<Tunnel *>(child); tunnel && tunnel->state() == listener.state().get())
+                tunnel->finish();
+            else if (auto *exchange = dynamic_cast<RedirectExchange *>(child);
+                     exchange && exchange->state() == listener.state().get())
+                exchange->finish();
+        }
         return true;
     }
 
@@ -402,7 +451,7 @@ public:
     quint16 port(const QString &route) const
     {
         const auto it = m_listeners.find(route);
-        return it == m_listeners.end() ? 0 : it->second->serverPort();
+        return it == m_listeners.end() ? 0 : it->second->port();
     }
 
     QList<TlsRouteStats> stats() const
@@ -439,8 +488,10 @@ private:
             }
             address = found.first();
         }
-        if (listener.listen(address, route.listenPort))
+        if (listener.listen(address, route.listenPort)) {
+            listener.port();
             return true;
+        }
         switch (listener.serverError()) {
         case QAbstractSocket::AddressInUseError:
             return fail(QStringLiteral("the port is already in use"));
@@ -454,6 +505,7 @@ private:
     }
 
     std::map<QString, std::unique_ptr<RouteListener>> m_listeners;
+    TlsRelay::Gate m_gate;
 };
 
 } // namespace detail
@@ -491,6 +543,23 @@ bool TlsRelay::apply(const QList<TlsRoute> &routes, QString *error)
     }
     QString message;
     const bool ok = onWorker([&] { return m_worker->apply(routes, &message); });
+    if (!ok && error)
+        *error = message;
+    return ok;
+}
+
+void TlsRelay::setGate(Gate gate)
+{
+    onWorker([&] {
+        m_worker->setGate(std::move(gate));
+        return true;
+    });
+}
+
+bool TlsRelay::setListening(const QString &route, bool listening, QString *error)
+{
+    QString message;
+    const bool ok = onWorker([&] { return m_worker->setListening(route, listening, &message); });
     if (!ok && error)
         *error = message;
     return ok;

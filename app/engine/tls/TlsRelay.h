@@ -2,9 +2,12 @@
 
 #include "TlsIdentity.h"
 
+#include <QHostAddress>
 #include <QList>
 #include <QString>
 #include <QThread>
+
+#include <functional>
 
 namespace Loadstar::Engine {
 
@@ -47,6 +50,7 @@ struct TlsRouteStats
 {
     QString name;
     quint64 accepted = 0;          // connections accepted
+    quint64 refused = 0;           // closed at once: the gate said no (a firewall in front)
     quint64 handshakeFailures = 0; // TLS handshakes that failed or timed out (plain HTTP on a TLS port, say)
     quint64 upstreamFailures = 0;  // the target refused, or its handshake failed
     quint64 redirects = 0;         // 301 answers sent
@@ -78,6 +82,17 @@ public:
     // new ones bind. When one can't bind, the new ones close again, *error
     // says which in one sentence, and false returns.
     bool apply(const QList<TlsRoute> &routes, QString *error = nullptr);
+    // Asked with each Terminate route's name and the real source of each
+    // connection it accepts, before a byte is read: false closes it at once
+    // (the firewall in front of a load balancer). Called on the relay's
+    // thread; set it before the first apply().
+    using Gate = std::function<bool(const QString &route, const QHostAddress &source)>;
+    void setGate(Gate gate);
+    // Closes a route's listener and every connection it accepted (the load
+    // balancer's box failed, what-if), or listens again on the port it had.
+    // False with a sentence in *error for an unknown route or a port taken
+    // meanwhile.
+    bool setListening(const QString &route, bool listening, QString *error = nullptr);
     // Closes every listener and connection and ends the thread.
     void stop();
     bool isRunning() const;
