@@ -138,11 +138,9 @@ public:
             finish();
             return;
         }
-        if (terminate && m_state->gate && *m_state->gate && !(*m_state->gate)(m_route.name, m_client->peerAddress())) {
+        if (terminate && !admitted()) {
             ++m_state->stats.refused;
-            m_done = true;
-            m_client->abort();
-            deleteLater();
+            finish();
             return;
         }
         m_timer.start(m_route.timeoutMs);
@@ -159,6 +157,14 @@ public:
     }
 
 private:
+    // The gate's verdict on the client's real source (the firewall in front
+    // of a load balancer), before a byte is read.
+    bool admitted() const
+    {
+        const TlsRelay::Gate *gate = m_state->gate;
+        return !gate || !*gate || (*gate)(m_route.name, m_client->peerAddress());
+    }
+
     // The client is there (and for Terminate, its handshake is done): the
     // other side opens — encrypted for Originate.
     void connectTarget()
