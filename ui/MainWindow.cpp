@@ -324,6 +324,7 @@ void MainWindow::createDocks()
     };
     m_palette = new PalettePanel(this);
     m_properties = new PropertiesPanel(this);
+    m_properties->setPrompts(m_controller->prompts());
     m_history = new QUndoView(m_undoGroup, this);
     m_history->setObjectName(QStringLiteral("historyView"));
     m_history->setEmptyLabel(tr("Opened"));

@@ -34,7 +34,8 @@ QString problemsText(const QList<Problem> &problems)
 struct Outcome
 {
     QString error;
-    QHash<QString, quint16> ports; // load balancer → the port it listens on
+    QHash<QString, quint16> ports; // load balancer → the port it listens on (its TLS port with TLS)
+    QStringList notices;           // "lb: TLS with a self-signed certificate made for this run"
 };
 
 Outcome outcomeOf(bool ok, QString error, LiveSession *session, const Engine::EngineConfig &config)
@@ -43,7 +44,8 @@ Outcome outcomeOf(bool ok, QString error, LiveSession *session, const Engine::En
     outcome.error = ok ? QString() : error;
     if (ok) {
         for (const Engine::FrontendConfig &frontend : config.frontends)
-            outcome.ports[frontend.name] = session->engine().listenPort(frontend.name);
+            outcome.ports[frontend.name] = session->listenPort(frontend.name);
+        outcome.notices = session->notices();
     }
     return outcome;
 }
@@ -170,7 +172,7 @@ void RunController::run()
                 m_session.reset(); // it never started: nothing to stop
                 return;
             }
-            adopt(config, result.ports);
+            adopt(config, result.ports, result.notices);
             m_sampler.start();
         });
 }
@@ -205,12 +207,18 @@ void RunController::stop()
         [session](bool) {});
 }
 
-void RunController::adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports)
+void RunController::adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports,
+                          const QStringList &notices)
 {
     m_ports = ports;
+    m_notices = notices;
     m_listen.clear();
-    for (const Engine::FrontendConfig &frontend : config.frontends)
+    m_tls.clear();
+    for (const Engine::FrontendConfig &frontend : config.frontends) {
         m_listen[frontend.name] = frontend.bindAddress;
+        if (frontend.tls.enabled)
+            m_tls.insert(frontend.name);
+    }
     m_embedded = embeddedServers(config);
     m_frontendsOf.clear();
     for (const Engine::FrontendConfig &frontend : config.frontends) {
@@ -225,7 +233,8 @@ QString RunController::runningText() const
 {
     QStringList listeners;
     for (auto it = m_ports.cbegin(); it != m_ports.cend(); ++it)
-        listeners.append(tr("%1 on %2:%3").arg(it.key(), m_listen.value(it.key())).arg(it.value()));
+        listeners.append((m_tls.contains(it.key()) ? tr("%1 on %2:%3 (TLS)") : tr("%1 on %2:%3"))
+                             .arg(it.key(), m_listen.value(it.key())).arg(it.value()));
     listeners.sort();
     int demo = 0;
     for (bool embedded : m_embedded)
@@ -238,6 +247,8 @@ QString RunController::runningText() const
         text += tr(" · 1 demo backend");
     else if (demo > 1)
         text += tr(" · %1 demo backends").arg(demo);
+    for (const QString &notice : m_notices)
+        text += QStringLiteral(" · ") + notice;
     return text;
 }
 
@@ -274,7 +285,7 @@ void RunController::applyEdits()
                 m_actions->setStatusText(tr("Still running the drawing as it was: %1").arg(result.error), true);
                 return;
             }
-            adopt(config, result.ports);
+            adopt(config, result.ports, result.notices);
         });
 }
 

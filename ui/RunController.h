@@ -8,6 +8,8 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
+#include <QStringList>
 #include <QObject>
 #include <QPointer>
 #include <QThreadPool>
@@ -114,7 +116,7 @@ private:
     void showMonitorNote(const Monitor::MonitorNote &note);
     void showMasterChanges(const QHash<QString, QString> &before, const RunSample &sample);
     // A configuration runs: what the status line and the cards need of it.
-    void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports);
+    void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports, const QStringList &notices);
     QString runningText() const;
 
     QPointer<RunActions> m_actions;
@@ -130,6 +132,8 @@ private:
     QTimer m_editDelay; // edits made in a burst are applied once
     QHash<QString, quint16> m_ports;     // load balancer → listening port
     QHash<QString, QString> m_listen;    // load balancer → bind address
+    QSet<QString> m_tls;                 // load balancers with TLS
+    QStringList m_notices;               // what the session said besides its listeners
     QHash<QString, bool> m_embedded;     // server → demo backend
     QHash<QString, QStringList> m_frontendsOf; // server → the load balancers it is behind
     int m_engineThreads = 1;

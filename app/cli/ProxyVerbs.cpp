@@ -303,9 +303,14 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
                                                       server.backup ? QStringLiteral(" (backup)") : QString()));
         }
         out() << command << ": " << frontend.name << " listening on " << frontend.bindAddress << ":"
-              << engine.listenPort(frontend.name) << " ("
-              << (frontend.mode == Engine::FrontendConfig::Mode::Tcp ? "tcp" : "http") << ", " << frontend.balance
+              << session.listenPort(frontend.name) << " ("
+              << (frontend.mode == Engine::FrontendConfig::Mode::Tcp ? "tcp" : "http")
+              << (frontend.tls.enabled ? ", TLS" : "") << ", " << frontend.balance
               << ") → " << servers.join(QStringLiteral(", ")) << "\n";
+        if (frontend.tls.enabled && frontend.tls.redirectPort != 0) {
+            out() << command << ": " << frontend.name << " redirects HTTP on " << frontend.bindAddress << ":"
+                  << frontend.tls.redirectPort << " to HTTPS\n";
+        }
         const Engine::FirewallConfig &firewall = frontend.firewall;
         if (firewall.name.isEmpty())
             continue;
@@ -319,6 +324,8 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         out() << command << ": " << firewall.name << " guards " << frontend.name << ": "
               << rules.join(QStringLiteral("; ")) << "\n";
     }
+    for (const QString &notice : session.notices())
+        out() << command << ": " << notice << "\n";
     QStringList checks;
     for (const Health::MonitoredServer &server : LiveSession::monitoredServers(config)) {
         if (server.target.check.type != QLatin1String("none"))

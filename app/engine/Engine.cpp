@@ -302,7 +302,11 @@ bool EngineCore::apply(const EngineConfig &config, QString *error)
         const FirewallConfig &firewall = config.frontends[f].firewall;
         FrontendShared &shared = *next[size_t(f)].shared;
         shared.firewall.setConfig(firewall);
-        shared.guarded.store(!firewall.name.isEmpty(), std::memory_order_release);
+        // Behind a TLS relay the relay asks the rules (admitRelayed); the
+        // listener would only see the relay's loopback address.
+        const bool relayed = config.frontends[f].tls.enabled;
+        shared.relayed.store(relayed, std::memory_order_release);
+        shared.guarded.store(!firewall.name.isEmpty() && !relayed, std::memory_order_release);
     }
     for (size_t o = 0; o < m_frontends.size(); ++o) {
         if (!oldKept[o]) {
@@ -411,6 +415,31 @@ bool EngineCore::setFrontendListening(const QString &name, bool listening, QStri
     return true;
 }
 
+bool EngineCore::admitRelayed(const QString &frontend, const QHostAddress &source)
+{
+    std::shared_ptr<FrontendShared> shared;
+    {
+        std::lock_guard lock(m_mutex);
+        for (const Frontend &f : m_frontends) {
+            if (f.name == frontend)
+                shared = f.shared;
+        }
+    }
+    if (!shared || !shared->relayed.load(std::memory_order_acquire)
+        || shared->firewall.config().name.isEmpty()) {
+        return true;
+    }
+    const FirewallRules::Verdict verdict = shared->firewall.check(source);
+    if (verdict == FirewallRules::Verdict::Allowed)
+        return true; // counted in conn_tot by the listener it reaches
+    shared->relayedConnTot.add();
+    shared->relayedConnRate.add(detail::coarseNow());
+    if (verdict == FirewallRules::Verdict::RateLimited)
+        shared->relayedDconRateLimited.add();
+    shared->relayedDcon.add();
+    return false;
+}
+
 quint16 EngineCore::listenPort(const QString &frontend) const
 {
     std::lock_guard lock(m_mutex);
@@ -489,6 +518,14 @@ StatsSnapshot EngineCore::stats() const
         addCounters(*m_statsNodes.at({proxy, "FRONTEND"}), front, now);
         if (frontend.shared->guarded.load(std::memory_order_acquire))
             front.firewall = frontend.shared->firewall.config().name.toStdString();
+        if (frontend.shared->relayed.load(std::memory_order_acquire)) {
+            const FrontendShared &shared = *frontend.shared;
+            front.firewall = shared.firewall.config().name.toStdString();
+            front.connTot += shared.relayedConnTot.value();
+            front.connRate += shared.relayedConnRate.perSecond(now);
+            front.dcon += shared.relayedDcon.value();
+            front.dconRateLimited += shared.relayedDconRateLimited.value();
+        }
         snapshot.rows.push_back(std::move(front));
 
         StatsRow back;
@@ -602,6 +639,11 @@ bool Engine::isRunning() const
 quint16 Engine::listenPort(const QString &frontend) const
 {
     return m_core->listenPort(frontend);
+}
+
+bool Engine::admitRelayed(const QString &frontend, const QHostAddress &source)
+{
+    return m_core->admitRelayed(frontend, source);
 }
 
 bool Engine::setFrontendListening(const QString &frontend, bool listening, QString *error)

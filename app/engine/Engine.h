@@ -5,6 +5,7 @@
 #include "ServerPool.h"
 #include "Stats.h"
 
+#include <QHostAddress>
 #include <QString>
 #include <QUrlQuery>
 
@@ -57,6 +58,14 @@ public:
     // new configuration leaves it closed. False with a sentence in *error
     // for an unknown frontend, or when its port can't be bound again.
     bool setFrontendListening(const QString &frontend, bool listening, QString *error = nullptr);
+
+    // A connection from `source` that a frontend's TLS relay accepted
+    // (TlsOffload): the firewall in front judges it by its real source, as
+    // the frontend's own listener judges a plain one. True lets it in; a
+    // refused one is counted in the frontend's conn_tot and dcon (an
+    // admitted one is counted when it reaches the listener). Call it from
+    // one thread only: the relay's.
+    bool admitRelayed(const QString &frontend, const QHostAddress &source);
 
     // Runtime control, as HAProxy's "set server BACKEND/SERVER state|weight".
     // False with a sentence in *error for an unknown frontend or server.

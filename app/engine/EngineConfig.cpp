@@ -78,6 +78,18 @@ void routeDatabase(const QString &route, const Node &database, ServerConfig &con
     }
 }
 
+TlsConfig tlsOf(const Node &lb)
+{
+    TlsConfig tls;
+    tls.enabled = lb.boolProperty(QStringLiteral("tls"));
+    if (!tls.enabled)
+        return tls;
+    tls.certificateFile = lb.stringProperty(QStringLiteral("tls_certificate"));
+    tls.keyFile = lb.stringProperty(QStringLiteral("tls_key"));
+    tls.redirectPort = quint16(lb.intProperty(QStringLiteral("http_redirect_port")));
+    return tls;
+}
+
 // The firewall in front of a load balancer, if one is drawn (the validator
 // lets only one guard a load balancer).
 FirewallConfig firewallOf(const Topology &topology, const Node &lb)
@@ -115,6 +127,7 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
     frontend.timeoutQueue = lb.intProperty(QStringLiteral("timeout_queue"));
     frontend.timeoutHttpRequest = lb.intProperty(QStringLiteral("timeout_http_request"));
     frontend.timeoutHttpKeepAlive = lb.intProperty(QStringLiteral("timeout_http_keep_alive"));
+    frontend.tls = tlsOf(lb);
     for (const Link &link : topology.linksFrom(lb.id)) {
         const Node *server = topology.node(link.to);
         if (!server || !isServerKind(server->kind))
@@ -197,6 +210,7 @@ ClientConfig clientOf(const Node &client, const Node &lb, const QList<VirtualAdd
     }
     config.rate = client.intProperty(QStringLiteral("rate"));
     config.concurrency = client.intProperty(QStringLiteral("concurrency"));
+    config.tls = lb.boolProperty(QStringLiteral("tls"));
     config.paths = PathMix::parse(client.stringProperty(QStringLiteral("path_mix"))).shares;
     if (config.paths.isEmpty())
         config.paths.append({client.stringProperty(QStringLiteral("path")), 1});

@@ -73,6 +73,19 @@ struct ServerConfig
     bool operator==(const ServerConfig &) const = default;
 };
 
+// TLS on a frontend's listener (HAProxy: bind … ssl crt FILE), and the
+// plain HTTP listener that sends browsers there (http-request redirect
+// scheme https code 301).
+struct TlsConfig
+{
+    bool enabled = false;
+    QString certificateFile; // PEM; empty: a self-signed certificate made for the run
+    QString keyFile;         // PEM; empty: the key is in the certificate file, as HAProxy's crt allows
+    quint16 redirectPort = 0; // on the frontend's address; 0: none
+
+    bool operator==(const TlsConfig &) const = default;
+};
+
 // A firewall node in front of a load balancer: who may open a connection to
 // its listener and how often, enforced before a byte is read (HAProxy:
 // "tcp-request connection reject" on src and on src_conn_rate).
@@ -106,6 +119,7 @@ struct FrontendConfig
     int timeoutHttpRequest = 10000;  // a whole request head must arrive within this (408)
     int timeoutHttpKeepAlive = 10000; // idle time allowed between two requests
     QList<ServerConfig> servers; // in link order, active and backup together
+    TlsConfig tls;
     FirewallConfig firewall;
 
     bool operator==(const FrontendConfig &) const = default;
@@ -123,6 +137,7 @@ struct ClientConfig
     int rate = 0;     // requests per second; 0 sends none
     int concurrency = 1; // connections at most
     QList<PathShare> paths; // never empty: the path mix, or the one request path
+    bool tls = false; // the frontend terminates TLS: the client speaks HTTPS to it
 
     bool operator==(const ClientConfig &) const = default;
 };

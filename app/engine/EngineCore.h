@@ -26,6 +26,7 @@ public:
     bool isRunning() const;
     quint16 listenPort(const QString &frontend) const;
     bool setFrontendListening(const QString &frontend, bool listening, QString *error);
+    bool admitRelayed(const QString &frontend, const QHostAddress &source);
 
     bool setServerState(const QString &frontend, const QString &server, AdminState state, QString *error);
     bool setServerWeight(const QString &frontend, const QString &server, int weight, QString *error);

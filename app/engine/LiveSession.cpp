@@ -126,13 +126,23 @@ QList<Health::MonitoredServer> LiveSession::healthTargets(const Engine::EngineCo
 bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
 {
     stop();
+    // Certificates are read first: a file that can't be used starts nothing.
+    if (!m_tls.prepare(config, error))
+        return false;
     if (!m_demo.start(config, error))
         return false;
-    if (!m_engine.start(config, error)) {
+    if (!m_engine.start(Engine::TlsOffload::engineSide(config), error)) {
+        m_demo.stop();
+        return false;
+    }
+    if (!m_tls.apply(config, m_engine, error)) {
+        m_tls.stop();
+        m_engine.stop();
         m_demo.stop();
         return false;
     }
     if (!m_virtualAddresses.start(config.virtualAddresses, error)) {
+        m_tls.stop();
         m_engine.stop();
         m_demo.stop();
         return false;
@@ -146,6 +156,7 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         m_monitor.stop();
         m_alerts.stop();
         m_virtualAddresses.stop();
+        m_tls.stop();
         m_engine.stop();
         m_demo.stop();
         return false;
@@ -156,21 +167,30 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     return true;
 }
 
+quint16 LiveSession::listenPort(const QString &frontend) const
+{
+    const quint16 tls = m_tls.listenPort(frontend);
+    return tls != 0 ? tls : m_engine.listenPort(frontend);
+}
+
 QList<Engine::ClientConfig> LiveSession::trafficClients(const Engine::EngineConfig &config) const
 {
     QList<Engine::ClientConfig> clients = config.clients;
     for (Engine::ClientConfig &client : clients) {
         if (client.port == 0)
-            client.port = m_engine.listenPort(client.frontend);
+            client.port = listenPort(client.frontend);
     }
-    return clients;
+    return m_tls.throughRelays(clients);
 }
 
 bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
 {
     if (!m_running)
         return start(config, error);
-    if (!m_demo.apply(config, error) || !m_engine.apply(config, error)
+    if (!m_tls.prepare(config, error) || !m_demo.apply(config, error))
+        return false;
+    m_tls.release(config);
+    if (!m_engine.apply(Engine::TlsOffload::engineSide(config), error) || !m_tls.apply(config, m_engine, error)
         || !m_virtualAddresses.apply(config.virtualAddresses, error)) {
         return false;
     }
@@ -212,8 +232,11 @@ QString LiveSession::setNodeFailed(const QString &node, bool failed)
     const auto onlyPredicted = [failed](const QString &reason) { return failed ? reason : QString(); };
     QString error;
     for (const Engine::FrontendConfig &frontend : std::as_const(m_config.frontends)) {
-        if (frontend.name == node)
-            return m_engine.setFrontendListening(node, !failed, &error) ? remember() : error;
+        if (frontend.name == node) {
+            return m_engine.setFrontendListening(node, !failed, &error) && m_tls.setListening(node, !failed, &error)
+                       ? remember()
+                       : error;
+        }
         if (frontend.firewall.name == node) {
             return onlyPredicted(QStringLiteral("%1 is enforced inside %2's listener, not a box Loadstar runs: only the prediction shows it failed.")
                                      .arg(node, frontend.name));
@@ -240,6 +263,7 @@ void LiveSession::stop()
     m_monitor.stop();
     m_alerts.stop();
     m_virtualAddresses.stop();
+    m_tls.stop();
     m_engine.stop();
     m_demo.stop();
     m_running = false;

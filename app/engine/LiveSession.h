@@ -4,6 +4,7 @@
 #include "engine/demo/DemoBackends.h"
 #include "engine/health/HealthMonitor.h"
 #include "engine/monitor/AlertMonitor.h"
+#include "engine/tls/TlsOffload.h"
 #include "engine/traffic/TrafficGenerator.h"
 #include "engine/vrrp/VirtualAddresses.h"
 
@@ -60,6 +61,14 @@ public:
     Monitor::AlertMonitor &alerts() { return m_alerts; }
     // Load balancers sharing a virtual address: who holds it.
     Engine::VirtualAddresses &virtualAddresses() { return m_virtualAddresses; }
+    Engine::TlsOffload &tls() { return m_tls; }
+
+    // The port a load balancer listens on, its TLS listener's for one with
+    // TLS (useful when configured as 0); 0 when there is no such frontend.
+    quint16 listenPort(const QString &frontend) const;
+    // What the run says besides its listeners, such as "lb: TLS with a
+    // self-signed certificate made for this run".
+    QStringList notices() const { return m_tls.notices(); }
 
     // What the health monitor watches for a configuration: each server of
     // each frontend, each server no frontend links to, and what the monitor
@@ -90,6 +99,7 @@ private:
     Monitor::AlertMonitor m_alerts{m_monitor};
     Engine::VirtualAddresses m_virtualAddresses;
     Engine::TrafficGenerator m_traffic;
+    Engine::TlsOffload m_tls;
     bool m_running = false;
     Engine::EngineConfig m_config; // what runs
     QSet<QString> m_failed;        // nodes failed on purpose (what-if)

@@ -367,6 +367,13 @@ struct FrontendShared
     // they hold from the next connection on.
     FirewallRules firewall;
     std::atomic<bool> guarded{false};
+    // A TLS relay in front accepts the connections (TlsOffload): the
+    // listener sees only the relay's, so the relay has `firewall` judge each
+    // real source (Engine::admitRelayed) and what it refuses is counted here
+    // — by the relay's thread alone, the one writer these counters allow.
+    std::atomic<bool> relayed{false};
+    Counter relayedConnTot, relayedDcon, relayedDconRateLimited;
+    RateCounter relayedConnRate;
     // False while the load balancer is failed on purpose (what-if): no
     // listener, and the port refuses connections. Under EngineCore's mutex.
     bool listening = true;

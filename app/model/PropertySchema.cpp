@@ -129,6 +129,10 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                     "PEM certificate file for TLS"));
     lb.append(typed(PropertyType::FilePath, "tls_key", "Private key", "TLS", "",
                     "PEM private key file for TLS"));
+    lb.append(integer("http_redirect_port", "Redirect HTTP from port", "TLS", 0, 0, 65535,
+                      "A plain HTTP listener on this port of the listen address answers every request with "
+                      "301 to the same path over HTTPS (HAProxy: http-request redirect scheme https code 301); "
+                      "0 for none"));
     lb.append(choice("mode", "Mode", "Balancing", "http", latin1List({"http", "tcp"}),
                      "http balances each request; tcp balances whole connections"));
     lb.append(choice("balance", "Balance", "Balancing", "roundrobin",

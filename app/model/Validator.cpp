@@ -113,16 +113,25 @@ private:
         }
     }
 
+    // Something that binds an address and port, and how a message names it.
+    struct Listener
+    {
+        const Node *node;
+        QString who;
+    };
+
     // Two things that bind the same address and port cannot both run.
     void checkListeners()
     {
-        QMap<QString, QList<const Node *>> byEndpoint;
+        QMap<QString, QList<Listener>> byEndpoint;
         for (const Node &node : m_topology.nodes()) {
             const bool binds = node.kind == NodeKind::LoadBalancer
                                || (isServerKind(node.kind) && node.kind != NodeKind::Database
                                    && node.boolProperty(QStringLiteral("embedded")));
             if (binds && !node.endpoint().isEmpty())
-                byEndpoint[node.endpoint()].append(&node);
+                byEndpoint[node.endpoint()].append({&node, displayName(node)});
+            if (const QString redirect = redirectEndpoint(node); !redirect.isEmpty())
+                byEndpoint[redirect].append({&node, QStringLiteral("%1’s HTTP redirect").arg(displayName(node))});
         }
         checkVirtualAddresses(byEndpoint);
         for (auto it = byEndpoint.cbegin(); it != byEndpoint.cend(); ++it) {
@@ -130,9 +139,10 @@ private:
                 continue;
             QStringList names;
             QList<NodeId> ids;
-            for (const Node *node : it.value()) {
-                names.append(displayName(*node));
-                ids.append(node->id);
+            for (const Listener &listener : it.value()) {
+                names.append(listener.who);
+                if (!ids.contains(listener.node->id))
+                    ids.append(listener.node->id);
             }
             const QString who = names.size() == 2
                                     ? QStringLiteral("%1 and %2 both").arg(names.first(), names.last())
@@ -144,7 +154,7 @@ private:
 
     // Load balancers sharing a virtual address hold it on the first one's
     // port; nothing else may listen there.
-    void checkVirtualAddresses(const QMap<QString, QList<const Node *>> &byEndpoint)
+    void checkVirtualAddresses(const QMap<QString, QList<Listener>> &byEndpoint)
     {
         QSet<QString> seen;
         for (const Node &lb : m_topology.nodes()) {
@@ -156,14 +166,29 @@ private:
             seen.insert(shared);
             Node probe = lb;
             probe.properties.insert(QStringLiteral("address"), shared);
-            const QList<const Node *> taken = byEndpoint.value(probe.endpoint());
+            const QList<Listener> taken = byEndpoint.value(probe.endpoint());
             if (taken.isEmpty())
                 continue;
+            const Node *owner = taken.first().node;
             add("virtual-address-taken",
                 QStringLiteral("%1: its virtual address %2 is where %3 listens: pick an address no node listens on")
-                    .arg(displayName(lb), probe.endpoint(), displayName(*taken.first())),
-                taken.first()->id == lb.id ? QList<NodeId>{lb.id} : QList<NodeId>{lb.id, taken.first()->id});
+                    .arg(displayName(lb), probe.endpoint(), taken.first().who),
+                owner->id == lb.id ? QList<NodeId>{lb.id} : QList<NodeId>{lb.id, owner->id});
         }
+    }
+
+    // A TLS load balancer's plain HTTP listener that redirects to HTTPS, as
+    // "address:port"; empty when it has none.
+    static QString redirectEndpoint(const Node &node)
+    {
+        if (node.kind != NodeKind::LoadBalancer || !node.boolProperty(QStringLiteral("tls")))
+            return {};
+        const int port = node.intProperty(QStringLiteral("http_redirect_port"));
+        if (port == 0)
+            return {};
+        const QString address = node.stringProperty(QStringLiteral("address"));
+        return address.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(address).arg(port)
+                                                  : QStringLiteral("%1:%2").arg(address).arg(port);
     }
 
     void checkLink(const Link &link)
@@ -259,6 +284,7 @@ private:
 
     void checkLoadBalancer(const Node &lb)
     {
+        checkTls(lb);
         QList<const Node *> servers;
         for (const Node *target : targetsOf(lb)) {
             if (isServerKind(target->kind))
@@ -300,6 +326,27 @@ private:
         } else if (anyDatabase && lb.stringProperty(QStringLiteral("mode")) == QLatin1String("http")) {
             add("lb-http-to-database",
                 QStringLiteral("%1 balances databases in http mode: set its mode to tcp").arg(displayName(lb)),
+                {lb.id});
+        }
+    }
+
+    // What can be told about TLS without reading the files; their contents
+    // are checked when the document starts.
+    void checkTls(const Node &lb)
+    {
+        const bool tls = lb.boolProperty(QStringLiteral("tls"));
+        if (tls && lb.stringProperty(QStringLiteral("tls_certificate")).isEmpty()
+            && !lb.stringProperty(QStringLiteral("tls_key")).isEmpty()) {
+            add("tls-key-without-certificate",
+                QStringLiteral("%1 has a TLS private key but no certificate: choose the certificate too, or clear the key to use a self-signed certificate made at each run")
+                    .arg(displayName(lb)),
+                {lb.id});
+        }
+        const int redirect = lb.intProperty(QStringLiteral("http_redirect_port"));
+        if (!tls && redirect != 0) {
+            add("redirect-without-tls",
+                QStringLiteral("%1 redirects HTTP from port %2 to HTTPS, but TLS is off: turn TLS on or set the redirect port to 0")
+                    .arg(displayName(lb)).arg(redirect),
                 {lb.id});
         }
     }

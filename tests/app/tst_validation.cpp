@@ -104,6 +104,33 @@ private slots:
             << "virtual-address-taken"
             << "lb: its virtual address 127.0.0.1:9443 is where lb listens: pick an address no node listens on"
             << QStringList{"lb"};
+        QTest::newRow("redirect on the TLS port")
+            << Mutation([](Topology &t) {
+                   set(t, "lb", "tls", true);
+                   set(t, "lb", "http_redirect_port", 9443);
+               })
+            << "port-conflict" << "lb and lb’s HTTP redirect both listen on 127.0.0.1:9443: give each its own port"
+            << QStringList{"lb"};
+        QTest::newRow("redirect on a server's port")
+            << Mutation([](Topology &t) {
+                   set(t, "lb", "tls", true);
+                   set(t, "lb", "http_redirect_port", 8081);
+               })
+            << "port-conflict" << "lb’s HTTP redirect and web-01 both listen on 127.0.0.1:8081: give each its own port"
+            << QStringList{"lb", "web-01"};
+        QTest::newRow("redirect without TLS")
+            << Mutation([](Topology &t) { set(t, "lb", "http_redirect_port", 8000); })
+            << "redirect-without-tls"
+            << "lb redirects HTTP from port 8000 to HTTPS, but TLS is off: turn TLS on or set the redirect port to 0"
+            << QStringList{"lb"};
+        QTest::newRow("TLS key without certificate")
+            << Mutation([](Topology &t) {
+                   set(t, "lb", "tls", true);
+                   set(t, "lb", "tls_key", QStringLiteral("/etc/ssl/private/lb.key"));
+               })
+            << "tls-key-without-certificate"
+            << "lb has a TLS private key but no certificate: choose the certificate too, or clear the key to use a self-signed certificate made at each run"
+            << QStringList{"lb"};
         QTest::newRow("dangling link")
             << Mutation([](Topology &t) { t.addLink(Link{0, LinkKind::Http, idOf(t, "lb"), 99}); })
             << "dangling-link" << "link 11 points to node 99, which does not exist: delete the link"

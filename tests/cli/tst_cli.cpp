@@ -11,6 +11,7 @@
 #include <QPointer>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -1171,6 +1172,75 @@ private slots:
         QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-01&errors=100").status, 200);
         QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains("Server lb/web-01 is DOWN, reason: Layer7 wrong status, code: 500"),
                                   m_out.constData(), Timeout);
+    }
+
+    void runServesTlsWithASelfSignedCertificate()
+    {
+        const quint16 port = freePort(), redirectPort = freePort(), webPort = freePort();
+        QVERIFY(port != 0 && redirectPort != 0 && webPort != 0);
+        // lb with TLS and no certificate file, redirecting HTTP, → web-01.
+        Topology t;
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("tls"), true), QString());
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("http_redirect_port"), redirectPort), QString());
+        Node server = Node::make(NodeKind::WebServer, QStringLiteral("web-01"), {0, 200});
+        QCOMPARE(server.setProperty(QStringLiteral("port"), webPort), QString());
+        t.connect(lb, t.addNode(server));
+        const QString path = m_dir->filePath(QStringLiteral("tls.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        QVERIFY2(startLoadstar({"run", path}), m_out.constData());
+        const QStringList lines = outLines();
+        QCOMPARE(lines.at(1), QStringLiteral("loadstar run: lb listening on 127.0.0.1:%1 (http, TLS, roundrobin) → web-01")
+                                  .arg(port));
+        QCOMPARE(lines.at(2), QStringLiteral("loadstar run: lb redirects HTTP on 127.0.0.1:%1 to HTTPS").arg(redirectPort));
+        QCOMPARE(lines.at(3), QStringLiteral("loadstar run: lb: TLS with a self-signed certificate made for this run"));
+
+        // HTTPS on the printed port, with the certificate made for lb.
+        QSslSocket tls;
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+        QSignalSpy encrypted(&tls, &QSslSocket::encrypted);
+        tls.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        QVERIFY(encrypted.wait(Timeout));
+        QCOMPARE(tls.peerCertificate().subjectInfo(QSslCertificate::CommonName), QStringList{QStringLiteral("lb")});
+        tls.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        QVERIFY(QTest::qWaitFor([&] {
+            answer += tls.readAll();
+            return answer.contains("\r\n\r\nweb-01");
+        }, Timeout));
+        QVERIFY2(answer.startsWith("HTTP/1.1 200 OK\r\n"), answer.constData());
+        // Plain HTTP: sent to HTTPS from the redirect port, nothing from the TLS port.
+        const Response redirect = fetch(redirectPort, "GET", "/shop");
+        QCOMPARE(redirect.status, 301);
+        QCOMPARE(fetch(port, "GET", "/").status, 0);
+
+        m_process->terminate();
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitCode(), 0);
+    }
+
+    void runRefusesAnUnreadableCertificate()
+    {
+        const quint16 port = freePort();
+        Topology t;
+        const NodeId lb = t.addNode(Node::make(NodeKind::LoadBalancer, QStringLiteral("lb")));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("port"), port), QString());
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("tls"), true), QString());
+        const QString certificate = m_dir->filePath(QStringLiteral("nowhere.crt"));
+        QCOMPARE(t.node(lb)->setProperty(QStringLiteral("tls_certificate"), certificate), QString());
+        t.connect(lb, t.addNode(Node::make(NodeKind::WebServer, QStringLiteral("web-01"), {0, 200})));
+        const QString path = m_dir->filePath(QStringLiteral("bad-tls.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        const Result r = loadstar({QStringLiteral("run"), path});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("loadstar run: lb: can't read the TLS certificate %1: No such file or directory\n")
+                            .arg(certificate));
     }
 
     void runQueuesRequestsBeyondAServersMaxconn()

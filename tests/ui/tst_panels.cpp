@@ -3,6 +3,7 @@
 #include "document/Commands.h"
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
+#include "engine/tls/TlsIdentity.h"
 #include "model/Validator.h"
 #include "ui/MainWindow.h"
 #include "ui/panels/PalettePanel.h"
@@ -16,6 +17,8 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMimeData>
+#include <QPushButton>
+#include <QSslCertificate>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -453,6 +456,70 @@ private slots:
         QVERIFY(node("web-east"));
         stack()->undo();
         QTRY_COMPARE(name->text(), QStringLiteral("web-01"));
+    }
+
+    // The TLS group's button makes a certificate for the load balancer,
+    // writes it and its key where the user said, and sets both paths (and
+    // TLS on) in one undo step.
+    void generateCertificateSetsBothFilesInOneStep()
+    {
+        QVERIFY(m_dir.isValid());
+        ScriptedPrompts prompts;
+        const QString certificate = m_dir.filePath(QStringLiteral("lb.crt"));
+        const QString key = m_dir.filePath(QStringLiteral("lb.key"));
+        prompts.exportPaths.append(certificate);
+        m_panel->setPrompts(&prompts);
+        select({"lb"});
+        QVERIFY(!node("lb")->boolProperty(QStringLiteral("tls")));
+        const int steps = stack()->count();
+
+        auto *button = m_panel->findChild<QPushButton *>(QStringLiteral("generateCertificate"));
+        QVERIFY(button);
+        QTest::mouseClick(button, Qt::LeftButton);
+
+        QVERIFY(prompts.errors.isEmpty());
+        QCOMPARE(stack()->count(), steps + 1);
+        QCOMPARE(node("lb")->stringProperty(QStringLiteral("tls_certificate")), certificate);
+        QCOMPARE(node("lb")->stringProperty(QStringLiteral("tls_key")), key);
+        QVERIFY(node("lb")->boolProperty(QStringLiteral("tls")));
+        QTRY_COMPARE(lineEdit("tls_certificate")->text(), certificate);
+        QCOMPARE(lineEdit("tls_key")->text(), key);
+        // Real files, for lb, that a TLS listener can serve.
+        QString error;
+        const auto identity = Engine::loadTlsIdentity(QStringLiteral("lb"), certificate, key, &error);
+        QVERIFY2(identity, qPrintable(error));
+        QCOMPARE(identity->certificate().subjectInfo(QSslCertificate::CommonName), QStringList{QStringLiteral("lb")});
+        QCOMPARE(validate(m_document->topology()).size(), 0);
+
+        stack()->undo();
+        QCOMPARE(node("lb")->stringProperty(QStringLiteral("tls_certificate")), QString());
+        QCOMPARE(node("lb")->stringProperty(QStringLiteral("tls_key")), QString());
+        QVERIFY(!node("lb")->boolProperty(QStringLiteral("tls")));
+
+        // Cancelled: nothing is written and nothing changes.
+        stack()->redo();
+        const int after = stack()->count();
+        QTest::mouseClick(m_panel->findChild<QPushButton *>(QStringLiteral("generateCertificate")), Qt::LeftButton);
+        QCOMPARE(stack()->count(), after);
+
+        // A folder that can't be written: one sentence, nothing set.
+        stack()->undo();
+        prompts.exportPaths.append(m_dir.filePath(QStringLiteral("no-such-folder/lb.crt")));
+        QTest::mouseClick(m_panel->findChild<QPushButton *>(QStringLiteral("generateCertificate")), Qt::LeftButton);
+        QCOMPARE(prompts.errors.size(), 1);
+        QVERIFY2(prompts.errors.first().startsWith(QStringLiteral("The certificate of lb was not made: Can't write %1: ")
+                                                       .arg(m_dir.filePath(QStringLiteral("no-such-folder/lb.crt")))),
+                 qPrintable(prompts.errors.first()));
+        QCOMPARE(node("lb")->stringProperty(QStringLiteral("tls_certificate")), QString());
+        m_panel->setPrompts(nullptr);
+    }
+
+    void theCertificateButtonIsOnlyForOneLoadBalancer()
+    {
+        select({"web-01"});
+        QVERIFY(!m_panel->findChild<QPushButton *>(QStringLiteral("generateCertificate")));
+        select({"lb"});
+        QVERIFY(m_panel->findChild<QPushButton *>(QStringLiteral("generateCertificate")));
     }
 
     void nothingSelectedSummarisesTheDocumentAndItsProblems()

@@ -30,6 +30,8 @@
 #include <QMenu>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QStatusBar>
@@ -307,6 +309,59 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(card(*window, "web-01")->statusText(), QStringLiteral("UP"), 10000);
         QVERIFY(!window->runActions()->statusIsError());
         QCOMPARE(get(8080), QByteArray("web-01"));
+    }
+
+    // TLS on the load balancer without a certificate file: Run makes one
+    // for the run and says so; the client's traffic crosses the TLS
+    // listener and the load balancer's card counts it; HTTPS answers.
+    void aTlsLoadBalancerRunsWithACertificateMadeForTheRun()
+    {
+        Topology design = failoverDesign(m_lbPort, m_web01Port, m_web02Port);
+        const NodeId lb = design.nodeByName(QStringLiteral("lb"))->id;
+        QVERIFY(design.node(lb)->setProperty(QStringLiteral("tls"), true).isEmpty());
+        const NodeId client = design.addNode(Node::make(NodeKind::Client, QStringLiteral("client"), {0, -160}));
+        design.connect(client, lb);
+        MainWindow &window = startWindow(design);
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.runActions()->statusText(),
+                                  QStringLiteral("Running — lb on 127.0.0.1:%1 (TLS) · 2 demo backends · "
+                                                 "lb: TLS with a self-signed certificate made for this run")
+                                      .arg(m_lbPort),
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(card(window, "lb")->liveState().requestsPerSecond > 0, 10000);
+        QTRY_VERIFY(card(window, "web-01")->liveState().requestsPerSecond > 0);
+
+        QNetworkRequest request(QUrl(QStringLiteral("https://127.0.0.1:%1/").arg(m_lbPort)));
+        std::unique_ptr<QNetworkReply> reply(m_network.get(request));
+        reply->ignoreSslErrors();
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(reply->readAll().trimmed(), QByteArray("web-01"));
+        QCOMPARE(reply->sslConfiguration().peerCertificate().subjectInfo(QSslCertificate::CommonName),
+                 QStringList{QStringLiteral("lb")});
+        // Plain HTTP on that port gets no answer.
+        QVERIFY(get() != QByteArray("web-01"));
+    }
+
+    // A certificate file that isn't there: nothing runs, and the status
+    // line says which load balancer and which file.
+    void aMissingCertificateStopsTheRunWithOneSentence()
+    {
+        Topology design = failoverDesign(m_lbPort, m_web01Port, m_web02Port);
+        const NodeId lb = design.nodeByName(QStringLiteral("lb"))->id;
+        const QString missing = m_dir.filePath(QStringLiteral("lb.crt"));
+        QVERIFY(design.node(lb)->setProperty(QStringLiteral("tls"), true).isEmpty());
+        QVERIFY(design.node(lb)->setProperty(QStringLiteral("tls_certificate"), missing).isEmpty());
+        MainWindow &window = startWindow(design);
+        window.runActions()->runAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.runActions()->statusText(),
+                                  QStringLiteral("Could not run: lb: can't read the TLS certificate %1: No such file or directory")
+                                      .arg(missing),
+                                  10000);
+        QVERIFY(window.runActions()->statusIsError());
+        QVERIFY(!window.runActions()->isRunning());
+        QVERIFY(refused(m_lbPort));
+        QVERIFY(refused(m_web01Port));
     }
 
     void aMissingProbePluginSaysSoOnTheCard()

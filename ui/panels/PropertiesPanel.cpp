@@ -3,6 +3,8 @@
 #include "KindText.h"
 #include "document/Commands.h"
 #include "document/Document.h"
+#include "engine/tls/TlsIdentity.h"
+#include "engine/tls/TlsOffload.h"
 #include "model/Validator.h"
 #include "ui/Icons.h"
 #include "ui/diagram/DiagramStyle.h"
@@ -11,6 +13,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QDir>
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -20,6 +23,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -27,6 +31,7 @@
 #include <QStyle>
 #include <QTimer>
 #include <QToolButton>
+#include <QUndoCommand>
 #include <QVBoxLayout>
 
 #include <limits>
@@ -344,8 +349,11 @@ void PropertiesPanel::rebuild()
         heading->setContentsMargins(0, 12, 0, 2);
         grid->addWidget(heading, row++, 0, 1, 3);
         for (const PropertySpec &spec : specs) {
-            if (spec.group == group)
-                buildField(grid, row, spec);
+            if (spec.group != group)
+                continue;
+            buildField(grid, row, spec);
+            if (spec.key == QLatin1String("tls_key") && nodes.size() == 1)
+                buildCertificateRow(grid, row);
         }
     }
     if (specs.isEmpty()) {
@@ -562,6 +570,52 @@ QWidget *PropertiesPanel::createEditor(Field &field)
     }
     Q_UNREACHABLE();
     return nullptr;
+}
+
+void PropertiesPanel::buildCertificateRow(QGridLayout *grid, int &row)
+{
+    auto *button = new QPushButton(tr("Generate self-signed certificate…"), m_form);
+    button->setObjectName(QStringLiteral("generateCertificate"));
+    button->setToolTip(tr("Makes a certificate for this load balancer's name and address, valid for a year, "
+                          "saves it with its key and turns TLS on with them"));
+    grid->addWidget(button, row++, 1, 1, 2, Qt::AlignLeft);
+    connect(button, &QPushButton::clicked, this, &PropertiesPanel::generateCertificate);
+}
+
+// An EC key and its certificate take milliseconds to make and write: done
+// here, without a thread.
+void PropertiesPanel::generateCertificate()
+{
+    const QList<const Node *> nodes = selectedNodes();
+    if (nodes.size() != 1 || !m_document)
+        return;
+    const Node node = *nodes.first();
+    UserPrompts *prompts = m_prompts ? m_prompts : &m_dialogs;
+    const QString folder = m_document->filePath().isEmpty() ? QDir::homePath()
+                                                            : QFileInfo(m_document->filePath()).absolutePath();
+    const QString certificate = prompts->askExportPath(
+        this, tr("Save the certificate of %1 (its key goes beside it, as .key)").arg(node.name),
+        QDir(folder).filePath(node.name + QStringLiteral(".crt")), tr("PEM certificates (*.crt *.pem)"));
+    if (certificate.isEmpty())
+        return;
+    const QFileInfo info(certificate);
+    const QString key = info.dir().filePath(info.completeBaseName() + QStringLiteral(".key"));
+    QString error;
+    const auto pem = Engine::makeSelfSignedCertificate(
+        node.name, {node.stringProperty(QStringLiteral("address")), QStringLiteral("localhost")},
+        Engine::TlsOffload::SelfSignedDays, &error);
+    if (!pem || !Engine::writePemPair(*pem, certificate, key, &error)) {
+        prompts->showError(this, tr("Generate Certificate"),
+                           tr("The certificate of %1 was not made: %2").arg(node.name, error));
+        return;
+    }
+    // One step: the files, and TLS on with them.
+    auto *step = new QUndoCommand(tr("Generate certificate for %1").arg(node.name));
+    new SetPropertyCommand(m_document, {node.id}, QStringLiteral("tls_certificate"), certificate, step);
+    new SetPropertyCommand(m_document, {node.id}, QStringLiteral("tls_key"), key, step);
+    if (!node.boolProperty(QStringLiteral("tls")))
+        new SetPropertyCommand(m_document, {node.id}, QStringLiteral("tls"), true, step);
+    m_document->undoStack()->push(step);
 }
 
 PropertiesPanel::Field *PropertiesPanel::fieldFor(const QObject *editor)

@@ -2,6 +2,7 @@
 
 #include "model/PropertySchema.h"
 #include "model/Topology.h"
+#include "ui/UserPrompts.h"
 
 #include <QPointer>
 #include <QSpinBox>
@@ -74,6 +75,9 @@ public:
     // The document edited; may be null. The panel does not own it.
     void setDocument(Document *document);
     Document *document() const { return m_document; }
+    // Asks where a generated certificate goes and reports what failed;
+    // null: dialogs of the panel's own.
+    void setPrompts(UserPrompts *prompts) { m_prompts = prompts; }
 
     // The nodes shown, in selection order; unknown ids are ignored.
     void setSelection(const QList<NodeId> &nodes);
@@ -123,6 +127,9 @@ private:
     // Makes field.editor; returns what follows it on its row (a unit, a file
     // button), or null.
     QWidget *createEditor(Field &field);
+    // "Generate self-signed certificate…" for a load balancer's TLS.
+    void buildCertificateRow(QGridLayout *grid, int &row);
+    void generateCertificate();
 
     void showValue(Field &field);
     void typed(Field &field, const QString &text);
@@ -137,6 +144,8 @@ private:
 
     QPointer<Document> m_document;
     QList<NodeId> m_selection;
+    UserPrompts *m_prompts = nullptr;
+    DialogPrompts m_dialogs;
 
     QStackedWidget *m_pages;
     QWidget *m_summaryPage;
