@@ -331,17 +331,25 @@ bool VirtualAddresses::start(const QList<VirtualAddressConfig> &addresses, QStri
     if (addresses.isEmpty())
         return true;
     asio::io_context &io = m_core->createIo();
+    bool listening = true;
     for (const VirtualAddressConfig &config : addresses) {
         auto address = std::make_shared<VirtualAddress>(io, config, *m_core);
-        if (!address->listen(error)) {
-            for (auto &started : m_core->addresses)
-                started->close();
+        listening = address->listen(error);
+        if (!listening) {
             address->close();
-            m_core->addresses.clear();
-            m_core->io.reset();
-            return false;
+            break;
         }
         m_core->addresses.push_back(address);
+    }
+    if (!listening) {
+        // Every listener and timer goes before the io_context they belong to.
+        for (auto &started : m_core->addresses)
+            started->close();
+        m_core->addresses.clear();
+        m_core->io.reset();
+        std::lock_guard lock(m_core->mutex);
+        m_core->masters.clear();
+        return false;
     }
     m_core->startThread();
     return true;
