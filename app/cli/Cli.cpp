@@ -55,16 +55,24 @@ QString shown(const QString &path)
     return QDir::toNativeSeparators(path);
 }
 
+// The document at `path`, or nothing after saying on stderr why it can't be read.
+std::optional<Topology> readOrSay(const QString &path)
+{
+    QString error;
+    auto topology = DocumentFile::read(path, &error);
+    if (!topology)
+        err() << error << "\n";
+    return topology;
+}
+
 int convertVerb(const QCommandLineParser &, const QStringList &arguments)
 {
     const QString &input = arguments.at(0);
     const QString &output = arguments.at(1);
-    QString error;
-    const auto topology = DocumentFile::read(input, &error);
-    if (!topology) {
-        err() << error << "\n";
+    const auto topology = readOrSay(input);
+    if (!topology)
         return Failure;
-    }
+    QString error;
     if (!DocumentFile::write(*topology, output, &error)) {
         err() << error << "\n";
         return Failure;
@@ -78,12 +86,9 @@ int convertVerb(const QCommandLineParser &, const QStringList &arguments)
 int validateVerb(const QCommandLineParser &, const QStringList &arguments)
 {
     const QString &path = arguments.at(0);
-    QString error;
-    const auto topology = DocumentFile::read(path, &error);
-    if (!topology) {
-        err() << error << "\n";
+    const auto topology = readOrSay(path);
+    if (!topology)
         return Failure;
-    }
     const QList<Problem> problems = validate(*topology);
     for (const Problem &problem : problems)
         out() << shown(path) << ": " << problem.message << "\n";
@@ -149,12 +154,9 @@ QJsonObject findingJson(const Topology &topology, const Finding &finding)
 int lintVerb(const QCommandLineParser &parser, const QStringList &arguments)
 {
     const QString &path = arguments.at(0);
-    QString error;
-    const auto topology = DocumentFile::read(path, &error);
-    if (!topology) {
-        err() << error << "\n";
+    const auto topology = readOrSay(path);
+    if (!topology)
         return Failure;
-    }
     const QList<Finding> findings = analyze(*topology);
     qsizetype errors = 0;
     qsizetype warnings = 0;
