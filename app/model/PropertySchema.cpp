@@ -100,6 +100,43 @@ void appendCheckProperties(QList<PropertySpec> &specs, QStringList checkTypes, c
                         "What reaching the error limit does: mark-down takes the server out at once"));
 }
 
+// What an HAProxy configuration says that Loadstar does not model, kept with
+// the load balancer it was imported into and written back on export, so a
+// round trip through Loadstar never drops a line of someone's haproxy.cfg.
+void appendKeptConfiguration(QList<PropertySpec> &specs)
+{
+    PropertySpec backend = typed(PropertyType::Text, "backend_name", "Backend name", "HAProxy", "",
+                                 "Name of the backend section on export; load balancers naming the same "
+                                 "backend share it");
+    backend.emptyMeaning = QStringLiteral("the load balancer's name");
+    specs.append(backend);
+    const struct
+    {
+        const char *key, *label, *help;
+    } kept[] = {
+        {"haproxy_global", "Kept global lines", "global section directives Loadstar does not model, written back on export"},
+        {"haproxy_defaults", "Kept defaults lines", "defaults section directives Loadstar does not model, written back on export"},
+        {"haproxy_frontend", "Kept frontend lines", "frontend directives Loadstar does not model (acl, http-request, "
+                                                    "use_backend…), written back on export"},
+        {"haproxy_backend", "Kept backend lines", "backend directives Loadstar does not model, written back on export"},
+        {"haproxy_sections", "Kept sections", "whole sections Loadstar does not draw (backends reached only by "
+                                              "use_backend rules, userlist, resolvers, peers…), written back as they were"},
+    };
+    for (const auto &line : kept) {
+        specs.append(typed(PropertyType::Lines, line.key, line.label, "HAProxy", "", line.help));
+        specs.last().emptyMeaning = QStringLiteral("none");
+    }
+}
+
+// Options of an imported server line Loadstar does not model ("cookie s1",
+// "send-proxy-v2"), written back on the server's line.
+void appendKeptServerOptions(QList<PropertySpec> &specs)
+{
+    specs.append(typed(PropertyType::Text, "haproxy_server", "Kept server options", "HAProxy", "",
+                       "Options of the HAProxy server line Loadstar does not model, written back on export"));
+    specs.last().emptyMeaning = QStringLiteral("none");
+}
+
 QHash<NodeKind, QList<PropertySpec>> buildSchema()
 {
     QHash<NodeKind, QList<PropertySpec>> schema;
@@ -161,6 +198,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                        "Time a client has to send a complete request head; after it the client gets 408"));
     lb.append(duration("timeout_http_keep_alive", "Keep-alive timeout", "Timeouts", 10000,
                        "Idle time allowed on a client connection between two requests"));
+    appendKeptConfiguration(lb);
 
     const QStringList httpChecks = latin1List({"none", "tcp", "http", "https", "tls"});
     for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {
@@ -186,6 +224,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
         server.append(integer("cert_min_days", "Certificate days left", "Health check", 0, 0, 3650,
                               "https and tls checks fail when the certificate expires within this many days; "
                               "0: only an expired or not yet valid one fails"));
+        appendKeptServerOptions(server);
     }
 
     auto &db = schema[NodeKind::Database];
@@ -207,6 +246,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                     "Database the pgsql-role check connects to; empty: postgres"));
     db.append(duration("max_lag", "Max replication lag", "Health check", 10000,
                        "A replica lagging more than this fails a role check for reads"));
+    appendKeptServerOptions(db);
 
     auto &firewall = schema[NodeKind::Firewall];
     firewall.append(typed(PropertyType::CidrList, "allow", "Allow", "Rules", "0.0.0.0/0, ::/0",
@@ -334,6 +374,7 @@ Converted convert(const PropertySpec &spec, const QVariant &value)
         return fail(QStringLiteral("%1 is not yes or no").arg(quoted(value.toString())));
     }
     case PropertyType::Text:
+    case PropertyType::Lines:
         return {value.toString(), {}};
     case PropertyType::FilePath:
         if (text.contains(QChar::Null))

@@ -25,6 +25,7 @@ enum class PropertyType {
     CidrList, // "10.0.0.0/8, 192.168.1.0/24", may be empty
     FilePath, // a file on this machine, may be empty
     HttpUrl,  // an http:// or https:// URL with a host, or empty for none
+    Lines,    // text of several lines (configuration kept as written), may be empty
 };
 
 // One property a kind of node has: its stable key (written into documents),

@@ -526,6 +526,7 @@ QWidget *PropertiesPanel::createEditor(Field &field)
         return nullptr;
     }
     case PropertyType::Text:
+    case PropertyType::Lines:
     case PropertyType::Address:
     case PropertyType::OptionalAddress:
     case PropertyType::HttpPath:
