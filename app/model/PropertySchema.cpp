@@ -49,6 +49,27 @@ PropertySpec typed(PropertyType type, const char *key, const char *label, const 
             value, min, max, {}, QString::fromUtf8(help), {}};
 }
 
+// A load balancer that is a real HAProxy running elsewhere: Run reads its
+// statistics (and, with a socket, drives its Runtime API) instead of
+// running the embedded engine for it.
+void appendExternalHaproxy(QList<PropertySpec> &specs)
+{
+    specs.append(boolean("external", "External HAProxy", "External HAProxy", false,
+                         "A real HAProxy running elsewhere; Run watches it instead of running the embedded engine"));
+    PropertySpec url = typed(PropertyType::HttpUrl, "stats_url", "Stats URL", "External HAProxy", "",
+                             "Where HAProxy publishes its statistics: http://127.0.0.1:8404/stats;csv for CSV, "
+                             "or …/metrics for its Prometheus exporter");
+    url.emptyMeaning = QStringLiteral("the stats socket's show stat");
+    specs.append(url);
+    PropertySpec socket = typed(PropertyType::Text, "stats_socket", "Stats socket", "External HAProxy", "",
+                                "HAProxy's stats socket (Runtime API): a Unix socket path or host:port; with "
+                                "“level admin”, Drain, Maintenance and Ready act on the real servers");
+    socket.emptyMeaning = QStringLiteral("none: states are only watched");
+    specs.append(socket);
+    specs.append(duration("stats_refresh", "Stats refresh", "External HAProxy", 2000,
+                          "Time between two reads of HAProxy's statistics"));
+}
+
 QStringList latin1List(std::initializer_list<const char *> items)
 {
     QStringList list;
@@ -199,6 +220,7 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
     lb.append(duration("timeout_http_keep_alive", "Keep-alive timeout", "Timeouts", 10000,
                        "Idle time allowed on a client connection between two requests"));
     appendKeptConfiguration(lb);
+    appendExternalHaproxy(lb);
 
     const QStringList httpChecks = latin1List({"none", "tcp", "http", "https", "tls"});
     for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {

@@ -125,7 +125,8 @@ private:
     {
         QMap<QString, QList<Listener>> byEndpoint;
         for (const Node &node : m_topology.nodes()) {
-            const bool binds = node.kind == NodeKind::LoadBalancer
+            // An external HAProxy listens elsewhere, not in this process.
+            const bool binds = (node.kind == NodeKind::LoadBalancer && !node.boolProperty(QStringLiteral("external")))
                                || (isServerKind(node.kind) && node.kind != NodeKind::Database
                                    && node.boolProperty(QStringLiteral("embedded")));
             if (binds && !node.endpoint().isEmpty())
@@ -284,6 +285,10 @@ private:
 
     void checkLoadBalancer(const Node &lb)
     {
+        if (lb.boolProperty(QStringLiteral("external"))) {
+            checkExternal(lb);
+            return;
+        }
         checkTls(lb);
         QList<const Node *> servers;
         for (const Node *target : targetsOf(lb)) {
@@ -326,6 +331,18 @@ private:
         } else if (anyDatabase && lb.stringProperty(QStringLiteral("mode")) == QLatin1String("http")) {
             add("lb-http-to-database",
                 QStringLiteral("%1 balances databases in http mode: set its mode to tcp").arg(displayName(lb)),
+                {lb.id});
+        }
+    }
+
+    // An external HAProxy is watched, not run: its servers come from its own
+    // statistics, so it needs somewhere to read them and nothing else.
+    void checkExternal(const Node &lb)
+    {
+        if (lb.stringProperty(QStringLiteral("stats_url")).isEmpty()
+            && lb.stringProperty(QStringLiteral("stats_socket")).trimmed().isEmpty()) {
+            add("external-without-stats",
+                QStringLiteral("%1: an external HAProxy needs its stats URL or stats socket").arg(displayName(lb)),
                 {lb.id});
         }
     }

@@ -186,6 +186,14 @@ private slots:
             << "lb-without-servers"
             << "lb-2 is a load balancer with no servers: link it to at least one web server, app server or database"
             << QStringList{"lb-2"};
+        QTest::newRow("external HAProxy without stats")
+            << Mutation([](Topology &t) {
+                   Node external = Node::make(NodeKind::LoadBalancer, QStringLiteral("haproxy-01"));
+                   external.setProperty(QStringLiteral("external"), true);
+                   t.addNode(external);
+               })
+            << "external-without-stats" << "haproxy-01: an external HAProxy needs its stats URL or stats socket"
+            << QStringList{"haproxy-01"};
         QTest::newRow("lb with only backups")
             << Mutation([](Topology &t) { set(t, "web-01", "backup", true); })
             << "lb-only-backups"
@@ -272,6 +280,25 @@ private slots:
         for (NodeId id : problems.first().nodes)
             names.append(t.node(id) ? t.node(id)->name : QString());
         QCOMPARE(names, nodes);
+    }
+
+    // A real HAProxy is watched, not run: no linked servers needed, and its
+    // address and port are where it listens, not something Loadstar binds.
+    void externalHaproxyNeedsOnlyItsStats()
+    {
+        Topology t = Test::everyKind();
+        for (const char *name : {"haproxy-01", "haproxy-02"}) {
+            Node external = Node::make(NodeKind::LoadBalancer, QString::fromLatin1(name));
+            external.setProperty(QStringLiteral("external"), true);
+            external.setProperty(QStringLiteral("port"), t.nodeByName(QStringLiteral("lb"))->intProperty(QStringLiteral("port")));
+            t.addNode(external);
+        }
+        set(t, "haproxy-01", "stats_url", QStringLiteral("http://127.0.0.1:8404/stats;csv"));
+        set(t, "haproxy-02", "stats_socket", QStringLiteral("/run/haproxy/admin.sock"));
+        QStringList messages;
+        for (const Problem &p : validate(t))
+            messages.append(p.message);
+        QCOMPARE(messages, QStringList());
     }
 
     void everyProblemIsReportedNotJustTheFirst()
