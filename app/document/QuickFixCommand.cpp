@@ -4,26 +4,11 @@
 #include "Document.h"
 
 #include <QHostAddress>
-#include <QLineF>
 #include <QSet>
 
 namespace Loadstar {
 
 namespace {
-
-// The first spot at `start` or further along `step` where no card sits, so a
-// new node does not land on top of another.
-QPointF freeSpot(const Topology &topology, QPointF start, QPointF step)
-{
-    constexpr qreal minimumDistance = 110;
-    for (QPointF spot = start;; spot += step) {
-        const bool taken = std::any_of(topology.nodes().begin(), topology.nodes().end(), [&](const Node &node) {
-            return QLineF(node.position, spot).length() < minimumDistance;
-        });
-        if (!taken)
-            return spot;
-    }
-}
 
 // Every link into and out of `original`, drawn again for `copy` (a second
 // instance of the same tier takes the same traffic).
@@ -97,7 +82,7 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
         Node second = *target;
         second.id = topology.nextNodeId();
         second.name = topology.uniqueName(target->name);
-        second.position = freeSpot(topology, target->position + QPointF(220, 0), QPointF(160, 0));
+        second.position = topology.freeSpot(target->position + QPointF(220, 0), QPointF(160, 0));
         topology.assignFreePort(second);
         const QString shared = sharedVirtualAddress(topology, *target);
         second.setProperty(QStringLiteral("virtual_address"), shared);
@@ -112,7 +97,7 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
         standby.id = topology.nextNodeId();
         const QString name = target->name + QStringLiteral("-standby");
         standby.name = topology.nodeByName(name) ? topology.uniqueName(name) : name;
-        standby.position = freeSpot(topology, target->position + QPointF(0, 150), QPointF(160, 0));
+        standby.position = topology.freeSpot(target->position + QPointF(0, 150), QPointF(160, 0));
         standby.setProperty(QStringLiteral("role"), QStringLiteral("replica"));
         standby.setProperty(QStringLiteral("standby"), true);
         topology.assignFreePort(standby);
@@ -146,7 +131,7 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
         QList<Node> nodes;
         if (!existing) {
             Node firewall = topology.makeNewNode(NodeKind::Firewall, {});
-            firewall.position = freeSpot(topology, (centre + target->position) / 2, QPointF(-160, 0));
+            firewall.position = topology.freeSpot((centre + target->position) / 2, QPointF(-160, 0));
             nodes.append(firewall);
         }
         const NodeId firewall = existing ? existing->id : nodes.first().id;

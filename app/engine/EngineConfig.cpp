@@ -141,6 +141,21 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
     return frontend;
 }
 
+ExternalHaproxyConfig externalOf(const Topology &topology, const Node &lb)
+{
+    ExternalHaproxyConfig external;
+    external.name = lb.name;
+    external.statsUrl = lb.stringProperty(QStringLiteral("stats_url"));
+    external.statsSocket = lb.stringProperty(QStringLiteral("stats_socket")).trimmed();
+    external.refreshMs = lb.intProperty(QStringLiteral("stats_refresh"));
+    for (const Link &link : topology.linksFrom(lb.id)) {
+        const Node *server = topology.node(link.to);
+        if (server && isServerKind(server->kind))
+            external.servers.append(server->name);
+    }
+    return external;
+}
+
 // A frontend bound to every address is reached on loopback, of the same
 // family.
 QString reachableAddress(const QString &bindAddress)
@@ -179,7 +194,7 @@ QList<VirtualAddressConfig> virtualAddressesOf(const Topology &topology)
 {
     QList<VirtualAddressConfig> addresses;
     for (const Node &lb : topology.nodes()) {
-        const QString shared = lb.kind == NodeKind::LoadBalancer
+        const QString shared = lb.kind == NodeKind::LoadBalancer && !lb.boolProperty(QStringLiteral("external"))
                                    ? lb.stringProperty(QStringLiteral("virtual_address"))
                                    : QString();
         if (shared.isEmpty())
@@ -283,6 +298,14 @@ CompileResult compile(const Topology &topology)
     for (const Node &node : topology.nodes()) {
         if (node.kind != NodeKind::LoadBalancer)
             continue;
+        // A real HAProxy elsewhere is watched, and so are its servers,
+        // through its statistics: Loadstar runs and probes none of them.
+        if (node.boolProperty(QStringLiteral("external"))) {
+            result.config.externals.append(externalOf(topology, node));
+            for (const QString &server : std::as_const(result.config.externals.constLast().servers))
+                balanced.insert(server);
+            continue;
+        }
         result.config.frontends.append(frontendOf(topology, node));
         for (const ServerConfig &server : result.config.frontends.constLast().servers)
             balanced.insert(server.name);

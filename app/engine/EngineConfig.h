@@ -185,6 +185,20 @@ struct MonitorConfig
     bool operator==(const MonitorConfig &) const = default;
 };
 
+// An external load balancer: a real HAProxy running elsewhere. Run reads
+// its statistics instead of running the engine for it; its servers are
+// neither demo backends nor probed by Loadstar, their state is HAProxy's.
+struct ExternalHaproxyConfig
+{
+    QString name;        // the load balancer's node name
+    QString statsUrl;    // http(s) URL of its CSV (…;csv) or Prometheus text (…/metrics); empty: `show stat` on the socket
+    QString statsSocket; // its stats socket (Runtime API): a Unix socket path or host:port; empty: none
+    int refreshMs = 2000; // between two reads of its statistics
+    QStringList servers; // the server nodes linked from it, in link order
+
+    bool operator==(const ExternalHaproxyConfig &) const = default;
+};
+
 struct EngineConfig
 {
     QList<FrontendConfig> frontends;
@@ -196,6 +210,8 @@ struct EngineConfig
     // One per monitor node.
     QList<MonitorConfig> monitors;
     QList<VirtualAddressConfig> virtualAddresses;
+    // One per load balancer marked external (no frontend runs for it).
+    QList<ExternalHaproxyConfig> externals;
 
     bool operator==(const EngineConfig &) const = default;
 };

@@ -2,6 +2,7 @@
 
 #include "PropertySchema.h"
 
+#include <QLineF>
 #include <QSet>
 
 #include <algorithm>
@@ -207,6 +208,18 @@ void Topology::assignFreePort(Node &node) const
         taken.insert(other.endpoint());
     while (taken.contains(node.endpoint()) && node.intProperty(portKey) < 65535)
         node.properties.insert(portKey, node.intProperty(portKey) + 1);
+}
+
+QPointF Topology::freeSpot(QPointF start, QPointF step) const
+{
+    constexpr qreal minimumDistance = 110;
+    for (QPointF spot = start;; spot += step) {
+        const bool taken = std::any_of(m_nodes.begin(), m_nodes.end(), [&](const Node &node) {
+            return QLineF(node.position, spot).length() < minimumDistance;
+        });
+        if (!taken)
+            return spot;
+    }
 }
 
 Node Topology::makeNewNode(NodeKind kind, QPointF position) const
