@@ -2,8 +2,10 @@
 
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
+#include "engine/external/ExternalServers.h"
 
 #include <QCoreApplication>
+#include <QSet>
 
 #include <algorithm>
 
@@ -79,6 +81,35 @@ struct FirewallFigures
     }
 };
 
+// The external HAProxy instances' servers join the sample as the engine's
+// and the monitor's would, so their cards read the same.
+void addExternalHaproxies(RunSample &sample, const External::ExternalHaproxies &haproxies)
+{
+    QSet<QString> probed;
+    for (const Health::ServerHealth &server : std::as_const(sample.health))
+        probed.insert(server.server);
+    const QList<Engine::ExternalHaproxyConfig> configs = haproxies.configs();
+    sample.external = haproxies.snapshots();
+    for (const External::ExternalSnapshot &snapshot : std::as_const(sample.external)) {
+        const auto config = std::find_if(configs.begin(), configs.end(), [&](const Engine::ExternalHaproxyConfig &c) {
+            return c.name == snapshot.loadBalancer;
+        });
+        if (config == configs.end())
+            continue;
+        const External::ExternalView view = External::externalViewOf(snapshot, config->servers);
+        for (const Health::ServerHealth &server : view.health) {
+            if (probed.contains(server.server))
+                continue;
+            sample.health.append(server);
+            sample.externalLoadBalancerOf.insert(server.server, snapshot.loadBalancer);
+        }
+        for (const Engine::StatsRow &row : view.rows) {
+            if (row.type != Engine::StatsRow::Type::Server || !probed.contains(QString::fromStdString(row.svname)))
+                sample.stats.rows.push_back(row);
+        }
+    }
+}
+
 } // namespace
 
 RunSample takeSample(LiveSession &session)
@@ -90,6 +121,7 @@ RunSample takeSample(LiveSession &session)
     sample.traffic = session.traffic().stats();
     sample.monitors = session.alerts().statuses();
     sample.masters = session.virtualAddresses().masters();
+    addExternalHaproxies(sample, session.externalHaproxies());
     sample.time = QDateTime::currentDateTimeUtc();
     return sample;
 }
@@ -110,6 +142,40 @@ QHash<QString, bool> embeddedServers(const Engine::EngineConfig &config)
         mark(server);
     return embedded;
 }
+
+namespace {
+
+// An external HAProxy's card says where its statistics come from, or that
+// they are lost (its servers then show "unknown", never DOWN); its servers'
+// runtime actions need its stats socket.
+void addExternalHaproxyStates(QHash<QString, NodeLiveState> &states, const RunSample &sample)
+{
+    const auto tr = [](const char *text) { return QCoreApplication::translate("Loadstar::Ui::LiveSample", text); };
+    for (const External::ExternalSnapshot &haproxy : sample.external) {
+        NodeLiveState &state = states[haproxy.loadBalancer];
+        state.running = true;
+        if (haproxy.connected) {
+            const qsizetype backends = haproxy.stats.backends.size();
+            const QString stats = backends == 1 ? tr("stats: %1 · 1 backend").arg(haproxy.source)
+                                                : tr("stats: %1 · %2 backends").arg(haproxy.source).arg(backends);
+            state.figures = tr("%1 req/s · %2").arg(qRound(std::max(0.0, state.requestsPerSecond))).arg(stats);
+        } else {
+            state.status = tr("stats lost");
+            state.message = haproxy.read ? haproxy.lostText() : tr("reading stats from %1…").arg(haproxy.source);
+        }
+    }
+    for (auto it = sample.externalLoadBalancerOf.cbegin(); it != sample.externalLoadBalancerOf.cend(); ++it) {
+        const auto haproxy = std::find_if(sample.external.cbegin(), sample.external.cend(),
+                                          [&](const External::ExternalSnapshot &s) { return s.loadBalancer == it.value(); });
+        if (haproxy != sample.external.cend() && !haproxy->runtimeApi) {
+            states[it.key()].adminUnavailable
+                = tr("%1 has no stats socket: set its Stats socket (level admin) to drain or stop its servers")
+                      .arg(it.value());
+        }
+    }
+}
+
+} // namespace
 
 QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<QString, bool> &embedded)
 {
@@ -193,6 +259,7 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
         state.running = true;
         state.message = monitor.text();
     }
+    addExternalHaproxyStates(states, sample);
     return states;
 }
 

@@ -3,6 +3,7 @@
 #include "diagram/LiveState.h"
 #include "engine/Stats.h"
 #include "engine/demo/DemoBackends.h"
+#include "engine/external/ExternalHaproxyWatcher.h"
 #include "engine/health/HealthMonitor.h"
 #include "engine/monitor/Alert.h"
 #include "engine/traffic/TrafficGenerator.h"
@@ -37,6 +38,12 @@ struct RunSample
     // Each virtual address shared by load balancers, and the one holding it
     // (empty: none answers).
     QHash<QString, QString> masters;
+    // Each external HAProxy's last read, and the server nodes whose state
+    // comes from one (node → load balancer); their health and stats rows
+    // are in `health` and `stats` above like any other server's, except a
+    // server also behind an embedded load balancer: the embedded probe wins.
+    QList<External::ExternalSnapshot> external;
+    QHash<QString, QString> externalLoadBalancerOf;
 };
 
 // Takes a sample of a running session (thread-safe: each part answers from

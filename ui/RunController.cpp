@@ -9,6 +9,9 @@
 #include "document/Document.h"
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
+#include "engine/external/ExternalServers.h"
+#include "engine/external/RuntimeApiClient.h"
+#include "document/Commands.h"
 #include "history/EventHistory.h"
 #include "history/MetricsHistory.h"
 #include "panels/EventLogPanel.h"
@@ -120,7 +123,7 @@ void RunController::run()
         return;
     }
     const Engine::EngineConfig &config = compiled.config;
-    if (config.frontends.isEmpty() && config.watched.isEmpty()) {
+    if (config.frontends.isEmpty() && config.watched.isEmpty() && config.externals.isEmpty()) {
         m_actions->setStatusText(tr("Nothing to run: draw a load balancer, or a server to watch."), true);
         return;
     }
@@ -185,6 +188,8 @@ void RunController::stop()
     m_running = false;
     m_embedded.clear();
     m_frontendsOf.clear();
+    m_externalSockets.clear();
+    m_imported.clear();
     ++m_generation;
     m_sampler.stop();
     m_sampleInFlight = false;
@@ -225,6 +230,9 @@ void RunController::adopt(const Engine::EngineConfig &config, const QHash<QStrin
         for (const Engine::ServerConfig &server : frontend.servers)
             m_frontendsOf[server.name].append(frontend.name);
     }
+    m_externalSockets.clear();
+    for (const Engine::ExternalHaproxyConfig &external : config.externals)
+        m_externalSockets.insert(external.name, external.statsSocket);
     m_actions->setStatusText(runningText());
     requestSample();
 }
@@ -240,9 +248,14 @@ QString RunController::runningText() const
     for (bool embedded : m_embedded)
         demo += embedded ? 1 : 0;
     const qsizetype watched = m_embedded.size();
+    QStringList externals = m_externalSockets.keys();
+    externals.sort();
     QString text = !listeners.isEmpty() ? tr("Running — %1").arg(listeners.join(QStringLiteral(", ")))
+                   : !externals.isEmpty() ? tr("Running — watching %1").arg(externals.join(QStringLiteral(", ")))
                    : watched == 1       ? tr("Running — watching 1 server")
                                         : tr("Running — watching %1 servers").arg(watched);
+    if (!listeners.isEmpty() && !externals.isEmpty())
+        text += tr(" · watching %1").arg(externals.join(QStringLiteral(", ")));
     if (demo == 1)
         text += tr(" · 1 demo backend");
     else if (demo > 1)
@@ -305,8 +318,46 @@ void RunController::requestAdmin(const QString &node, const ServerAdminRequest &
     if (!m_running || !m_session)
         return;
     const QStringList frontends = m_frontendsOf.value(node);
-    control([node, request, frontends](LiveSession &session) {
+    // A server of an external HAProxy: its Runtime API, as HAProxy names it.
+    struct RuntimeTarget
+    {
+        QString socket;
+        External::HaproxyServerRef server;
+    };
+    std::optional<RuntimeTarget> runtime;
+    if (m_previous && m_previous->externalLoadBalancerOf.contains(node)) {
+        const QString lb = m_previous->externalLoadBalancerOf.value(node);
+        for (const External::ExternalSnapshot &haproxy : std::as_const(m_previous->external)) {
+            const auto matched = External::matchedServers(haproxy.stats, {node});
+            if (haproxy.loadBalancer == lb && matched.contains(node))
+                runtime = RuntimeTarget{m_externalSockets.value(lb), matched.value(node)};
+        }
+        if (!runtime || runtime->socket.isEmpty()) {
+            m_actions->setStatusText(runtime ? tr("%1 has no stats socket: set its Stats socket (level admin) to drain or stop its servers.").arg(lb)
+                                             : tr("%1 is not in %2's stats: nothing to change there.").arg(node, lb),
+                                     true);
+            return;
+        }
+    }
+    control([node, request, frontends, runtime](LiveSession &session) {
         QString error;
+        if (runtime) {
+            // Blocking, bounded: this is the session's thread, not the window's.
+            const External::RuntimeApiClient api(runtime->socket);
+            const QString &backend = runtime->server.backend;
+            const QString &server = runtime->server.server;
+            bool ok = true;
+            if (request.state) {
+                const auto state = *request.state == ServerAdminRequest::State::Drain ? External::RuntimeApiClient::State::Drain
+                                   : *request.state == ServerAdminRequest::State::Maint
+                                       ? External::RuntimeApiClient::State::Maint
+                                       : External::RuntimeApiClient::State::Ready;
+                ok = api.setServerState(backend, server, state, &error);
+            }
+            if (ok && request.weight)
+                api.setServerWeight(backend, server, *request.weight, &error);
+            return error;
+        }
         for (const QString &frontend : frontends) {
             Engine::Engine &engine = session.engine();
             bool ok = true;
@@ -405,6 +456,7 @@ void RunController::showSample(const RunSample &sample)
         showTrafficMove(move);
     if (m_previous)
         showMasterChanges(m_previous->masters, sample);
+    showExternalChanges(m_previous ? &*m_previous : nullptr, sample);
     m_previous = sample;
     emit sampled();
 }
@@ -478,6 +530,84 @@ void RunController::showTransition(const Health::HealthEvent &event)
     if (m_history)
         m_history->append({event.timestamp, event.server, from, event.status, event.message, event.up});
     requestSample(); // the card follows at once, not at the next tick
+}
+
+void RunController::appendEvent(const QDateTime &time, const QString &node, const QString &from, const QString &to,
+                                const QString &message, bool fine)
+{
+    if (m_events)
+        m_events->appendEvent(time, node, from, to, message, fine);
+    if (m_history)
+        m_history->append({time, node, from, to, message, fine});
+}
+
+void RunController::showExternalChanges(const RunSample *before, const RunSample &sample)
+{
+    for (const External::ExternalSnapshot &haproxy : sample.external) {
+        if (haproxy.connected && !m_imported.contains(haproxy.loadBalancer)) {
+            m_imported.insert(haproxy.loadBalancer);
+            importExternalServers(haproxy);
+        }
+        const auto previous = before ? std::find_if(before->external.cbegin(), before->external.cend(),
+                                                    [&](const External::ExternalSnapshot &s) {
+                                                        return s.loadBalancer == haproxy.loadBalancer;
+                                                    })
+                                     : sample.external.cend();
+        if (!before || previous == before->external.cend())
+            continue;
+        if (haproxy.read && previous->connected != haproxy.connected && (previous->read || !haproxy.connected)) {
+            appendEvent(sample.time, haproxy.loadBalancer, previous->connected ? QStringLiteral("stats") : QString(),
+                        haproxy.connected ? QStringLiteral("stats") : tr("stats lost"),
+                        haproxy.connected ? tr("%1: reading stats from %2 again").arg(haproxy.loadBalancer, haproxy.source)
+                                          : tr("%1: %2 (from %3); its servers' state is unknown until they are back")
+                                                .arg(haproxy.loadBalancer, haproxy.lostText(), haproxy.source),
+                        haproxy.connected);
+        }
+        if (!haproxy.connected || !previous->connected)
+            continue;
+        // A server's state word changing (UP, DOWN, MAINT, DRAIN…), as HAProxy
+        // logs it; "UP 1/3" on the way is the card's business.
+        for (const External::HaproxyBackend &backend : haproxy.stats.backends) {
+            for (const External::HaproxyServer &server : backend.servers) {
+                const External::HaproxyServer *then = previous->stats.server(backend.name, server.name());
+                if (!then)
+                    continue;
+                const auto word = [](const External::HaproxyServer &s) {
+                    return External::cardStatusOf(QString::fromStdString(s.row.status)).section(QLatin1Char(' '), 0, 0);
+                };
+                const QString from = word(*then);
+                const QString to = word(server);
+                if (from == to)
+                    continue;
+                const QString node = External::serverNodeName(haproxy.stats, backend.name, server.name());
+                QString message = tr("Server %1/%2 is %3 on %4").arg(backend.name, server.name(), to, haproxy.loadBalancer);
+                if (to == QLatin1String("DOWN") && !server.checkStatus.isEmpty())
+                    message += server.checkInfo.isEmpty() ? tr(" (%1)").arg(server.checkStatus)
+                                                          : tr(" (%1: %2)").arg(server.checkStatus, server.checkInfo);
+                appendEvent(sample.time, node, from, to, message, to != QLatin1String("DOWN"));
+            }
+        }
+    }
+}
+
+// The backends and servers an external HAProxy has that the drawing lacks
+// become server nodes below it, as one undo step.
+void RunController::importExternalServers(const External::ExternalSnapshot &haproxy)
+{
+    if (!m_document)
+        return;
+    const Node *lb = m_document->topology().nodeByName(haproxy.loadBalancer);
+    if (!lb)
+        return;
+    const External::ExternalImport import = External::externalImportOf(haproxy.stats, m_document->topology(), lb->id);
+    if (import.isEmpty())
+        return;
+    const QString summary = import.summary(haproxy.loadBalancer);
+    auto *command = new AddItemsCommand(m_document, import.nodes, import.links);
+    command->setText(summary);
+    m_document->undoStack()->push(command);
+    appendEvent(QDateTime::currentDateTimeUtc(), haproxy.loadBalancer, QString(), QString(), summary, true);
+    m_actions->setStatusText(summary);
 }
 
 } // namespace Loadstar::Ui

@@ -115,6 +115,13 @@ private:
     void showAlert(const Monitor::Alert &alert);
     void showMonitorNote(const Monitor::MonitorNote &note);
     void showMasterChanges(const QHash<QString, QString> &before, const RunSample &sample);
+    // External HAProxy instances: their servers imported on first connect,
+    // a lost or recovered stats connection and their servers' state changes
+    // in the Events panel.
+    void showExternalChanges(const RunSample *before, const RunSample &sample);
+    void importExternalServers(const External::ExternalSnapshot &haproxy);
+    void appendEvent(const QDateTime &time, const QString &node, const QString &from, const QString &to,
+                     const QString &message, bool fine);
     // A configuration runs: what the status line and the cards need of it.
     void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports, const QStringList &notices);
     QString runningText() const;
@@ -136,6 +143,8 @@ private:
     QStringList m_notices;               // what the session said besides its listeners
     QHash<QString, bool> m_embedded;     // server → demo backend
     QHash<QString, QStringList> m_frontendsOf; // server → the load balancers it is behind
+    QHash<QString, QString> m_externalSockets; // external load balancer → its stats socket (empty: none)
+    QSet<QString> m_imported;                  // external load balancers whose servers were imported this run
     int m_engineThreads = 1;
     bool m_running = false;
     bool m_sampleInFlight = false;

@@ -56,6 +56,15 @@ void ServerAdminActions::addTo(QMenu *menu, const QString &node, const NodeLiveS
     });
     entries.append(weight);
 
+    // A real HAProxy without a stats socket can only be watched: the entries
+    // stay, disabled, and say why.
+    if (!state.adminUnavailable.isEmpty()) {
+        for (QAction *entry : std::as_const(entries)) {
+            entry->setEnabled(false);
+            entry->setToolTip(state.adminUnavailable);
+        }
+        menu->setToolTipsVisible(true);
+    }
     insertSectionAtTop(menu, entries, tr("Server %1").arg(node));
 }
 

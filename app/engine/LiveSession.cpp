@@ -147,6 +147,7 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         m_demo.stop();
         return false;
     }
+    m_external.apply(config.externals);
     m_monitor.setServers(healthTargets(config));
     // Alerts listen before the first check can change anything.
     m_alerts.setMonitors(config.monitors);
@@ -155,6 +156,7 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     if (!m_traffic.start(trafficClients(config), error)) {
         m_monitor.stop();
         m_alerts.stop();
+        m_external.stop();
         m_virtualAddresses.stop();
         m_tls.stop();
         m_engine.stop();
@@ -194,6 +196,7 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
         || !m_virtualAddresses.apply(config.virtualAddresses, error)) {
         return false;
     }
+    m_external.apply(config.externals);
     m_monitor.setServers(healthTargets(config));
     m_alerts.setMonitors(config.monitors);
     m_config = config;
@@ -242,6 +245,10 @@ QString LiveSession::setNodeFailed(const QString &node, bool failed)
                                      .arg(node, frontend.name));
         }
     }
+    for (const Engine::ExternalHaproxyConfig &external : std::as_const(m_config.externals)) {
+        if (external.name == node)
+            return onlyPredicted(QStringLiteral("%1 is a real HAProxy Loadstar only watches: only the prediction shows it failed.").arg(node));
+    }
     if (m_demo.names().contains(node))
         return m_demo.setKilled(node, failed, &error) ? remember() : error;
     for (const Health::MonitoredServer &server : monitoredServers(m_config)) {
@@ -262,6 +269,7 @@ void LiveSession::stop()
     m_traffic.stop();
     m_monitor.stop();
     m_alerts.stop();
+    m_external.stop();
     m_virtualAddresses.stop();
     m_tls.stop();
     m_engine.stop();

@@ -2,6 +2,7 @@
 
 #include "engine/Engine.h"
 #include "engine/demo/DemoBackends.h"
+#include "engine/external/ExternalHaproxies.h"
 #include "engine/health/HealthMonitor.h"
 #include "engine/monitor/AlertMonitor.h"
 #include "engine/tls/TlsOffload.h"
@@ -62,6 +63,9 @@ public:
     // Load balancers sharing a virtual address: who holds it.
     Engine::VirtualAddresses &virtualAddresses() { return m_virtualAddresses; }
     Engine::TlsOffload &tls() { return m_tls; }
+    // The load balancers marked external: real HAProxy instances watched
+    // through their statistics.
+    External::ExternalHaproxies &externalHaproxies() { return m_external; }
 
     // The port a load balancer listens on, its TLS listener's for one with
     // TLS (useful when configured as 0); 0 when there is no such frontend.
@@ -100,6 +104,7 @@ private:
     Engine::VirtualAddresses m_virtualAddresses;
     Engine::TrafficGenerator m_traffic;
     Engine::TlsOffload m_tls;
+    External::ExternalHaproxies m_external;
     bool m_running = false;
     Engine::EngineConfig m_config; // what runs
     QSet<QString> m_failed;        // nodes failed on purpose (what-if)

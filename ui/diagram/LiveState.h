@@ -45,6 +45,9 @@ struct NodeLiveState
     bool balanced = false;
     QString admin;   // "" (ready), "DRAIN" or "MAINT"
     int weight = -1; // -1: unknown
+    // Why its administrative state and weight can't be set from here (a
+    // server of an external HAProxy without a stats socket); empty: they can.
+    QString adminUnavailable;
     // HAProxy's health counter behind "UP 2/3" / "DOWN 1/2": UP iff
     // healthCount >= rise. -1: not checked, no counter to show.
     int healthCount = -1;
