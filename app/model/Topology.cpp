@@ -210,9 +210,8 @@ void Topology::assignFreePort(Node &node) const
         node.properties.insert(portKey, node.intProperty(portKey) + 1);
 }
 
-QPointF Topology::freeSpot(QPointF start, QPointF step) const
+QPointF Topology::freeSpot(QPointF start, QPointF step, qreal minimumDistance) const
 {
-    constexpr qreal minimumDistance = 110;
     for (QPointF spot = start;; spot += step) {
         const bool taken = std::any_of(m_nodes.begin(), m_nodes.end(), [&](const Node &node) {
             return QLineF(node.position, spot).length() < minimumDistance;

@@ -89,9 +89,9 @@ public:
     // Moves a node with a port to the next port no node here listens on at
     // its address, so a new or pasted server runs beside the others.
     void assignFreePort(Node &node) const;
-    // The first spot at `start` or further along `step` where no card sits,
-    // so a new node does not land on top of another.
-    QPointF freeSpot(QPointF start, QPointF step) const;
+    // The first spot at `start` or further along `step` with no node's centre
+    // within `minimumDistance`, so a new node does not land on top of another.
+    QPointF freeSpot(QPointF start, QPointF step, qreal minimumDistance = 110) const;
     // A node of `kind` ready to add: next id, unique name, free port.
     Node makeNewNode(NodeKind kind, QPointF position) const;
 

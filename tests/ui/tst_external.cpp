@@ -121,11 +121,21 @@ private slots:
         const Topology &topology = window.document()->topology();
         QCOMPARE(topology.linksFrom(topology.nodeByName(QStringLiteral("haproxy-01"))->id).size(), 3);
         QCOMPARE(card(window, "web-02")->badgeText(), QStringLiteral("BACKUP"));
+        // Placed below the load balancer, on no other card.
+        const QList<const char *> servers{"web-01", "web-02", "api-01"};
+        for (const char *server : servers) {
+            QVERIFY(card(window, server)->pos().y() > card(window, "haproxy-01")->pos().y());
+            for (const char *other : servers) {
+                QVERIFY2(server == other || !card(window, server)->sceneCardRect().intersects(card(window, other)->sceneCardRect()),
+                         qPrintable(QStringLiteral("%1 on %2").arg(QLatin1String(server), QLatin1String(other))));
+            }
+        }
 
         for (const char *server : {"web-01", "web-02", "api-01"}) {
             QTRY_COMPARE_WITH_TIMEOUT(card(window, server)->statusText(), QStringLiteral("UP"), Timeout);
             QTRY_COMPARE_WITH_TIMEOUT(card(window, server)->liveState().checkCode, QStringLiteral("L7OK"), Timeout);
             QVERIFY(!card(window, server)->liveState().embedded); // no fault injection into a real server
+            QCOMPARE(card(window, server)->changeMarkerText(), QString()); // UP since before the run
         }
         // The client's traffic goes through the real HAProxy to web-01.
         QTRY_VERIFY_WITH_TIMEOUT(m_backends[0]->requestCount() > 0, Timeout);
@@ -149,6 +159,10 @@ private slots:
         m_backends[2]->stop();
         QTRY_COMPARE_WITH_TIMEOUT(card(window, "api-01")->statusText(), QStringLiteral("DOWN"), Timeout);
         QCOMPARE(card(window, "api-01")->liveLine(), QStringLiteral("L4CON · Connection refused"));
+        QVERIFY(card(window, "api-01")->changeMarkerText().startsWith(QStringLiteral("changed")));
+        QTRY_VERIFY_WITH_TIMEOUT(!rowsContaining(*window.eventLogPanel(),
+                                                 QStringLiteral("Server api/api-01 is DOWN on haproxy-01 (L4CON: Connection refused)")).isEmpty(),
+                                 Timeout);
 
         // HAProxy gone: its stats are lost, its servers unknown — not DOWN.
         m_haproxy->kill();

@@ -396,7 +396,9 @@ void NodeItem::updateToolTip()
             figures.append(rateText(m_live.requestsPerSecond));
         if (m_live.sessions >= 0)
             figures.append(sessionsText(m_live.sessions));
-        if (!figures.isEmpty())
+        if (!m_live.figures.isEmpty())
+            tip += QStringLiteral("<br>%1").arg(m_live.figures.toHtmlEscaped()); // the card may elide it
+        else if (!figures.isEmpty())
             tip += QStringLiteral("<br>%1").arg(figures.join(QStringLiteral(" · ")));
     }
     if (m_whatIf == WhatIfRole::Failed)

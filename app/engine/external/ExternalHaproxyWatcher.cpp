@@ -1,5 +1,6 @@
 #include "ExternalHaproxyWatcher.h"
 
+#include "ExternalServers.h"
 #include "RuntimeApiClient.h"
 
 #include <QNetworkAccessManager>
@@ -120,14 +121,28 @@ private:
             return;
         }
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        if (m_snapshot.connected)
-            fillRates(*stats, m_snapshot.stats, double(m_snapshot.time.msecsTo(now)) / 1000.0);
+        if (m_snapshot.connected) {
+            carryOver(*stats, m_snapshot.stats, double(m_snapshot.time.msecsTo(now)) / 1000.0);
+            noteChanges(*stats, m_snapshot.stats);
+        }
         m_snapshot.read = true;
         m_snapshot.connected = true;
         m_snapshot.lostReason.clear();
         m_snapshot.stats = std::move(*stats);
         m_snapshot.time = now;
         m_watcher->publish(m_snapshot);
+    }
+
+    // Servers that crossed between UP and DOWN since the last read.
+    void noteChanges(const HaproxyStats &now, const HaproxyStats &before)
+    {
+        for (const HaproxyBackend &backend : now.backends) {
+            for (const HaproxyServer &server : backend.servers) {
+                const HaproxyServer *then = before.server(backend.name, server.name());
+                if (then && isUp(QString::fromStdString(then->row.status)) != isUp(QString::fromStdString(server.row.status)))
+                    m_snapshot.changed.insert(backend.name + QLatin1Char('/') + server.name());
+            }
+        }
     }
 
     void lost(const QString &reason)

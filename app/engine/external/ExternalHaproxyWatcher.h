@@ -7,6 +7,7 @@
 #include <QMetaType>
 #include <QMutex>
 #include <QObject>
+#include <QSet>
 #include <QThread>
 
 namespace Loadstar::External {
@@ -23,6 +24,7 @@ struct ExternalSnapshot
     HaproxyStats stats;      // the last read's; empty while lost
     QDateTime time;          // UTC, of the last read
     QDateTime watchingSince; // UTC, when the watcher started
+    QSet<QString> changed;   // "backend/server" that went UP⇄DOWN while watched
 
     // "stats lost: Connection refused".
     QString lostText() const;

@@ -1,5 +1,7 @@
 #include "ExternalServers.h"
 
+#include "model/AutoLayout.h"
+
 #include <QSet>
 
 namespace Loadstar::External {
@@ -20,11 +22,15 @@ Health::CheckCode checkCodeOf(const QString &word)
     return Health::CheckCode::Unknown;
 }
 
+} // namespace
+
 bool isUp(const QString &status)
 {
     return status.startsWith(QLatin1String("UP")) || status == QLatin1String("DRAIN")
            || status.startsWith(QLatin1String("NOLB")) || status == QLatin1String("no check");
 }
+
+namespace {
 
 Health::ServerHealth unknownHealth(const QString &loadBalancer, const QString &server, const QString &why)
 {
@@ -60,13 +66,10 @@ Health::ServerHealth healthOf(const ExternalSnapshot &snapshot, const QString &n
                        : server.checkCode > 0      ? QStringLiteral("HTTP status %1").arg(server.checkCode)
                                                    : server.checkDesc;
     }
-    // A change HAProxy made while we watch shows as the embedded engine's
-    // do. HAProxy counts whole seconds: a change in the second before
-    // watching began may count too.
-    if (server.lastChangeSeconds >= 0 && snapshot.time.isValid()) {
+    // A change HAProxy made while we watch shows as the embedded engine's do.
+    if (server.lastChangeSeconds >= 0 && snapshot.time.isValid())
         health.lastChange = snapshot.time.addSecs(-server.lastChangeSeconds);
-        health.changed = health.lastChange.addSecs(1) > snapshot.watchingSince;
-    }
+    health.changed = snapshot.changed.contains(server.backend() + QLatin1Char('/') + server.name());
     return health;
 }
 
@@ -172,7 +175,9 @@ ExternalImport externalImportOf(const HaproxyStats &stats, const Topology &topol
     Topology planned = topology;
     LinkId nextLink = topology.nextLinkId();
     const int newServers = stats.serverCount();
-    QPointF spot = lb->position + QPointF(-80.0 * (newServers - 1), 170);
+    // A card's width apart, a tier below, centred under the load balancer.
+    constexpr qreal Spacing = kTierColumnSpacing + 20;
+    QPointF spot = lb->position + QPointF(-Spacing / 2 * (newServers - 1), kTierRowSpacing + 30);
     for (const HaproxyBackend &backend : stats.backends) {
         bool backendUsed = false;
         for (const HaproxyServer &server : backend.servers) {
@@ -197,8 +202,8 @@ ExternalImport externalImportOf(const HaproxyStats &stats, const Topology &topol
                 }
                 node.setProperty(QStringLiteral("backup"), server.row.bck > 0);
                 node.setProperty(QStringLiteral("weight"), int(server.row.weight));
-                node.position = planned.freeSpot(spot, QPointF(160, 0));
-                spot = node.position + QPointF(160, 0);
+                node.position = planned.freeSpot(spot, QPointF(Spacing, 0), Spacing);
+                spot = node.position + QPointF(Spacing, 0);
                 target = planned.addNode(node);
                 import.nodes.append(node);
             }

@@ -47,6 +47,10 @@ struct ExternalView
 };
 ExternalView externalViewOf(const ExternalSnapshot &snapshot, const QStringList &drawnServers);
 
+// Whether HAProxy's status is a server taking (or finishing) traffic: UP,
+// "UP 1/3", DRAIN, NOLB, "no check".
+bool isUp(const QString &status);
+
 // HAProxy's status word as a card shows it: "MAINT (via bk/s1)" and
 // "MAINT (resolution)" are MAINT.
 QString cardStatusOf(const QString &haproxyStatus);

@@ -434,8 +434,15 @@ std::optional<HaproxyStats> parseHaproxyStats(const QByteArray &text, QString *e
     return parseStatsCsv(text, error);
 }
 
-void fillRates(HaproxyStats &now, const HaproxyStats &before, double seconds)
+void carryOver(HaproxyStats &now, const HaproxyStats &before, double seconds)
 {
+    for (HaproxyBackend &backend : now.backends) {
+        for (HaproxyServer &server : backend.servers) {
+            const HaproxyServer *then = before.server(backend.name, server.name());
+            if (server.checkInfo.isEmpty() && then && then->checkStatus == server.checkStatus)
+                server.checkInfo = then->checkInfo;
+        }
+    }
     if (now.ratesKnown || seconds <= 0)
         return;
     const auto rate = [seconds](uint64_t a, uint64_t b) { return a >= b ? uint64_t(std::llround(double(a - b) / seconds)) : 0; };

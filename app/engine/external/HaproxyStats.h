@@ -72,8 +72,10 @@ std::optional<HaproxyStats> parsePrometheus(const QByteArray &text, QString *err
 // "# HELP"/"# TYPE" comment or a metric, CSV with "# pxname".
 std::optional<HaproxyStats> parseHaproxyStats(const QByteArray &text, QString *error = nullptr);
 
-// The per-second rates of `now` from the session counters' growth since
-// `before`, `seconds` apart (for sources that give only totals).
-void fillRates(HaproxyStats &now, const HaproxyStats &before, double seconds);
+// What a read lacks that the read `seconds` before it had: the per-second
+// rates from the session counters' growth (for sources that give only
+// totals), and a check's info ("Connection refused"), which HAProxy leaves
+// empty for a moment while the next check of the same result runs.
+void carryOver(HaproxyStats &now, const HaproxyStats &before, double seconds);
 
 } // namespace Loadstar::External
