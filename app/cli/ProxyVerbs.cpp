@@ -324,6 +324,10 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         out() << command << ": " << firewall.name << " guards " << frontend.name << ": "
               << rules.join(QStringLiteral("; ")) << "\n";
     }
+    for (const Engine::ExternalHaproxyConfig &external : config.externals) {
+        out() << command << ": " << external.name << " is a real HAProxy, watched through "
+              << (external.statsUrl.isEmpty() ? external.statsSocket : external.statsUrl) << "\n";
+    }
     for (const QString &notice : session.notices())
         out() << command << ": " << notice << "\n";
     QStringList checks;
@@ -472,7 +476,7 @@ int runVerb(const QCommandLineParser &parser, const QStringList &arguments)
         err() << command << ": fix these problems first; nothing was started.\n";
         return Failure;
     }
-    if (compiled.config.frontends.isEmpty()) {
+    if (compiled.config.frontends.isEmpty() && compiled.config.externals.isEmpty()) {
         err() << command << ": " << path << " has no load balancer to run.\n";
         return Failure;
     }

@@ -379,6 +379,52 @@ private slots:
         QCOMPARE(import.summary(QStringLiteral("haproxy-01")), QStringLiteral("Imported 2 backends, 2 servers from haproxy-01"));
     }
 
+    // Loadstar's own stats (Stats.cpp, written to HAProxy's formats) read
+    // back as a real HAProxy's, and a field HAProxy quotes because it holds
+    // a comma.
+    void readersReadLoadstarsOwnStatsAndQuotedFields()
+    {
+        Engine::StatsSnapshot ours;
+        Engine::StatsRow frontend;
+        frontend.pxname = "lb";
+        frontend.svname = "FRONTEND";
+        frontend.type = Engine::StatsRow::Type::Frontend;
+        frontend.status = "OPEN";
+        Engine::StatsRow web;
+        web.pxname = "lb";
+        web.svname = "web-02";
+        web.status = "DRAIN";
+        web.weight = 3;
+        web.bck = 1;
+        web.stot = 42;
+        Engine::StatsRow backend = frontend;
+        backend.svname = "BACKEND";
+        backend.type = Engine::StatsRow::Type::Backend;
+        backend.status = "UP";
+        ours.rows = {frontend, web, backend};
+
+        const std::optional<HaproxyStats> csv = parseStatsCsv(QByteArray::fromStdString(Engine::formatStatsCsv(ours)));
+        QVERIFY(csv);
+        QCOMPARE(statusOf(csv, "lb", "web-02"), QStringLiteral("DRAIN"));
+        QCOMPARE(int(serverIn(csv, "lb", "web-02")->row.weight), 3);
+        QCOMPARE(int(serverIn(csv, "lb", "web-02")->row.bck), 1);
+        const std::optional<HaproxyStats> prometheus
+            = parsePrometheus(QByteArray::fromStdString(Engine::formatPrometheus(ours)));
+        QVERIFY(prometheus);
+        QCOMPARE(statusOf(prometheus, "lb", "web-02"), QStringLiteral("DRAIN"));
+        QCOMPARE(int(serverIn(prometheus, "lb", "web-02")->row.stot), 42);
+
+        const QByteArray quoted = "# pxname,svname,status,check_status,last_chk,type\n"
+                                  "bk,s1,DOWN,* L7STS,\"HTTP status 503, \"\"Service Unavailable\"\"\",2\n";
+        const std::optional<HaproxyStats> stats = parseStatsCsv(quoted);
+        QVERIFY(stats);
+        QCOMPARE(checkOf(stats, "bk", "s1"), QStringLiteral("L7STS")); // the "* " of a check under way dropped
+        QCOMPARE(serverIn(stats, "bk", "s1")->checkInfo, QStringLiteral("HTTP status 503, \"Service Unavailable\""));
+        QString error;
+        QVERIFY(!parseHaproxyStats("<html><body>Statistics Report</body></html>", &error));
+        QCOMPARE(error, QStringLiteral("the answer is not HAProxy's stats CSV (no “# pxname,svname,…” header)"));
+    }
+
 private:
     std::unique_ptr<TestBackend> m_s1, m_s2, m_db;
     std::unique_ptr<RealHaproxy> m_haproxy;
