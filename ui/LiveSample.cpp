@@ -160,7 +160,7 @@ void addExternalHaproxyStates(QHash<QString, NodeLiveState> &states, const RunSa
                                                 : tr("stats: %1 · %2 backends").arg(haproxy.source).arg(backends);
             state.figures = tr("%1 req/s · %2").arg(qRound(std::max(0.0, state.requestsPerSecond))).arg(stats);
         } else {
-            state.status = tr("stats lost");
+            state.status = haproxy.read ? tr("stats lost") : tr("unknown");
             state.message = haproxy.read ? haproxy.lostText() : tr("reading stats from %1…").arg(haproxy.source);
         }
     }

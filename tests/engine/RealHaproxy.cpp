@@ -70,10 +70,18 @@ QString RealHaproxy::configuration() const
                                   "frontend stats\n"
                                   "    bind 127.0.0.1:%2\n"
                                   "    stats enable\n"
-                                  "    stats uri /stats\n"
-                                  "    http-request use-service prometheus-exporter if { path /metrics }\n")
+                                  "    stats uri /stats\n")
                        .arg(socketPath())
                        .arg(m_statsPort);
+    // The login comes first, so /metrics wants it too.
+    if (!m_statsAuth.isEmpty())
+        text += QStringLiteral("    http-request auth unless { http_auth(logins) }\n");
+    text += QStringLiteral("    http-request use-service prometheus-exporter if { path /metrics }\n");
+    if (!m_statsAuth.isEmpty()) {
+        text += QStringLiteral("userlist logins\n"
+                               "    user %1 insecure-password %2\n")
+                    .arg(m_statsAuth.section(QLatin1Char(':'), 0, 0), m_statsAuth.section(QLatin1Char(':'), 1));
+    }
     for (int i = 0; i < m_backends.size(); ++i) {
         const Backend &backend = m_backends.at(i);
         text += QStringLiteral("frontend fe-%1\n    bind 127.0.0.1:%2\n    default_backend %1\n")

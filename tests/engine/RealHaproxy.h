@@ -38,6 +38,8 @@ public:
     static QString executable();
 
     void addBackend(const Backend &backend) { m_backends.append(backend); }
+    // The stats page and /metrics then want this login (stats auth).
+    void setStatsAuth(const QString &userColonPassword) { m_statsAuth = userColonPassword; }
 
     // Writes the configuration, starts HAProxy and waits (bounded) until its
     // stats page and socket answer. On failure *error says why.
@@ -61,6 +63,7 @@ private:
     QList<Backend> m_backends;
     QList<quint16> m_frontendPorts; // one per backend
     quint16 m_statsPort = 0;
+    QString m_statsAuth;
     QString m_output;
 };
 

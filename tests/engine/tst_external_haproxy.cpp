@@ -298,6 +298,32 @@ private slots:
         QCOMPARE(watcher.latest().lostReason, reason);
     }
 
+    // A stats page behind a login: refused without it, read with it given
+    // in the URL.
+    void statsBehindALogin()
+    {
+        RealHaproxy guarded;
+        guarded.setStatsAuth(QStringLiteral("admin:s3cret"));
+        guarded.addBackend({QStringLiteral("bk"), {{QStringLiteral("s1"), m_s1->port(), false}}});
+        QString error;
+        QVERIFY2(guarded.start(&error), qPrintable(error));
+        ExternalHaproxyWatcher refused(configFor(QStringLiteral("haproxy-01"), guarded.csvUrl(), QString(), {}));
+        refused.start();
+        QTRY_VERIFY_WITH_TIMEOUT(refused.latest().read, Timeout);
+        QCOMPARE(refused.latest().lostText(), QStringLiteral("stats lost: HTTP 401 Unauthorized"));
+
+        ExternalHaproxyWatcher metricsRefused(configFor(QStringLiteral("haproxy-01"), guarded.metricsUrl(), QString(), {}));
+        metricsRefused.start();
+        QTRY_VERIFY_WITH_TIMEOUT(metricsRefused.latest().read, Timeout);
+        QCOMPARE(metricsRefused.latest().lostReason, QStringLiteral("HTTP 401 Unauthorized"));
+
+        QString url = guarded.metricsUrl();
+        url.replace(QStringLiteral("http://"), QStringLiteral("http://admin:s3cret@"));
+        ExternalHaproxyWatcher allowed(configFor(QStringLiteral("haproxy-01"), url, QString(), {QStringLiteral("s1")}));
+        allowed.start();
+        QTRY_COMPARE_WITH_TIMEOUT(healthOf(allowed, QStringLiteral("s1")).status, QStringLiteral("UP"), Timeout);
+    }
+
     // Several HAProxy instances, each watched on its own.
     void twoInstancesAtOnce()
     {
