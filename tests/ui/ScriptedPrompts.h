@@ -11,6 +11,7 @@ class ScriptedPrompts final : public Loadstar::Ui::UserPrompts
 {
 public:
     QStringList errors;    // messages of error boxes
+    QStringList informations; // messages of information boxes
     QStringList questions; // unsaved-changes and recovery questions asked
     QList<Loadstar::Ui::UnsavedChoice> unsavedAnswers;
     QList<bool> recoverAnswers;
@@ -23,6 +24,10 @@ public:
     void showError(QWidget *, const QString &, const QString &message) override
     {
         errors.append(message);
+    }
+    void showInformation(QWidget *, const QString &, const QString &message) override
+    {
+        informations.append(message);
     }
     Loadstar::Ui::UnsavedChoice askToSaveChanges(QWidget *, const QString &question) override
     {
