@@ -233,14 +233,14 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
 
     auto &db = schema[NodeKind::Database];
     appendServerProperties(db, 3306);
-    db.append(choice("engine", "Engine", "Database", "mariadb", latin1List({"mariadb", "postgresql"}),
-                     "MariaDB/MySQL or PostgreSQL"));
+    db.append(choice("engine", "Engine", "Database", "mariadb", latin1List({"mariadb", "postgresql", "redis"}),
+                     "MariaDB/MySQL, PostgreSQL or Redis"));
     db.append(choice("role", "Role", "Database", "primary", latin1List({"primary", "replica"}),
                      "A primary takes writes; a replica serves reads and follows its primary"));
     db.append(boolean("standby", "Standby", "Database", false,
                       "A replica kept ready to be promoted to primary when its primary fails "
                       "(by the cluster's failover tool: Galera, orchestrator, Patroni…)"));
-    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "mysql-role", "pgsql-role"}), "tcp");
+    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "redis", "mysql-role", "pgsql-role"}), "tcp");
     // The role checks (probe plugins) log in; the password stays in a file.
     db.append(typed(PropertyType::Text, "db_user", "Check user", "Health check", "",
                     "User the role check logs in as (mysql-role, pgsql-role); empty: the user in the credentials file"));
