@@ -165,6 +165,8 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                     "Port the frontend binds to"));
     lb.append(typed(PropertyType::OptionalAddress, "virtual_address", "Virtual address", "Network", "",
                     "Address shared with a second load balancer through VRRP (keepalived); empty for none"));
+    lb.append(typed(PropertyType::Text, "vrrp_interface", "VRRP interface", "Network", "eth0",
+                    "Network interface this machine's keepalived speaks VRRP on and holds the virtual address on"));
     lb.append(boolean("tls", "TLS", "TLS", false, "Terminate TLS (HTTPS) on the listener"));
     lb.append(typed(PropertyType::FilePath, "tls_certificate", "Certificate", "TLS", "",
                     "PEM certificate file for TLS"));

@@ -344,9 +344,11 @@ private slots:
         QTest::newRow("validate bad option") << QStringList{"validate", "-x", "f"}
                                              << "loadstar validate: Unknown option 'x'.";
         QTest::newRow("export unknown format") << QStringList{"export", "a.json", "a.bmp"}
-                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf";
+                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf, or say --format haproxy, keepalived or nginx";
         QTest::newRow("export no extension") << QStringList{"export", "a.json", "picture"}
-                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf";
+                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf, or say --format haproxy, keepalived or nginx";
+        QTest::newRow("export unknown config format") << QStringList{"export", "a.json", "a.cfg", "--format", "apache"}
+                                                      << "loadstar export: --format expects haproxy, keepalived, nginx, png, svg or pdf, not “apache”";
         QTest::newRow("export bad scale") << QStringList{"export", "a.json", "a.png", "--scale", "0"}
                                           << "loadstar export: --scale expects a number more than 0 and at most 8, not “0”";
         QTest::newRow("export scale not a number") << QStringList{"export", "a.json", "a.png", "--scale", "big"}
