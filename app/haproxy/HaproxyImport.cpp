@@ -201,6 +201,7 @@ public:
             addLoadBalancer(*frontend);
         for (const Proxy *frontend : std::as_const(frontends))
             linkServers(*frontend);
+        resolveDatabaseRoutes();
         matchRedirects();
         keepGlobal();
         keepUndrawnSections();
@@ -562,11 +563,19 @@ private:
         }
     }
 
-    // The first bind Loadstar can draw is the load balancer's listener; the
-    // others are kept.
+    // The first bind Loadstar can draw is the load balancer's listener; a
+    // bind named virtual-address on its port is the address it shares
+    // through VRRP (as the export writes it); the others are kept.
     void applyBind(Node &lb, const Proxy &frontend)
     {
         for (const ConfigLine *line : frontend.binds) {
+            if (m_binds.contains(lb.name) && isVirtualAddressBind(lb, *line)) {
+                QString error;
+                const auto endpoint = parseEndpoint(line->arguments.first(), &error);
+                lb.setProperty(QStringLiteral("virtual_address"), endpoint->address);
+                m_virtualBinds.insert(line);
+                continue;
+            }
             const QString address = line->arguments.first();
             QString error;
             const auto endpoint = address.contains(QLatin1Char(',')) || address.contains(QLatin1Char('-'))
@@ -608,6 +617,19 @@ private:
         }
     }
 
+    static bool isVirtualAddressBind(const Node &lb, const ConfigLine &line)
+    {
+        QString error;
+        const auto endpoint = parseEndpoint(line.arguments.first(), &error);
+        const QStringList options = line.arguments.mid(1);
+        QStringList expected{QStringLiteral("name"), QStringLiteral("virtual-address")};
+        if (lb.boolProperty(QStringLiteral("tls")))
+            expected << QStringLiteral("ssl") << QStringLiteral("crt") << lb.stringProperty(QStringLiteral("tls_certificate"));
+        return endpoint && endpoint->port == lb.intProperty(QStringLiteral("port")) && !endpoint->address.isEmpty()
+               && options == expected && lb.stringProperty(QStringLiteral("virtual_address")).isEmpty()
+               && isValidHostOrAddress(endpoint->address);
+    }
+
     struct LoadBalancer
     {
         NodeId id = 0;
@@ -620,7 +642,7 @@ private:
         const QString &name = m_topology.node(id)->name;
         const bool listen = frontend.section->kind == QLatin1String("listen");
         for (const ConfigLine *line : frontend.binds) {
-            if (m_binds.value(name) != line)
+            if (m_binds.value(name) != line && !m_virtualBinds.contains(line))
                 keep(line, *frontend.section, QStringLiteral("frontend lines"), name);
         }
         for (const ConfigLine *line : frontend.state.kept) {
@@ -677,49 +699,60 @@ private:
     // --- firewalls ---------------------------------------------------------
 
     // The rules an export writes for a firewall in front of a load balancer
-    // (acl fw_allow/fw_deny, tcp-request connection reject, a stick table
-    // counting conn_rate) are drawn as that firewall again.
+    // ("# Firewall NAME", acl fw_allow/fw_deny, tcp-request connection
+    // reject, a stick table counting conn_rate) are drawn as that firewall.
     void addFirewall(NodeId lbId, const Proxy &frontend)
     {
-        const ConfigLine *allow = nullptr;
-        const ConfigLine *deny = nullptr;
-        QList<const ConfigLine *> rules;
-        const ConfigLine *rate = nullptr;
-        const ConfigLine *table = nullptr;
-        const ConfigLine *track = nullptr;
-        for (const ConfigLine *line : frontend.state.kept) {
-            const QStringList &a = line->arguments;
-            if (line->is("acl", "fw_allow") && a.value(1) == QLatin1String("src"))
-                allow = line;
-            else if (line->is("acl", "fw_deny") && a.value(1) == QLatin1String("src"))
-                deny = line;
-            else if (line->is("tcp-request", "connection") && a.mid(1) == QStringList{QStringLiteral("reject"), QStringLiteral("if"), QStringLiteral("!fw_allow")})
-                rules.prepend(line);
-            else if (line->is("tcp-request", "connection") && a.mid(1) == QStringList{QStringLiteral("reject"), QStringLiteral("if"), QStringLiteral("fw_deny")})
-                rules.append(line);
-            else if (line->is("stick-table") && line->text == QLatin1String("stick-table type ip size 100k expire 10s store conn_rate(1s)"))
-                table = line;
-            else if (line->is("tcp-request", "connection") && a.mid(1) == QStringList{QStringLiteral("track-sc0"), QStringLiteral("src")})
-                track = line;
-            else if (line->is("tcp-request", "connection") && a.size() == 8 && a.at(1) == QLatin1String("reject")
-                     && a.at(3) == QLatin1String("{") && a.at(4) == QLatin1String("sc_conn_rate(0)")
-                     && a.at(5) == QLatin1String("gt") && a.at(7) == QLatin1String("}"))
-                rate = line;
+        static const QRegularExpression named(QStringLiteral("^#\\s*Firewall\\s+([A-Za-z0-9_.:-]+):"));
+        const QList<const ConfigLine *> &kept = frontend.state.kept;
+        qsizetype at = -1;
+        QString name;
+        for (qsizetype i = 0; i < kept.size() && at < 0; ++i) {
+            const auto match = named.match(kept.at(i)->comments.value(kept.at(i)->comments.size() - 1));
+            if (match.hasMatch()) {
+                at = i;
+                name = match.captured(1);
+            }
         }
-        if (!allow || rules.isEmpty() || rules.first()->arguments.last() != QLatin1String("!fw_allow")
-            || (deny != nullptr) != (rules.size() == 2) || (table || track || rate) != (table && track && rate)) {
+        if (at < 0)
+            return;
+        // The lines must follow each other exactly as the export writes them.
+        auto textAt = [&](qsizetype i) { return i < kept.size() ? kept.at(i)->text : QString(); };
+        QList<const ConfigLine *> used;
+        QStringList allow, deny;
+        int rate = 0;
+        qsizetype i = at;
+        if (textAt(i) == QLatin1String("tcp-request connection reject")) {
+            used.append(kept.at(i++));
+        } else {
+            if (!kept.at(i)->is("acl", "fw_allow") || kept.at(i)->arguments.value(1) != QLatin1String("src")
+                || textAt(i + 1) != QLatin1String("tcp-request connection reject if !fw_allow")) {
+                return;
+            }
+            allow = kept.at(i)->arguments.mid(2);
+            used << kept.at(i) << kept.at(i + 1);
+            i += 2;
+            if (i < kept.size() && kept.at(i)->is("acl", "fw_deny") && kept.at(i)->arguments.value(1) == QLatin1String("src")
+                && textAt(i + 1) == QLatin1String("tcp-request connection reject if fw_deny")) {
+                deny = kept.at(i)->arguments.mid(2);
+                used << kept.at(i) << kept.at(i + 1);
+                i += 2;
+            }
+            static const QRegularExpression limit(
+                QStringLiteral("^tcp-request connection reject if \\{ sc_conn_rate\\(0\\) gt (\\d+) \\}$"));
+            const auto match = limit.match(textAt(i + 2));
+            if (textAt(i) == QLatin1String("stick-table type ipv6 size 100k expire 10s store conn_rate(1s)")
+                && textAt(i + 1) == QLatin1String("tcp-request connection track-sc0 src") && match.hasMatch()) {
+                rate = match.captured(1).toInt();
+                used << kept.at(i) << kept.at(i + 1) << kept.at(i + 2);
+            }
+        }
+        Node firewall = Node::make(NodeKind::Firewall, name);
+        if (!firewall.setProperty(QStringLiteral("allow"), allow.join(QStringLiteral(", "))).isEmpty()
+            || !firewall.setProperty(QStringLiteral("deny"), deny.join(QStringLiteral(", "))).isEmpty()
+            || !firewall.setProperty(QStringLiteral("rate_limit"), rate).isEmpty()) {
             return;
         }
-        Node firewall = Node::make(NodeKind::Firewall, QString());
-        bool ok = firewall.setProperty(QStringLiteral("allow"), allow->arguments.mid(2).join(QStringLiteral(", "))).isEmpty();
-        ok = ok && firewall.setProperty(QStringLiteral("deny"), deny ? deny->arguments.mid(2).join(QStringLiteral(", ")) : QString()).isEmpty();
-        if (rate)
-            ok = ok && firewall.setProperty(QStringLiteral("rate_limit"), rate->arguments.at(6)).isEmpty();
-        if (!ok)
-            return;
-        static const QRegularExpression named(QStringLiteral("^#\\s*Firewall\\s+(\\S+)\\s*$"));
-        const auto match = named.match(allow->comments.value(allow->comments.size() - 1));
-        firewall.name = match.hasMatch() ? match.captured(1) : QStringLiteral("firewall");
         NodeId id = 0;
         for (const Node &node : m_topology.nodes()) {
             if (node.kind == NodeKind::Firewall && node.name == firewall.name && node.properties == firewall.properties)
@@ -731,7 +764,7 @@ private:
             id = m_topology.addNode(firewall);
         }
         m_topology.connect(id, lbId);
-        m_firewallLines.insert(lbId, QList<const ConfigLine *>{allow, deny, table, track, rate} + rules);
+        m_firewallLines.insert(lbId, used);
     }
 
     // --- servers -----------------------------------------------------------
@@ -935,10 +968,17 @@ private:
         set(QStringLiteral("haproxy_server"), joinWords(kept));
 
         ++m_serverCount;
-        // The same server in another backend is the same machine.
+        const bool backup = server.boolProperty(QStringLiteral("backup"));
+        // The same server in another backend is the same machine; a
+        // database may be a backup in one and not in another (the write
+        // and read listeners of a cluster).
         if (const Node *existing = m_topology.nodeByName(name)) {
-            if (existing->kind == server.kind && existing->properties == server.properties) {
+            Node other = server;
+            other.setProperty(QStringLiteral("backup"), existing->boolProperty(QStringLiteral("backup")));
+            const bool same = existing->kind == server.kind && existing->properties == server.properties;
+            if (same || (kind == NodeKind::Database && existing->kind == kind && existing->properties == other.properties)) {
                 --m_serverCount;
+                m_databaseBackups[&backend].append({existing->id, backup});
                 return existing->id;
             }
             server.name = QStringLiteral("%1-%2").arg(section.name, name);
@@ -947,7 +987,74 @@ private:
             note(line, section, QStringLiteral("another node is named %1: this server is drawn as %2")
                                     .arg(q(name), q(server.name)));
         }
-        return m_topology.addNode(server);
+        const NodeId id = m_topology.addNode(server);
+        if (kind == NodeKind::Database)
+            m_databaseBackups[&backend].append({id, backup});
+        return id;
+    }
+
+    // Databases that are backups in one backend and not in another are a
+    // cluster's write and read listeners: one backend sends to the primary
+    // with the replicas as backups (route primary), the other to the
+    // replicas with the primary as backup (route replicas).
+    void resolveDatabaseRoutes()
+    {
+        QHash<NodeId, QSet<bool>> written;
+        for (const auto &servers : std::as_const(m_databaseBackups)) {
+            for (const auto &[id, backup] : servers)
+                written[id].insert(backup);
+        }
+        QList<const Proxy *> routed;
+        for (const LoadBalancer &lb : std::as_const(m_loadBalancers)) {
+            const auto servers = m_databaseBackups.value(lb.backend);
+            const bool conflicting = std::any_of(servers.begin(), servers.end(), [&](const auto &server) {
+                return written.value(server.first).size() > 1;
+            });
+            if (conflicting && !routed.contains(lb.backend))
+                routed.append(lb.backend);
+        }
+        if (routed.isEmpty())
+            return;
+        auto split = [this](const Proxy *backend, bool backups) {
+            QList<NodeId> ids;
+            for (const auto &[id, backup] : m_databaseBackups.value(backend)) {
+                if (backup == backups)
+                    ids.append(id);
+            }
+            return ids;
+        };
+        const QList<NodeId> firstActive = split(routed.first(), false);
+        const QList<NodeId> firstBackups = split(routed.first(), true);
+        const NodeId primary = firstActive.size() == 1 ? firstActive.first()
+                               : firstBackups.size() == 1 ? firstBackups.first()
+                                                          : 0;
+        QHash<const Proxy *, QString> routes;
+        for (const Proxy *backend : std::as_const(routed)) {
+            if (primary && split(backend, false) == QList<NodeId>{primary})
+                routes.insert(backend, QStringLiteral("primary"));
+            else if (primary && split(backend, true) == QList<NodeId>{primary})
+                routes.insert(backend, QStringLiteral("replicas"));
+        }
+        if (routes.size() != routed.size()) {
+            for (const Proxy *backend : std::as_const(routed)) {
+                note(*backend->servers.first(), *backend->section,
+                     QStringLiteral("its databases are backups here and not in another backend, which Loadstar "
+                                    "draws only for a cluster's write and read listeners: drawn as in the first "
+                                    "backend"));
+            }
+            return;
+        }
+        for (const Proxy *backend : std::as_const(routed)) {
+            for (const auto &[id, backup] : m_databaseBackups.value(backend)) {
+                Node *node = m_topology.node(id);
+                node->setProperty(QStringLiteral("backup"), false);
+                node->setProperty(QStringLiteral("role"), id == primary ? QStringLiteral("primary") : QStringLiteral("replica"));
+            }
+        }
+        for (const LoadBalancer &lb : std::as_const(m_loadBalancers)) {
+            if (routes.contains(lb.backend))
+                m_topology.node(lb.id)->setProperty(QStringLiteral("db_route"), routes.value(lb.backend));
+        }
     }
 
     // --- redirects, global, kept sections ------------------------------------
@@ -994,8 +1101,10 @@ private:
                 continue;
             for (const ConfigLine &line : section.lines) {
                 // What every export writes itself.
-                if (line.text == QLatin1String("log stdout format raw local0") || line.text == QLatin1String("maxconn 4096"))
+                if (line.text == QLatin1String("log /dev/log local0")
+                    || line.text == QLatin1String("stats socket /run/haproxy/admin.sock mode 660 level admin")) {
                     continue;
+                }
                 KeptLine &kept = m_kept[line.number];
                 kept.line = &line;
                 kept.section = section.title();
@@ -1173,7 +1282,9 @@ private:
     QList<const Proxy *> m_redirects;
     QList<LoadBalancer> m_loadBalancers;
     QHash<QString, const ConfigLine *> m_binds; // the bind drawn, by load balancer
+    QSet<const ConfigLine *> m_virtualBinds;     // drawn as a virtual address
     QHash<const Proxy *, QList<NodeId>> m_backendServers;
+    QHash<const Proxy *, QList<std::pair<NodeId, bool>>> m_databaseBackups; // as each backend writes them
     QHash<NodeId, QList<const ConfigLine *>> m_firewallLines; // drawn as the firewall in front of it
     QMap<int, KeptLine> m_kept;                                // by line number
     QList<KeptSection> m_keptSections;

@@ -1,6 +1,10 @@
+#include "document/DefaultDocument.h"
+#include "engine/EngineConfig.h"
+#include "haproxy/ConfigExport.h"
 #include "haproxy/HaproxyImport.h"
 #include "model/Validator.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QStandardPaths>
@@ -43,6 +47,139 @@ QString lines(const Node &node, const char *key)
     return node.stringProperty(QString::fromLatin1(key));
 }
 
+
+QString haproxyBinary()
+{
+    return QStandardPaths::findExecutable(QStringLiteral("haproxy"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
+}
+
+// Every feature the HAProxy export writes, away from its defaults: TLS with
+// a redirect and a virtual address, a firewall with deny and rate limit,
+// two load balancers sharing a named backend, an https check with every
+// option, tls, tcp, pgsql and redis checks, a MariaDB cluster reached by
+// no load balancer (the export gives it write and read listeners), and
+// lines kept from an earlier import.
+Topology everyFeatureDocument()
+{
+    Topology t;
+    auto add = [&](NodeKind kind, const char *name, std::initializer_list<std::pair<const char *, QVariant>> values) {
+        Node node = Node::make(kind, QString::fromLatin1(name));
+        for (const auto &[key, value] : values) {
+            const QString error = node.setProperty(QString::fromLatin1(key), value);
+            if (!error.isEmpty())
+                qFatal("%s.%s: %s", name, key, qPrintable(error));
+        }
+        return t.addNode(node);
+    };
+    auto lb = [&](const char *name, const char *address, int redirect, const char *frontendLines) {
+        return add(NodeKind::LoadBalancer, name,
+                   {{"address", QString::fromLatin1(address)}, {"port", 8443}, {"tls", true},
+                    {"virtual_address", QStringLiteral("127.0.0.50")}, {"http_redirect_port", redirect},
+                    {"backend_name", QStringLiteral("be_web")}, {"balance", QStringLiteral("leastconn")},
+                    {"allbackups", true}, {"retries", 5}, {"redispatch", true}, {"maxconn", 1000},
+                    {"timeout_connect", 1500}, {"timeout_client", 40000}, {"timeout_server", 45000},
+                    {"timeout_queue", 3000}, {"timeout_http_request", 7000}, {"timeout_http_keep_alive", 2500},
+                    {"haproxy_global", QStringLiteral("tune.ssl.default-dh-param 2048")},
+                    {"haproxy_defaults", QStringLiteral("option dontlognull")},
+                    {"haproxy_frontend", QString::fromLatin1(frontendLines)},
+                    {"haproxy_backend", QStringLiteral("http-reuse safe")},
+                    {"haproxy_sections", QStringLiteral("userlist admins\n    user admin insecure-password 'se cret'")}});
+    };
+    const NodeId client = add(NodeKind::Client, "client", {});
+    const NodeId firewall = add(NodeKind::Firewall, "edge",
+                                {{"allow", QStringLiteral("10.0.0.0/8, 127.0.0.0/8, ::1/128")},
+                                 {"deny", QStringLiteral("10.66.0.0/16")}, {"rate_limit", 100}});
+    const NodeId lbA = lb("lb-a", "127.0.0.2", 8080, "http-request set-header X-Via loadstar\nacl api path_beg /api");
+    const NodeId lbB = lb("lb-b", "127.0.0.3", 0, "");
+    const QVariant httpsCheck = QStringLiteral("https");
+    auto web = [&](const char *name, const char *address, bool backup) {
+        return add(NodeKind::WebServer, name,
+                   {{"address", QString::fromLatin1(address)}, {"port", 443}, {"embedded", false}, {"backup", backup},
+                    {"weight", backup ? 1 : 3}, {"maxconn", backup ? 50 : 0}, {"check", httpsCheck},
+                    {"check_method", QStringLiteral("HEAD")}, {"check_path", QStringLiteral("/health")},
+                    {"check_status", QStringLiteral("200-204")}, {"check_host", QStringLiteral("example.org")},
+                    {"check_body", QStringLiteral("all good")}, {"inter", 500}, {"fastinter", 1000},
+                    {"downinter", 5000}, {"rise", 3}, {"fall", 2}, {"check_timeout", 1500},
+                    {"observe", QStringLiteral("layer7")}, {"error_limit", 5},
+                    {"on_error", QStringLiteral("sudden-death")},
+                    {"haproxy_server", backup ? QString() : QStringLiteral("cookie w1 send-proxy-v2")}});
+    };
+    const NodeId web1 = web("web-01", "10.0.1.1", false);
+    const NodeId web2 = web("web-02", "10.0.1.2", true);
+    const NodeId lbApp = add(NodeKind::LoadBalancer, "lb-app",
+                             {{"address", QStringLiteral("0.0.0.0")}, {"port", 9000}, {"mode", QStringLiteral("tcp")},
+                              {"balance", QStringLiteral("source")}});
+    const NodeId app1 = add(NodeKind::AppServer, "app-01",
+                            {{"address", QStringLiteral("10.0.2.1")}, {"port", 9001}, {"embedded", false},
+                             {"check", QStringLiteral("tls")}, {"check_timeout", 3000}});
+    const NodeId app2 = add(NodeKind::AppServer, "app-02",
+                            {{"address", QStringLiteral("::1")}, {"port", 9002}, {"embedded", false},
+                             {"check", QStringLiteral("tcp")}, {"check_timeout", 3000}, {"observe", QStringLiteral("none")}});
+    const NodeId app3 = add(NodeKind::AppServer, "app-03",
+                            {{"address", QStringLiteral("10.0.2.3")}, {"port", 9003}, {"embedded", false},
+                             {"check", QStringLiteral("none")}, {"weight", 0}});
+    const NodeId lbPg = add(NodeKind::LoadBalancer, "lb-pg",
+                            {{"address", QStringLiteral("127.0.0.1")}, {"port", 15432}, {"mode", QStringLiteral("tcp")},
+                             {"balance", QStringLiteral("first")}});
+    auto pg = [&](const char *name, const char *address, bool backup) {
+        return add(NodeKind::Database, name,
+                   {{"address", QString::fromLatin1(address)}, {"port", 5432}, {"engine", QStringLiteral("postgresql")},
+                    {"check", QStringLiteral("pgsql")}, {"backup", backup}, {"check_timeout", 2000}});
+    };
+    const NodeId pg1 = pg("pg-01", "10.0.3.1", false);
+    const NodeId pg2 = pg("pg-02", "10.0.3.2", true);
+    const NodeId lbRedis = add(NodeKind::LoadBalancer, "lb-redis",
+                               {{"address", QStringLiteral("127.0.0.1")}, {"port", 16379}, {"mode", QStringLiteral("tcp")},
+                                {"balance", QStringLiteral("static-rr")}});
+    const NodeId redis = add(NodeKind::Database, "redis-01",
+                             {{"address", QStringLiteral("10.0.4.1")}, {"port", 6379}, {"engine", QStringLiteral("redis")},
+                              {"check", QStringLiteral("redis")}});
+    const NodeId primary = add(NodeKind::Database, "db-primary",
+                               {{"address", QStringLiteral("10.0.5.1")}, {"port", 3306}, {"check", QStringLiteral("mysql")},
+                                {"db_user", QStringLiteral("monitor")}});
+    const NodeId replica = add(NodeKind::Database, "db-replica",
+                               {{"address", QStringLiteral("10.0.5.2")}, {"port", 3306}, {"check", QStringLiteral("mysql")},
+                                {"db_user", QStringLiteral("monitor")}, {"role", QStringLiteral("replica")}});
+    t.connect(client, firewall);
+    t.connect(firewall, lbA);
+    t.connect(firewall, lbB);
+    for (NodeId lbId : {lbA, lbB}) {
+        t.connect(lbId, web1);
+        t.connect(lbId, web2);
+    }
+    t.connect(lbApp, app1);
+    t.connect(lbApp, app2);
+    t.connect(lbApp, app3);
+    t.connect(lbPg, pg1);
+    t.connect(lbPg, pg2);
+    t.connect(lbRedis, redis);
+    t.connect(app1, primary);
+    t.connect(primary, replica);
+    return t;
+}
+
+// What a load balancer does as compiled, without what an HAProxy file does
+// not carry or carries differently: whether Loadstar runs a server itself,
+// the settings of checks that are off, the error handling of traffic that
+// is not watched.
+Engine::FrontendConfig modelled(Engine::FrontendConfig frontend)
+{
+    for (Engine::ServerConfig &server : frontend.servers) {
+        server.embedded = false;
+        Engine::CheckConfig &check = server.check;
+        if (check.type == QLatin1String("none")) {
+            const Engine::CheckConfig off;
+            check.timeout = off.timeout;
+            check.observe = off.observe;
+        }
+        if (check.type == QLatin1String("none") || check.observe == QLatin1String("none")) {
+            const Engine::CheckConfig off;
+            check.errorLimit = off.errorLimit;
+            check.onError = off.onError;
+        }
+    }
+    return frontend;
+}
 } // namespace
 
 class TestHaproxyImport : public QObject
@@ -80,7 +217,7 @@ private slots:
     {
         const ImportResult result = importText(config({
             "global",                                         // 1
-            "    maxconn 4096",                               // 2
+            "    log /dev/log local0",                        // 2
             "defaults",                                       // 3
             "    timeout connect 3s",                         // 4
             "    timeout client 1m",                          // 5
@@ -228,7 +365,7 @@ private slots:
     {
         const ImportResult result = importText(config({
             "global",                                         // 1
-            "    log /dev/log local0",                        // 2
+            "    log 127.0.0.1:514 local0",                   // 2
             "    ssl-default-bind-options no-sslv3",          // 3
             "defaults",                                       // 4
             "    mode http",                                  // 5
@@ -261,7 +398,7 @@ private slots:
         const Topology &t = result.topology;
         QCOMPARE(result.report.loadBalancers, 1);
         const Node &fe = node(t, "fe");
-        QCOMPARE(lines(fe, "haproxy_global"), QStringLiteral("log /dev/log local0\nssl-default-bind-options no-sslv3"));
+        QCOMPARE(lines(fe, "haproxy_global"), QStringLiteral("log 127.0.0.1:514 local0\nssl-default-bind-options no-sslv3"));
         QCOMPARE(lines(fe, "haproxy_defaults"), QStringLiteral("option forwardfor"));
         QCOMPARE(lines(fe, "haproxy_frontend"), QStringLiteral("frobnicate the widgets   # not HAProxy's"));
         QCOMPARE(node(t, "s1").stringProperty("haproxy_server"), QStringLiteral("send-proxy-v2 cookie s1"));
@@ -274,7 +411,7 @@ private slots:
         QVERIFY(sections.endsWith(QStringLiteral("    http-request use-service prometheus-exporter if { path /metrics }")));
 
         const QStringList report = result.report.lines();
-        QVERIFY(report.contains(QStringLiteral("line 2: log /dev/log local0 — kept with fe (global lines)")));
+        QVERIFY(report.contains(QStringLiteral("line 2: log 127.0.0.1:514 local0 — kept with fe (global lines)")));
         QVERIFY(report.contains(QStringLiteral("line 6: option forwardfor — kept with fe (defaults lines)")));
         QVERIFY(report.contains(QStringLiteral("lines 7–8: userlist admins — kept as a whole section with fe, not drawn")));
         QVERIFY(report.contains(QStringLiteral("lines 17–18: mailers ops — kept as a whole section with fe, not drawn")));
@@ -680,11 +817,76 @@ private slots:
             QStringLiteral("the drawing: only_rules is a load balancer with no servers")));
     }
 
+    void exportImportExportIsExact_data()
+    {
+        QTest::addColumn<Topology>("document");
+        for (const DocumentTemplate &entry : documentTemplates())
+            QTest::newRow(qPrintable(entry.id)) << entry.topology;
+        QTest::newRow("every feature") << everyFeatureDocument();
+    }
+
+    // export → import → export writes the same bytes, the imported drawing
+    // balances as the drawn one (what compile() gives the engine), and
+    // HAProxy accepts the file.
+    void exportImportExportIsExact()
+    {
+        QFETCH(Topology, document);
+        QTemporaryDir out;
+        ExportOptions options;
+        options.source = QStringLiteral("design.loadstar");
+        options.outputFolder = out.path();
+        const ConfigExport first = exportConfiguration(ConfigFormat::Haproxy, document, options);
+        QVERIFY2(first.error.isEmpty(), qPrintable(first.error));
+        const QString exported = out.filePath(QStringLiteral("haproxy.cfg"));
+        QString error;
+        QVERIFY2(writeConfiguration(first, exported, &error), qPrintable(error));
+
+        const ImportResult imported = importFile(exported);
+        QVERIFY2(imported.ok(), qPrintable(imported.errors.value(0).text()));
+        QVERIFY2(imported.report.problems.isEmpty(), qPrintable(imported.report.lines().join('\n')));
+
+        const ConfigExport second = exportConfiguration(ConfigFormat::Haproxy, imported.topology, options);
+        QVERIFY2(second.error.isEmpty(), qPrintable(second.error));
+        QCOMPARE(QString::fromUtf8(second.text), QString::fromUtf8(first.text));
+        QCOMPARE(second.text, first.text);
+
+        const Engine::CompileResult drawn = Engine::compile(document);
+        const Engine::CompileResult back = Engine::compile(imported.topology);
+        QVERIFY(drawn.problems.isEmpty() && back.problems.isEmpty());
+        for (Engine::FrontendConfig frontend : drawn.config.frontends) {
+            const auto match = std::find_if(back.config.frontends.cbegin(), back.config.frontends.cend(),
+                                            [&](const Engine::FrontendConfig &f) { return f.name == frontend.name; });
+            QVERIFY2(match != back.config.frontends.cend(), qPrintable(frontend.name));
+            // A certificate made for the run becomes the PEM file the export made.
+            if (frontend.tls.enabled && frontend.tls.certificateFile.isEmpty()) {
+                QCOMPARE(match->tls.certificateFile, out.filePath(frontend.name + QStringLiteral(".pem")));
+                frontend.tls.certificateFile = match->tls.certificateFile;
+            }
+            QCOMPARE(modelled(*match), modelled(frontend));
+        }
+        // The rest are a cluster's write and read listeners the export added.
+        for (const Engine::FrontendConfig &frontend : back.config.frontends) {
+            const bool drawnOne = std::any_of(drawn.config.frontends.cbegin(), drawn.config.frontends.cend(),
+                                              [&](const Engine::FrontendConfig &f) { return f.name == frontend.name; });
+            QVERIFY2(drawnOne || frontend.name.endsWith(QLatin1String("-write")) || frontend.name.endsWith(QLatin1String("-read")),
+                     qPrintable(frontend.name));
+        }
+
+        const QString haproxy = haproxyBinary();
+        if (haproxy.isEmpty())
+            QSKIP("haproxy is not installed (apt-get install haproxy)");
+        const QString reexported = out.filePath(QStringLiteral("again.cfg"));
+        QVERIFY2(writeConfiguration(second, reexported, &error), qPrintable(error));
+        QProcess process;
+        process.start(haproxy, {QStringLiteral("-c"), QStringLiteral("-f"), reexported});
+        QVERIFY(process.waitForFinished(30000));
+        QVERIFY2(process.exitCode() == 0, process.readAllStandardError().constData());
+    }
+
     // The configurations these tests import are ones HAProxy itself accepts.
     void haproxyAcceptsTheHandWrittenConfigurations()
     {
-        const QString haproxy = QStandardPaths::findExecutable(QStringLiteral("haproxy"),
-                                                               {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
+        const QString haproxy = haproxyBinary();
         if (haproxy.isEmpty())
             QSKIP("haproxy is not installed (apt-get install haproxy)");
         const QString path = writeFile(config({
