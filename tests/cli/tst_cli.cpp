@@ -335,7 +335,7 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown option") << QStringList{"--frobnicate"} << "loadstar: Unknown option 'frobnicate'.";
         QTest::newRow("unknown word") << QStringList{"frobnicate"}
-                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, lint, proxy, run, export) nor an existing file";
+                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, lint, import, proxy, run, export) nor an existing file";
         QTest::newRow("two files") << QStringList{"a.loadstar", "b.loadstar"}
                                    << "loadstar: “a.loadstar” is not a verb, and the GUI opens one file at a time";
         QTest::newRow("convert one argument") << QStringList{"convert", "a.json"}
