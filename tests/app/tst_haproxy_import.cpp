@@ -1,3 +1,4 @@
+#include "TestTopologies.h"
 #include "document/DefaultDocument.h"
 #include "engine/EngineConfig.h"
 #include "haproxy/ConfigExport.h"
@@ -161,25 +162,38 @@ Topology everyFeatureDocument()
 // What a load balancer does as compiled, without what an HAProxy file does
 // not carry or carries differently: whether Loadstar runs a server itself,
 // the settings of checks that are off, the error handling of traffic that
-// is not watched.
-Engine::FrontendConfig modelled(Engine::FrontendConfig frontend)
+// is not watched, a role the database must have (HAProxy's checks do not
+// ask), one check timeout per backend, and the checks of servers the export
+// said it had to change (HAProxy has one check protocol per backend).
+Engine::FrontendConfig modelled(Engine::FrontendConfig frontend, const QStringList &warnings)
 {
+    int checkTimeout = 0;
+    for (const Engine::ServerConfig &server : std::as_const(frontend.servers)) {
+        if (server.check.type != QLatin1String("none"))
+            checkTimeout = std::max(checkTimeout, server.check.timeout);
+    }
     for (Engine::ServerConfig &server : frontend.servers) {
         server.embedded = false;
         Engine::CheckConfig &check = server.check;
-        if (check.type == QLatin1String("none")) {
-            const Engine::CheckConfig off;
-            check.timeout = off.timeout;
+        const Engine::CheckConfig off;
+        check.requireRole.clear();
+        check.timeout = check.type == QLatin1String("none") ? off.timeout : checkTimeout;
+        const bool changed = std::any_of(warnings.cbegin(), warnings.cend(), [&](const QString &warning) {
+            return warning.contains(QStringLiteral("%1's").arg(server.name))
+                   || warning.contains(QStringLiteral("/%1 ").arg(server.name));
+        });
+        if (changed)
+            check = off;
+        if (check.type == QLatin1String("none"))
             check.observe = off.observe;
-        }
         if (check.type == QLatin1String("none") || check.observe == QLatin1String("none")) {
-            const Engine::CheckConfig off;
             check.errorLimit = off.errorLimit;
             check.onError = off.onError;
         }
     }
     return frontend;
 }
+
 } // namespace
 
 class TestHaproxyImport : public QObject
@@ -823,6 +837,7 @@ private slots:
         for (const DocumentTemplate &entry : documentTemplates())
             QTest::newRow(qPrintable(entry.id)) << entry.topology;
         QTest::newRow("every feature") << everyFeatureDocument();
+        QTest::newRow("every feature (export tests)") << Test::everyFeature();
     }
 
     // export → import → export writes the same bytes, the imported drawing
@@ -862,7 +877,7 @@ private slots:
                 QCOMPARE(match->tls.certificateFile, out.filePath(frontend.name + QStringLiteral(".pem")));
                 frontend.tls.certificateFile = match->tls.certificateFile;
             }
-            QCOMPARE(modelled(*match), modelled(frontend));
+            QCOMPARE(modelled(*match, first.warnings), modelled(frontend, first.warnings));
         }
         // The rest are a cluster's write and read listeners the export added.
         for (const Engine::FrontendConfig &frontend : back.config.frontends) {
