@@ -5,6 +5,7 @@
 #include "FaultActions.h"
 #include "FindingsController.h"
 #include "FindingsStatusButton.h"
+#include "HaproxyImportController.h"
 #include "Icons.h"
 #include "RecentFiles.h"
 #include "RunActions.h"
@@ -508,6 +509,17 @@ void MainWindow::createExportActions()
     }
     if (file)
         file->insertMenu(m_actions.open, templates);
+
+    auto *haproxy = new HaproxyImportController(m_controller, this, this);
+    haproxy->setObjectName(QStringLiteral("haproxyImport"));
+    connect(haproxy, &HaproxyImportController::statusMessage, this, [this](const QString &message, int timeoutMs) {
+        if (message.isEmpty())
+            statusBar()->clearMessage();
+        else
+            statusBar()->showMessage(message, timeoutMs);
+    });
+    if (QMenu *recent = file ? findChild<QMenu *>(QStringLiteral("menuOpenRecent")) : nullptr)
+        file->insertAction(recent->menuAction(), haproxy->action());
 
     auto *arrange = new QAction(tr("Arrange in &Tiers"), this);
     arrange->setObjectName(QStringLiteral("actionArrangeInTiers"));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -45,6 +46,12 @@ public:
         QString suffix;
     };
     virtual std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) = 0;
+    // A file to read of the type `filter` names; empty when the user cancels.
+    virtual QString askImportPath(QWidget *parent, const QString &title, const QString &directory,
+                                  const QString &filter) = 0;
+    // A report to read and copy: a summary, then one entry per line.
+    virtual void showReport(QWidget *parent, const QString &title, const QString &summary,
+                            const QStringList &lines) = 0;
 };
 
 // The real thing: QMessageBox and QFileDialog.
@@ -60,6 +67,10 @@ public:
     QString askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
                           const QString &filter) override;
     std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) override;
+    QString askImportPath(QWidget *parent, const QString &title, const QString &directory,
+                          const QString &filter) override;
+    void showReport(QWidget *parent, const QString &title, const QString &summary,
+                    const QStringList &lines) override;
 };
 
 // "Loadstar documents (*.loadstar);;JSON (*.json)"

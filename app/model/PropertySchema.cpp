@@ -110,6 +110,10 @@ void appendKeptConfiguration(QList<PropertySpec> &specs)
                                  "backend share it");
     backend.emptyMeaning = QStringLiteral("the load balancer's name");
     specs.append(backend);
+    specs.append(typed(PropertyType::Text, "haproxy_bind", "Kept bind options", "HAProxy", "",
+                       "Options of the HAProxy bind line Loadstar does not model (alpn h2,http/1.1…), written "
+                       "back on export"));
+    specs.last().emptyMeaning = QStringLiteral("none");
     const struct
     {
         const char *key, *label, *help;

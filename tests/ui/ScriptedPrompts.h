@@ -20,6 +20,14 @@ public:
     QStringList exportPaths;
     QList<std::optional<int>> integerAnswers; // nullopt: the user cancels
     QList<IntegerQuestion> integerQuestions;  // what was asked
+    QStringList importPaths;
+    struct Report
+    {
+        QString title;
+        QString summary;
+        QStringList lines;
+    };
+    QList<Report> reports; // reports shown
 
     void showError(QWidget *, const QString &, const QString &message) override
     {
@@ -56,5 +64,13 @@ public:
     {
         integerQuestions.append(question);
         return integerAnswers.isEmpty() ? std::nullopt : integerAnswers.takeFirst();
+    }
+    QString askImportPath(QWidget *, const QString &, const QString &, const QString &) override
+    {
+        return importPaths.isEmpty() ? QString() : importPaths.takeFirst();
+    }
+    void showReport(QWidget *, const QString &title, const QString &summary, const QStringList &lines) override
+    {
+        reports.append({title, summary, lines});
     }
 };
