@@ -124,10 +124,12 @@ void DocumentController::newDocument()
     });
 }
 
-void DocumentController::newFromTemplate(const Topology &topology)
+void DocumentController::newFromTemplate(const Topology &topology, std::function<void()> opened)
 {
-    whenSafeToDiscard(tr("starting a new document"), [this, topology] {
+    whenSafeToDiscard(tr("starting a new document"), [this, topology, opened] {
         setDocument(std::make_unique<Document>(topology, QString()));
+        if (opened)
+            opened();
     });
 }
 

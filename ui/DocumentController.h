@@ -54,8 +54,9 @@ public:
     void start(const QString &file);
 
     void newDocument();
-    // File → New from Template: like New, on the template's drawing.
-    void newFromTemplate(const Topology &topology);
+    // File → New from Template: like New, on the template's drawing;
+    // `opened` runs once it is the document (not when the user cancels).
+    void newFromTemplate(const Topology &topology, std::function<void()> opened = {});
     void open();
     void openFile(const QString &path);
     void openRecent(const QString &path);

@@ -5,6 +5,7 @@
 #include "FaultActions.h"
 #include "FindingsController.h"
 #include "FindingsStatusButton.h"
+#include "HaproxyImportController.h"
 #include "Icons.h"
 #include "RecentFiles.h"
 #include "RunActions.h"
@@ -18,6 +19,7 @@
 #include "document/Commands.h"
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
+#include "export/ConfigExportController.h"
 #include "export/ExportController.h"
 #include "history/EventHistory.h"
 #include "history/MetricsHistory.h"
@@ -470,6 +472,29 @@ void MainWindow::createExportActions()
         toolBar->addAction(exportImage);
     }
 
+    // The drawing as production configuration, for the machines it draws.
+    m_configExport = new ConfigExportController(m_controller->prompts(), this, this);
+    connect(m_configExport, &ConfigExportController::statusMessage, this,
+            [this](const QString &message, int timeoutMs) { statusBar()->showMessage(message, timeoutMs); });
+    auto *configMenu = new QMenu(tr("Export &Configuration"), this);
+    configMenu->setObjectName(QStringLiteral("menuExportConfiguration"));
+    configMenu->setToolTipsVisible(true);
+    for (Haproxy::ConfigFormat format : Haproxy::allConfigFormats()) {
+        const QString name = Haproxy::configFormatName(format);
+        QAction *action = configMenu->addAction(tr("%1…").arg(name), this,
+                                                [this, format] { m_configExport->exportDocument(document(), format); });
+        action->setObjectName(QStringLiteral("actionExport_%1").arg(Haproxy::configFormatId(format)));
+        if (format == Haproxy::ConfigFormat::Haproxy)
+            action->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+        addAction(action);
+    }
+    configMenu->actions().value(0)->setToolTip(tr("haproxy.cfg: frontends, backends, checks, TLS, firewall ACLs and "
+                                                  "a stats listener, as drawn"));
+    configMenu->actions().value(1)->setToolTip(tr("keepalived.conf: VRRP for load balancers sharing a virtual address"));
+    configMenu->actions().value(2)->setToolTip(tr("nginx.conf: the same balancing as nginx upstreams"));
+    if (file)
+        file->insertMenu(m_actions.quit, configMenu);
+
     auto *templates = new QMenu(tr("New from &Template"), this);
     templates->setObjectName(QStringLiteral("menuNewFromTemplate"));
     templates->setToolTipsVisible(true);
@@ -484,6 +509,17 @@ void MainWindow::createExportActions()
     }
     if (file)
         file->insertMenu(m_actions.open, templates);
+
+    auto *haproxy = new HaproxyImportController(m_controller, this, this);
+    haproxy->setObjectName(QStringLiteral("haproxyImport"));
+    connect(haproxy, &HaproxyImportController::statusMessage, this, [this](const QString &message, int timeoutMs) {
+        if (message.isEmpty())
+            statusBar()->clearMessage();
+        else
+            statusBar()->showMessage(message, timeoutMs);
+    });
+    if (QMenu *recent = file ? findChild<QMenu *>(QStringLiteral("menuOpenRecent")) : nullptr)
+        file->insertAction(recent->menuAction(), haproxy->action());
 
     auto *arrange = new QAction(tr("Arrange in &Tiers"), this);
     arrange->setObjectName(QStringLiteral("actionArrangeInTiers"));

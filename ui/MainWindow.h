@@ -31,6 +31,7 @@ class FindingsPanel;
 class FindingsStatusButton;
 class PalettePanel;
 class PropertiesPanel;
+class ConfigExportController;
 class ExportController;
 class RunActions;
 class RunController;
@@ -71,6 +72,7 @@ public:
     PalettePanel *palettePanel() const { return m_palette; }
     PropertiesPanel *propertiesPanel() const { return m_properties; }
     ExportController *exportController() const { return m_export; }
+    ConfigExportController *configExportController() const { return m_configExport; }
 
     // The GUI side of Run: Run/Stop and the run's status line, fault
     // injection from the cards' context menus, the Events panel. Live state
@@ -144,6 +146,7 @@ private:
     QMenu *m_panelsMenu = nullptr;
     bool m_closeApproved = false;
     ExportController *m_export = nullptr;
+    ConfigExportController *m_configExport = nullptr;
     RunActions *m_run = nullptr;
     FaultActions *m_faults = nullptr;
     ServerAdminActions *m_admin = nullptr;

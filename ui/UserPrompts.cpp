@@ -1,6 +1,13 @@
 #include "UserPrompts.h"
 
+#include <QApplication>
+#include <QClipboard>
 #include <QCoreApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QListWidget>
+#include <QVBoxLayout>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -33,6 +40,14 @@ void DialogPrompts::showError(QWidget *parent, const QString &title, const QStri
 {
     QMessageBox box(QMessageBox::Warning, title, message, QMessageBox::Ok, parent);
     box.setWindowModality(Qt::WindowModal);
+    box.exec();
+}
+
+void DialogPrompts::showInformation(QWidget *parent, const QString &title, const QString &message)
+{
+    QMessageBox box(QMessageBox::Information, title, message, QMessageBox::Ok, parent);
+    box.setWindowModality(Qt::WindowModal);
+    box.setTextInteractionFlags(Qt::TextSelectableByMouse);
     box.exec();
 }
 
@@ -102,6 +117,46 @@ std::optional<int> DialogPrompts::askInteger(QWidget *parent, const IntegerQuest
     if (dialog.exec() != QDialog::Accepted)
         return std::nullopt;
     return dialog.intValue();
+}
+
+QString DialogPrompts::askImportPath(QWidget *parent, const QString &title, const QString &directory,
+                                     const QString &filter)
+{
+    return QFileDialog::getOpenFileName(parent, title, directory, filter);
+}
+
+void DialogPrompts::showReport(QWidget *parent, const QString &title, const QString &summary,
+                               const QStringList &lines)
+{
+    QDialog dialog(parent);
+    dialog.setWindowTitle(title);
+    dialog.setObjectName(QStringLiteral("reportDialog"));
+    auto *layout = new QVBoxLayout(&dialog);
+    auto *heading = new QLabel(summary, &dialog);
+    heading->setWordWrap(true);
+    heading->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(heading);
+    auto *list = new QListWidget(&dialog);
+    list->addItems(lines);
+    list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    list->setWordWrap(true);
+    list->setVisible(!lines.isEmpty());
+    layout->addWidget(list);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    // Copies the selected lines, or all of them, as text to paste elsewhere.
+    QPushButton *copy = buttons->addButton(tr("Copy"), QDialogButtonBox::ActionRole);
+    copy->setEnabled(!lines.isEmpty());
+    QObject::connect(copy, &QPushButton::clicked, &dialog, [list, summary, lines] {
+        QStringList chosen;
+        for (const QListWidgetItem *item : list->selectedItems())
+            chosen.append(item->text());
+        QApplication::clipboard()->setText((chosen.isEmpty() ? QStringList{summary} + lines : chosen)
+                                               .join(QLatin1Char('\n')));
+    });
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    dialog.resize(760, lines.isEmpty() ? 120 : 420);
+    dialog.exec();
 }
 
 } // namespace Loadstar::Ui

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -20,6 +21,8 @@ public:
     virtual ~UserPrompts() = default;
 
     virtual void showError(QWidget *parent, const QString &title, const QString &message) = 0;
+    // Something the user should read that went well ("written, but note…").
+    virtual void showInformation(QWidget *parent, const QString &title, const QString &message) = 0;
     // "Save changes to “x” before closing?"
     virtual UnsavedChoice askToSaveChanges(QWidget *parent, const QString &question) = 0;
     // Recover (true) or discard (false) a recovery copy.
@@ -43,6 +46,12 @@ public:
         QString suffix;
     };
     virtual std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) = 0;
+    // A file to read of the type `filter` names; empty when the user cancels.
+    virtual QString askImportPath(QWidget *parent, const QString &title, const QString &directory,
+                                  const QString &filter) = 0;
+    // A report to read and copy: a summary, then one entry per line.
+    virtual void showReport(QWidget *parent, const QString &title, const QString &summary,
+                            const QStringList &lines) = 0;
 };
 
 // The real thing: QMessageBox and QFileDialog.
@@ -50,6 +59,7 @@ class DialogPrompts final : public UserPrompts
 {
 public:
     void showError(QWidget *parent, const QString &title, const QString &message) override;
+    void showInformation(QWidget *parent, const QString &title, const QString &message) override;
     UnsavedChoice askToSaveChanges(QWidget *parent, const QString &question) override;
     bool askToRecover(QWidget *parent, const QString &question) override;
     QString askOpenPath(QWidget *parent, const QString &directory) override;
@@ -57,6 +67,10 @@ public:
     QString askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
                           const QString &filter) override;
     std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) override;
+    QString askImportPath(QWidget *parent, const QString &title, const QString &directory,
+                          const QString &filter) override;
+    void showReport(QWidget *parent, const QString &title, const QString &summary,
+                    const QStringList &lines) override;
 };
 
 // "Loadstar documents (*.loadstar);;JSON (*.json)"

@@ -4,6 +4,7 @@
 
 #include "analysis/DesignAnalysis.h"
 #include "document/DocumentFile.h"
+#include "haproxy/HaproxyImport.h"
 #include "model/Validator.h"
 
 #include <QCommandLineParser>
@@ -187,6 +188,32 @@ int lintVerb(const QCommandLineParser &parser, const QStringList &arguments)
     return errors == 0 ? Success : Failure;
 }
 
+// Draws an haproxy.cfg and writes the drawing; nothing is written when the
+// file cannot be read as a configuration.
+int importVerb(const QCommandLineParser &, const QStringList &arguments)
+{
+    const QString &input = arguments.at(0);
+    const QString &output = arguments.at(1);
+    const Haproxy::ImportResult result = Haproxy::importFile(input);
+    if (!result.ok()) {
+        for (const Haproxy::ConfigError &error : result.errors) {
+            err() << shown(input) << (error.line > 0 ? QStringLiteral(" line %1: ").arg(error.line) : QStringLiteral(": "))
+                  << error.message << "\n";
+        }
+        return Failure;
+    }
+    QString error;
+    if (!DocumentFile::write(result.topology, output, &error)) {
+        err() << error << "\n";
+        return Failure;
+    }
+    out() << result.report.summary(QFileInfo(input).fileName()) << "\n";
+    for (const QString &line : result.report.lines())
+        out() << "  " << line << "\n";
+    out() << "Wrote " << shown(output) << ".\n";
+    return Success;
+}
+
 // app/'s own verbs; the engine's (proxy, run) come from ProxyVerbs.
 const QList<Verb> &builtinVerbs()
 {
@@ -209,6 +236,13 @@ const QList<Verb> &builtinVerbs()
              parser.addOption({QStringLiteral("json"), QStringLiteral("Print the findings as JSON.")});
          },
          &lintVerb},
+        {"import", "HAPROXY_CFG OUT", "Draw an existing haproxy.cfg as a document",
+         "Reads HAPROXY_CFG and writes OUT (.json for JSON, anything else for a .loadstar document): one load "
+         "balancer per frontend or listen section with a bind, linked to the servers of its default backend. "
+         "Every line Loadstar does not model is kept with the load balancers, so an export writes it back, and "
+         "listed with its line number. A file that is not a valid configuration is reported line by line on "
+         "stderr, nothing is written and the exit code is 1.",
+         2, 2, nullptr, &importVerb},
     } + proxyVerbs();
     return list;
 }

@@ -56,8 +56,10 @@ QString defaultCheckFor(const Node &node)
 {
     if (node.kind != NodeKind::Database)
         return QStringLiteral("http");
-    return node.stringProperty(QStringLiteral("engine")) == QLatin1String("postgresql") ? QStringLiteral("pgsql")
-                                                                                          : QStringLiteral("mysql");
+    const QString engine = node.stringProperty(QStringLiteral("engine"));
+    if (engine == QLatin1String("postgresql"))
+        return QStringLiteral("pgsql");
+    return engine == QLatin1String("redis") ? QStringLiteral("redis") : QStringLiteral("mysql");
 }
 
 } // namespace

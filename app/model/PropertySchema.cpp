@@ -131,6 +131,10 @@ void appendKeptConfiguration(QList<PropertySpec> &specs)
                                  "backend share it");
     backend.emptyMeaning = QStringLiteral("the load balancer's name");
     specs.append(backend);
+    specs.append(typed(PropertyType::Text, "haproxy_bind", "Kept bind options", "HAProxy", "",
+                       "Options of the HAProxy bind line Loadstar does not model (alpn h2,http/1.1…), written "
+                       "back on export"));
+    specs.last().emptyMeaning = QStringLiteral("none");
     const struct
     {
         const char *key, *label, *help;
@@ -182,6 +186,8 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                     "Port the frontend binds to"));
     lb.append(typed(PropertyType::OptionalAddress, "virtual_address", "Virtual address", "Network", "",
                     "Address shared with a second load balancer through VRRP (keepalived); empty for none"));
+    lb.append(typed(PropertyType::Text, "vrrp_interface", "VRRP interface", "Network", "eth0",
+                    "Network interface this machine's keepalived speaks VRRP on and holds the virtual address on"));
     lb.append(boolean("tls", "TLS", "TLS", false, "Terminate TLS (HTTPS) on the listener"));
     lb.append(typed(PropertyType::FilePath, "tls_certificate", "Certificate", "TLS", "",
                     "PEM certificate file for TLS"));
@@ -251,14 +257,14 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
 
     auto &db = schema[NodeKind::Database];
     appendServerProperties(db, 3306);
-    db.append(choice("engine", "Engine", "Database", "mariadb", latin1List({"mariadb", "postgresql"}),
-                     "MariaDB/MySQL or PostgreSQL"));
+    db.append(choice("engine", "Engine", "Database", "mariadb", latin1List({"mariadb", "postgresql", "redis"}),
+                     "MariaDB/MySQL, PostgreSQL or Redis"));
     db.append(choice("role", "Role", "Database", "primary", latin1List({"primary", "replica"}),
                      "A primary takes writes; a replica serves reads and follows its primary"));
     db.append(boolean("standby", "Standby", "Database", false,
                       "A replica kept ready to be promoted to primary when its primary fails "
                       "(by the cluster's failover tool: Galera, orchestrator, Patroni…)"));
-    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "mysql-role", "pgsql-role"}), "tcp");
+    appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "redis", "mysql-role", "pgsql-role"}), "tcp");
     // The role checks (probe plugins) log in; the password stays in a file.
     db.append(typed(PropertyType::Text, "db_user", "Check user", "Health check", "",
                     "User the role check logs in as (mysql-role, pgsql-role); empty: the user in the credentials file"));

@@ -335,7 +335,7 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown option") << QStringList{"--frobnicate"} << "loadstar: Unknown option 'frobnicate'.";
         QTest::newRow("unknown word") << QStringList{"frobnicate"}
-                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, lint, proxy, run, export) nor an existing file";
+                                      << "loadstar: “frobnicate” is neither a verb (convert, validate, lint, import, proxy, run, export) nor an existing file";
         QTest::newRow("two files") << QStringList{"a.loadstar", "b.loadstar"}
                                    << "loadstar: “a.loadstar” is not a verb, and the GUI opens one file at a time";
         QTest::newRow("convert one argument") << QStringList{"convert", "a.json"}
@@ -344,9 +344,11 @@ private slots:
         QTest::newRow("validate bad option") << QStringList{"validate", "-x", "f"}
                                              << "loadstar validate: Unknown option 'x'.";
         QTest::newRow("export unknown format") << QStringList{"export", "a.json", "a.bmp"}
-                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf";
+                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf, or say --format haproxy, keepalived or nginx";
         QTest::newRow("export no extension") << QStringList{"export", "a.json", "picture"}
-                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf";
+                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf, or say --format haproxy, keepalived or nginx";
+        QTest::newRow("export unknown config format") << QStringList{"export", "a.json", "a.cfg", "--format", "apache"}
+                                                      << "loadstar export: --format expects haproxy, keepalived, nginx, png, svg or pdf, not “apache”";
         QTest::newRow("export bad scale") << QStringList{"export", "a.json", "a.png", "--scale", "0"}
                                           << "loadstar export: --scale expects a number more than 0 and at most 8, not “0”";
         QTest::newRow("export scale not a number") << QStringList{"export", "a.json", "a.png", "--scale", "big"}
@@ -456,6 +458,66 @@ private slots:
         const Result r = loadstar({QStringLiteral("convert"), bad, out});
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err, QStringLiteral("Cannot open “%1”: it is not a Loadstar document (not a SQLite database, and too short to be one).\n").arg(bad));
+        QVERIFY(!QFile::exists(out));
+    }
+
+    void importDrawsAnHaproxyCfgAndListsWhatItKept()
+    {
+        const QString cfg = m_dir->filePath(QStringLiteral("haproxy.cfg"));
+        QFile file(cfg);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("defaults\n"
+                   "    mode http\n"
+                   "frontend fe_main\n"
+                   "    bind :8080\n"
+                   "    acl is_api path_beg /api\n"
+                   "    use_backend api if is_api\n"
+                   "    default_backend web\n"
+                   "backend web\n"
+                   "    server web-01 10.0.0.11:80 check\n"
+                   "    server web-02 10.0.0.12:80 check backup\n"
+                   "backend api\n"
+                   "    server api-01 10.0.0.21:9000 check\n");
+        file.close();
+        const QString out = m_dir->filePath(QStringLiteral("imported.json"));
+        const Result r = loadstar({QStringLiteral("import"), cfg, out});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.err, QString());
+        QCOMPARE(r.out, QStringLiteral(
+                            "Imported haproxy.cfg: 1 load balancer, 2 servers, 4 lines kept (listed below)\n"
+                            "  line 5: acl is_api path_beg /api — kept with fe_main (frontend lines)\n"
+                            "  line 6: use_backend api if is_api — kept with fe_main (frontend lines)\n"
+                            "  lines 11–12: backend api — kept as a whole section with fe_main, not drawn: only "
+                            "use_backend rules reach it, and Loadstar's engine does no content switching\n"
+                            "Wrote %1.\n").arg(out));
+        QString error;
+        const auto topology = DocumentFile::read(out, &error);
+        QVERIFY2(topology, qPrintable(error));
+        QCOMPARE(topology->nodes().size(), 3);
+        QCOMPARE(topology->links().size(), 2);
+        QVERIFY(validate(*topology).isEmpty());
+        // The drawing is a document like any other.
+        QCOMPARE(loadstar({QStringLiteral("validate"), out}).code, 0);
+    }
+
+    void importOfAMalformedFileSaysWhichLineAndWritesNothing()
+    {
+        const QString cfg = m_dir->filePath(QStringLiteral("haproxy.cfg"));
+        QFile file(cfg);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("listen lb\n    bind :80\n    server web1 10.0.0.1:80 check inter 2x\n");
+        file.close();
+        const QString out = m_dir->filePath(QStringLiteral("imported.loadstar"));
+        const Result r = loadstar({QStringLiteral("import"), cfg, out});
+        QCOMPARE(r.code, 1);
+        QCOMPARE(r.out, QString());
+        QCOMPARE(r.err, QStringLiteral("%1 line 3: “2x” is not a time such as 2s or 500ms\n").arg(cfg));
+        QVERIFY(!QFile::exists(out));
+
+        const Result missing = loadstar({QStringLiteral("import"), m_dir->filePath(QStringLiteral("none.cfg")), out});
+        QCOMPARE(missing.code, 1);
+        QCOMPARE(missing.err, QStringLiteral("%1: cannot be read (No such file or directory): choose an existing "
+                                             "haproxy.cfg\n").arg(m_dir->filePath(QStringLiteral("none.cfg"))));
         QVERIFY(!QFile::exists(out));
     }
 

@@ -11,6 +11,7 @@ class ScriptedPrompts final : public Loadstar::Ui::UserPrompts
 {
 public:
     QStringList errors;    // messages of error boxes
+    QStringList informations; // messages of information boxes
     QStringList questions; // unsaved-changes and recovery questions asked
     QList<Loadstar::Ui::UnsavedChoice> unsavedAnswers;
     QList<bool> recoverAnswers;
@@ -19,10 +20,22 @@ public:
     QStringList exportPaths;
     QList<std::optional<int>> integerAnswers; // nullopt: the user cancels
     QList<IntegerQuestion> integerQuestions;  // what was asked
+    QStringList importPaths;
+    struct Report
+    {
+        QString title;
+        QString summary;
+        QStringList lines;
+    };
+    QList<Report> reports; // reports shown
 
     void showError(QWidget *, const QString &, const QString &message) override
     {
         errors.append(message);
+    }
+    void showInformation(QWidget *, const QString &, const QString &message) override
+    {
+        informations.append(message);
     }
     Loadstar::Ui::UnsavedChoice askToSaveChanges(QWidget *, const QString &question) override
     {
@@ -51,5 +64,13 @@ public:
     {
         integerQuestions.append(question);
         return integerAnswers.isEmpty() ? std::nullopt : integerAnswers.takeFirst();
+    }
+    QString askImportPath(QWidget *, const QString &, const QString &, const QString &) override
+    {
+        return importPaths.isEmpty() ? QString() : importPaths.takeFirst();
+    }
+    void showReport(QWidget *, const QString &title, const QString &summary, const QStringList &lines) override
+    {
+        reports.append({title, summary, lines});
     }
 };

@@ -7,6 +7,7 @@
 #include "document/DocumentFile.h"
 #include "history/MetricsHistory.h"
 #include "ui/MainWindow.h"
+#include "ui/export/ConfigExportController.h"
 #include "ui/RecentFiles.h"
 #include "ui/diagram/DiagramScene.h"
 #include "ui/diagram/LinkItem.h"
@@ -369,6 +370,55 @@ private slots:
         action(window, "actionExportEvents")->trigger();
         QTRY_COMPARE(m_prompts.errors.size(), 1);
         QVERIFY2(m_prompts.errors.first().startsWith(QStringLiteral("Cannot write ")), qPrintable(m_prompts.errors.first()));
+    }
+
+    void configurationIsExportedFromTheFileMenu()
+    {
+        MainWindow &window = startWindow();
+        auto *menu = window.findChild<QMenu *>(QStringLiteral("menuExportConfiguration"));
+        QVERIFY(menu);
+        QCOMPARE(menu->title(), QStringLiteral("Export &Configuration"));
+        QStringList names;
+        for (const QAction *entry : menu->actions())
+            names.append(entry->text());
+        QCOMPARE(names, (QStringList{QStringLiteral("HAProxy…"), QStringLiteral("keepalived…"), QStringLiteral("nginx…")}));
+        QCOMPARE(action(window, "actionExport_haproxy")->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+
+        const QString path = m_dir->filePath(QStringLiteral("haproxy.cfg"));
+        m_prompts.exportPaths << path;
+        action(window, "actionExport_haproxy")->trigger();
+        QTRY_VERIFY(window.statusBar()->currentMessage().startsWith(QStringLiteral("Exported %1 (HAProxy, 3 frontends, 3 backends")
+                                                                       .arg(QDir::toNativeSeparators(path))));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray config = file.readAll();
+        QVERIFY(config.contains("\nfrontend lb\n    bind 127.0.0.1:8080\n"));
+        QVERIFY(config.contains("    server web-02 127.0.0.1:8082 check backup"));
+        // What the drawing does not show is said: the database listeners.
+        QCOMPARE(m_prompts.informations.size(), 1);
+        QVERIFY2(m_prompts.informations.first().contains(QStringLiteral("db-primary-write on 127.0.0.1:13306")),
+                 qPrintable(m_prompts.informations.first()));
+        const QString haproxy = QStandardPaths::findExecutable(QStringLiteral("haproxy"), {QStringLiteral("/usr/sbin")});
+        if (!haproxy.isEmpty()) {
+            QProcess check;
+            check.start(haproxy, {QStringLiteral("-c"), QStringLiteral("-f"), path});
+            QVERIFY(check.waitForFinished(30000));
+            QCOMPARE(check.exitCode(), 0);
+        }
+
+        // The reference design has no pair of load balancers: keepalived
+        // has nothing to do, the user is told so and nothing is written.
+        const QString keepalived = m_dir->filePath(QStringLiteral("keepalived.conf"));
+        m_prompts.exportPaths << keepalived;
+        action(window, "actionExport_keepalived")->trigger();
+        QTRY_COMPARE(m_prompts.errors.size(), 1);
+        QVERIFY2(m_prompts.errors.first().startsWith(QStringLiteral("No load balancers share a virtual address")),
+                 qPrintable(m_prompts.errors.first()));
+        QVERIFY(!QFile::exists(keepalived));
+        // Cancelling the file dialog writes nothing and says nothing.
+        action(window, "actionExport_nginx")->trigger();
+        QCOMPARE(m_prompts.errors.size(), 1);
+        QVERIFY(!window.configExportController()->isBusy());
     }
 
     void historyRetentionIsAskedAndRemembered()

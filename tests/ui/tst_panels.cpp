@@ -26,6 +26,7 @@
 #include <QUndoView>
 #include "UiTestSupport.h"
 
+#include <QPlainTextEdit>
 #include <QtTest>
 
 using namespace Loadstar;
@@ -208,11 +209,49 @@ private slots:
             case PropertyType::Choice:
                 QVERIFY2(qobject_cast<QComboBox *>(editor), qPrintable(spec.key));
                 break;
+            case PropertyType::Lines:
+                QVERIFY2(qobject_cast<QPlainTextEdit *>(editor), qPrintable(spec.key));
+                break;
             default:
                 QVERIFY2(qobject_cast<QLineEdit *>(editor), qPrintable(spec.key));
                 break;
             }
         }
+    }
+
+    // Kept haproxy.cfg lines are edited as lines, in a fixed-width font, and
+    // what is typed lands as one undo step when the field is left.
+    void keptLinesAreEditedAsLinesInOneStep()
+    {
+        select({"lb"});
+        auto *lines = qobject_cast<QPlainTextEdit *>(m_panel->editor("haproxy_frontend"));
+        QVERIFY(lines);
+        QVERIFY(lines->font().fixedPitch() || QFontInfo(lines->font()).fixedPitch());
+        QCOMPARE(lines->placeholderText(), QStringLiteral("none"));
+        const int steps = stack()->count();
+        lines->setFocus();
+        QTest::keyClicks(lines, QStringLiteral("acl api path_beg /api"));
+        QTest::keyClick(lines, Qt::Key_Return);
+        QTest::keyClicks(lines, QStringLiteral("use_backend api if api"));
+        // Typing alone changes nothing yet.
+        QCOMPARE(stack()->count(), steps);
+        m_panel->editor("port")->setFocus();
+        QTRY_COMPARE(stack()->count(), steps + 1);
+        const Node *lb = m_document->topology().nodeByName(QStringLiteral("lb"));
+        QCOMPARE(lb->stringProperty("haproxy_frontend"), QStringLiteral("acl api path_beg /api\nuse_backend api if api"));
+
+        // Ctrl+Enter ends an edit too.
+        lines->setFocus();
+        lines->selectAll();
+        QTest::keyClicks(lines, QStringLiteral("option forwardfor"));
+        QTest::keyClick(lines, Qt::Key_Return, Qt::ControlModifier);
+        QCOMPARE(stack()->count(), steps + 2);
+        QCOMPARE(m_document->topology().nodeByName(QStringLiteral("lb"))->stringProperty("haproxy_frontend"),
+                 QStringLiteral("option forwardfor"));
+        stack()->undo();
+        QCOMPARE(m_document->topology().nodeByName(QStringLiteral("lb"))->stringProperty("haproxy_frontend"),
+                 QStringLiteral("acl api path_beg /api\nuse_backend api if api"));
+        QTRY_COMPARE(lines->toPlainText(), QStringLiteral("acl api path_beg /api\nuse_backend api if api"));
     }
 
     void invalidInputShowsTheReasonAndCommitsNothing()

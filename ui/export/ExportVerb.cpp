@@ -5,6 +5,7 @@
 #include "document/DocumentFile.h"
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
+#include "haproxy/ConfigExport.h"
 #include "ui/LiveSample.h"
 
 #include <QApplication>
@@ -48,6 +49,30 @@ QCommandLineOption liveOption()
                               QStringLiteral("SECONDS"));
 }
 
+QCommandLineOption formatOption()
+{
+    return QCommandLineOption(QStringLiteral("format"),
+                              QStringLiteral("haproxy, keepalived or nginx: write the drawing as that "
+                                             "configuration instead of an image."),
+                              QStringLiteral("FORMAT"));
+}
+
+QCommandLineOption statsOption()
+{
+    return QCommandLineOption(QStringLiteral("stats"),
+                              QStringLiteral("HAProxy's stats listener: ADDRESS:PORT, or none (default: the "
+                                             "first load balancer's address, port 8404)."),
+                              QStringLiteral("ADDRESS:PORT|none"));
+}
+
+QCommandLineOption statsSocketOption()
+{
+    return QCommandLineOption(QStringLiteral("stats-socket"),
+                              QStringLiteral("HAProxy's stats socket (Runtime API), or none (default: "
+                                             "/run/haproxy/admin.sock)."),
+                              QStringLiteral("PATH|none"));
+}
+
 constexpr double MaximumLiveSeconds = 3600;
 
 void addOptions(QCommandLineParser &parser)
@@ -55,6 +80,41 @@ void addOptions(QCommandLineParser &parser)
     parser.addOption(scaleOption());
     parser.addOption(backgroundOption());
     parser.addOption(liveOption());
+    parser.addOption(formatOption());
+    parser.addOption(statsOption());
+    parser.addOption(statsSocketOption());
+}
+
+// `--format haproxy|keepalived|nginx`: the configuration, and the PEM files
+// it names beside it.
+int runConfiguration(const QCommandLineParser &parser, const QString &input, const QString &output,
+                     Haproxy::ConfigFormat format)
+{
+    QString error;
+    const std::optional<Topology> topology = DocumentFile::read(input, &error);
+    if (!topology) {
+        Cli::err() << error << "\n";
+        return Cli::Failure;
+    }
+    Haproxy::ExportOptions options;
+    options.source = QFileInfo(input).fileName();
+    options.outputFolder = QFileInfo(output).absolutePath();
+    options.statsBind = parser.value(statsOption());
+    if (parser.isSet(statsSocketOption()))
+        options.statsSocket = parser.value(statsSocketOption());
+    const Haproxy::ConfigExport exported = Haproxy::exportConfiguration(format, *topology, options);
+    QStringList written;
+    if (!Haproxy::writeConfiguration(exported, output, &error, &written)) {
+        Cli::err() << error << "\n";
+        return Cli::Failure;
+    }
+    Cli::out() << "Wrote " << QDir::toNativeSeparators(output) << " (" << Haproxy::configFormatName(format)
+               << ", " << exported.summary << ")\n";
+    for (const QString &file : written.mid(1))
+        Cli::out() << "Wrote " << QDir::toNativeSeparators(file) << " (certificate and key, readable by you only)\n";
+    for (const QString &warning : exported.warnings)
+        Cli::out() << "Note: " << warning << "\n";
+    return Cli::Success;
 }
 
 // Runs `topology` for `seconds` and says what the cards show at the end, or
@@ -87,15 +147,27 @@ int run(const QCommandLineParser &parser, const QStringList &arguments)
     const QString &input = arguments.at(0);
     const QString &output = arguments.at(1);
 
+    if (parser.isSet(formatOption())) {
+        const QString id = parser.value(formatOption());
+        if (const std::optional<Haproxy::ConfigFormat> config = Haproxy::configFormatFromId(id))
+            return runConfiguration(parser, input, output, *config);
+        if (!ImageExporter::formatForPath(QStringLiteral("x.") + id)) {
+            return Cli::usageError(kCommand, QStringLiteral("--format expects haproxy, keepalived, nginx, png, svg "
+                                                            "or pdf, not “%1”")
+                                                 .arg(id));
+        }
+    }
     const std::optional<ImageFormat> format = ImageExporter::formatForPath(output);
     if (!format) {
         const QString suffix = QFileInfo(output).suffix();
         return Cli::usageError(kCommand, suffix.isEmpty()
                                              ? QStringLiteral("“%1” has no extension; end it with "
-                                                              ".png, .svg or .pdf")
+                                                              ".png, .svg or .pdf, or say --format haproxy, "
+                                                              "keepalived or nginx")
                                                    .arg(output)
                                              : QStringLiteral("unknown image format “.%1”; use "
-                                                              ".png, .svg or .pdf")
+                                                              ".png, .svg or .pdf, or say --format haproxy, "
+                                                              "keepalived or nginx")
                                                    .arg(suffix));
     }
     bool isNumber = false;
@@ -177,12 +249,14 @@ Cli::Verb exportVerb()
 {
     return {"export",
             "FILE OUT",
-            "Draw a document as PNG, SVG or PDF (no display needed)",
+            "Draw a document as PNG, SVG or PDF, or write it as HAProxy, keepalived or nginx configuration",
             "Reads FILE (a .loadstar document or its JSON form) and draws its diagram as the "
             "canvas shows it, with a margin and nothing selected, into OUT. The format follows "
             "OUT's name: .png (scaled by --scale), .svg or .pdf (one page the size of the "
             "drawing). With --live SECONDS the document runs first, as the window's Run does, "
-            "and the image shows health, check results and traffic as they were at the end.",
+            "and the image shows health, check results and traffic as they were at the end. "
+            "With --format haproxy, keepalived or nginx, OUT is that configuration instead (haproxy.cfg, "
+            "keepalived.conf, nginx.conf), and PEM files its TLS listeners need are made beside it.",
             2,
             2,
             &addOptions,

@@ -351,10 +351,16 @@ void DrillDownPanel::historyArrived(int request, const QString &node,
     if (request != m_pendingRequest || node != m_node)
         return; // an answer to a window no longer shown
     m_pendingRequest = 0;
+    // A live window moves on with the samples that came while disk answered.
+    const QList<NodeMetrics> recent = m_recent.value(m_node);
+    if (m_live && !recent.isEmpty() && recent.constLast().time > m_to) {
+        m_to = recent.constLast().time;
+        updateHeader();
+    }
     // Samples not yet written to disk come from memory.
     QList<NodeMetrics> shown = rows;
     const QDateTime after = rows.isEmpty() ? shownFrom() : rows.last().time;
-    for (const NodeMetrics &sample : m_recent.value(m_node)) {
+    for (const NodeMetrics &sample : recent) {
         if ((rows.isEmpty() ? sample.time >= after : sample.time > after) && sample.time <= m_to)
             shown.append(sample);
     }

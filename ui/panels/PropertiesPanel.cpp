@@ -17,6 +17,7 @@
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -70,6 +71,14 @@ QString mixedText()
     return PropertiesPanel::tr("(mixed)");
 }
 
+// What the user typed into a text field: a line edit or a lines editor.
+QString editedText(const QWidget *editor, const QLineEdit *line)
+{
+    if (const auto *lines = qobject_cast<const QPlainTextEdit *>(editor))
+        return lines->toPlainText();
+    return line->text();
+}
+
 } // namespace
 
 namespace Internal {
@@ -114,6 +123,34 @@ int NumberBox::valueFromText(const QString &text) const
 QString NumberBox::textFromValue(int value) const
 {
     return QString::number(value);
+}
+
+LinesEdit::LinesEdit(QWidget *parent)
+    : QPlainTextEdit(parent)
+{
+    setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    setLineWrapMode(QPlainTextEdit::NoWrap);
+    setTabChangesFocus(true);
+    // A few lines high: the lines of one section, not a whole file.
+    const QMargins margins = contentsMargins();
+    setFixedHeight(fontMetrics().lineSpacing() * 4 + int(document()->documentMargin() * 2) + margins.top()
+                   + margins.bottom());
+}
+
+void LinesEdit::focusOutEvent(QFocusEvent *event)
+{
+    QPlainTextEdit::focusOutEvent(event);
+    emit editingFinished();
+}
+
+void LinesEdit::keyPressEvent(QKeyEvent *event)
+{
+    const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
+    if (enter && event->modifiers().testFlag(Qt::ControlModifier)) {
+        emit editingFinished();
+        return;
+    }
+    QPlainTextEdit::keyPressEvent(event);
 }
 
 } // namespace Internal
@@ -525,8 +562,20 @@ QWidget *PropertiesPanel::createEditor(Field &field)
         });
         return nullptr;
     }
+    case PropertyType::Lines: {
+        auto *lines = new Internal::LinesEdit(m_form);
+        field.editor = lines;
+        connect(lines, &QPlainTextEdit::textChanged, this, [this, lines] {
+            if (Field *f = fieldFor(lines))
+                typed(*f, lines->toPlainText());
+        });
+        connect(lines, &Internal::LinesEdit::editingFinished, this, [this, lines] {
+            if (Field *f = fieldFor(lines))
+                finished(*f);
+        });
+        return nullptr;
+    }
     case PropertyType::Text:
-    case PropertyType::Lines:
     case PropertyType::Address:
     case PropertyType::OptionalAddress:
     case PropertyType::HttpPath:
@@ -688,6 +737,14 @@ void PropertiesPanel::showValue(Field &field)
         combo->setCurrentIndex(field.mixed ? -1 : combo->findText(value.toString()));
         break;
     }
+    case PropertyType::Lines: {
+        auto *lines = static_cast<QPlainTextEdit *>(field.editor);
+        const QString text = field.mixed ? QString() : value.toString();
+        if (lines->toPlainText() != text)
+            lines->setPlainText(text);
+        lines->setPlaceholderText(field.mixed ? mixedText() : field.spec.emptyMeaning);
+        break;
+    }
     default: {
         auto *line = static_cast<QLineEdit *>(field.editor);
         const QString text
@@ -719,7 +776,8 @@ void PropertiesPanel::finished(Field &field)
 {
     if (!field.dirty)
         return;
-    if (field.mixed && field.line->text().trimmed().isEmpty()) {
+    const QString text = editedText(field.editor, field.line);
+    if (field.mixed && text.trimmed().isEmpty()) {
         showValue(field);
         return;
     }
@@ -736,7 +794,7 @@ void PropertiesPanel::finished(Field &field)
         setMessage(field.message, tr("%1 — %2").arg(error, kept));
         return;
     }
-    commit(field, field.line->text());
+    commit(field, text);
 }
 
 void PropertiesPanel::commit(Field &field, const QVariant &raw)
@@ -910,7 +968,8 @@ bool PropertiesPanel::eventFilter(QObject *watched, QEvent *event)
             return true;
         }
         for (Field &field : m_fields) {
-            if (field.line && (watched == field.line || watched == field.editor)) {
+            const bool typedIn = field.line || field.spec.type == PropertyType::Lines;
+            if (typedIn && (watched == field.line || watched == field.editor)) {
                 if (!field.dirty)
                     break;
                 showValue(field);

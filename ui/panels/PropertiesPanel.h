@@ -4,6 +4,7 @@
 #include "model/Topology.h"
 #include "ui/UserPrompts.h"
 
+#include <QPlainTextEdit>
 #include <QPointer>
 #include <QSpinBox>
 #include <QWidget>
@@ -51,6 +52,24 @@ protected:
 
 private:
     PropertySpec m_spec;
+};
+
+// Several lines of text (an imported haproxy.cfg's kept lines): monospace,
+// a few lines high. Leaving it or Ctrl+Enter ends the edit, as Return does
+// in a line edit, so what was typed becomes one undo step.
+class LinesEdit final : public QPlainTextEdit
+{
+    Q_OBJECT
+
+public:
+    explicit LinesEdit(QWidget *parent = nullptr);
+
+signals:
+    void editingFinished();
+
+protected:
+    void focusOutEvent(QFocusEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 };
 
 } // namespace Internal
