@@ -556,8 +556,8 @@ void RunController::showExternalChanges(const RunSample *before, const RunSample
         if (!before || previous == before->external.cend())
             continue;
         if (haproxy.read && previous->connected != haproxy.connected && (previous->read || !haproxy.connected)) {
-            appendEvent(sample.time, haproxy.loadBalancer, previous->connected ? QStringLiteral("stats") : QString(),
-                        haproxy.connected ? QStringLiteral("stats") : tr("stats lost"),
+            appendEvent(sample.time, haproxy.loadBalancer, previous->connected ? tr("stats") : tr("stats lost"),
+                        haproxy.connected ? tr("stats") : tr("stats lost"),
                         haproxy.connected ? tr("%1: reading stats from %2 again").arg(haproxy.loadBalancer, haproxy.source)
                                           : tr("%1: %2 (from %3); its servers' state is unknown until they are back")
                                                 .arg(haproxy.loadBalancer, haproxy.lostText(), haproxy.source),

@@ -298,6 +298,25 @@ private slots:
         QCOMPARE(watcher.latest().lostReason, reason);
     }
 
+    // A stats source that takes connections and never answers is lost
+    // after the read's timeout, over HTTP and over a TCP stats socket.
+    void silentSourcesTimeOut()
+    {
+        TestBackend silent(QStringLiteral("silent"));
+        QVERIFY(silent.listen());
+        silent.setMode(TestBackend::Mode::Hold);
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(silent.port());
+        ExternalHaproxyWatcher http(configFor(QStringLiteral("haproxy-01"), QStringLiteral("http://%1/stats;csv").arg(address),
+                                              QString(), {}, 1000));
+        http.start();
+        QTRY_VERIFY_WITH_TIMEOUT(http.latest().read, Timeout);
+        QCOMPARE(http.latest().lostText(), QStringLiteral("stats lost: No answer within 1000 ms"));
+
+        QString error;
+        QVERIFY(!RuntimeApiClient(address, 500).showStat(&error));
+        QCOMPARE(error, QStringLiteral("No answer within 500 ms (HAProxy's stats socket %1)").arg(address));
+    }
+
     // A stats page behind a login: refused without it, read with it given
     // in the URL.
     void statsBehindALogin()

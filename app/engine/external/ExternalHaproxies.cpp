@@ -1,5 +1,8 @@
 #include "ExternalHaproxies.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace Loadstar::External {
 
 namespace {
