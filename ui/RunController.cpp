@@ -327,15 +327,20 @@ void RunController::requestAdmin(const QString &node, const ServerAdminRequest &
     std::optional<RuntimeTarget> runtime;
     if (m_previous && m_previous->externalLoadBalancerOf.contains(node)) {
         const QString lb = m_previous->externalLoadBalancerOf.value(node);
+        QString why = tr("%1 is not in %2's stats: nothing to change there.").arg(node, lb);
         for (const External::ExternalSnapshot &haproxy : std::as_const(m_previous->external)) {
+            if (haproxy.loadBalancer != lb)
+                continue;
             const auto matched = External::matchedServers(haproxy.stats, {node});
-            if (haproxy.loadBalancer == lb && matched.contains(node))
+            if (matched.contains(node))
                 runtime = RuntimeTarget{m_externalSockets.value(lb), matched.value(node)};
+            else if (!haproxy.connected)
+                why = tr("%1's %2: try again when they are read again.").arg(lb, haproxy.lostText());
         }
+        if (runtime && runtime->socket.isEmpty())
+            why = tr("%1 has no stats socket: set its Stats socket (level admin) to drain or stop its servers.").arg(lb);
         if (!runtime || runtime->socket.isEmpty()) {
-            m_actions->setStatusText(runtime ? tr("%1 has no stats socket: set its Stats socket (level admin) to drain or stop its servers.").arg(lb)
-                                             : tr("%1 is not in %2's stats: nothing to change there.").arg(node, lb),
-                                     true);
+            m_actions->setStatusText(why, true);
             return;
         }
     }
