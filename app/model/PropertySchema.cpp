@@ -188,6 +188,8 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                     "Address shared with a second load balancer through VRRP (keepalived); empty for none"));
     lb.append(typed(PropertyType::Text, "vrrp_interface", "VRRP interface", "Network", "eth0",
                     "Network interface this machine's keepalived speaks VRRP on and holds the virtual address on"));
+    // Right below the network: it decides what the rest of the node means.
+    appendExternalHaproxy(lb);
     lb.append(boolean("tls", "TLS", "TLS", false, "Terminate TLS (HTTPS) on the listener"));
     lb.append(typed(PropertyType::FilePath, "tls_certificate", "Certificate", "TLS", "",
                     "PEM certificate file for TLS"));
@@ -226,7 +228,6 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
     lb.append(duration("timeout_http_keep_alive", "Keep-alive timeout", "Timeouts", 10000,
                        "Idle time allowed on a client connection between two requests"));
     appendKeptConfiguration(lb);
-    appendExternalHaproxy(lb);
 
     const QStringList httpChecks = latin1List({"none", "tcp", "http", "https", "tls"});
     for (NodeKind kind : {NodeKind::WebServer, NodeKind::AppServer}) {
