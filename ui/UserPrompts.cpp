@@ -43,14 +43,6 @@ void DialogPrompts::showError(QWidget *parent, const QString &title, const QStri
     box.exec();
 }
 
-void DialogPrompts::showInformation(QWidget *parent, const QString &title, const QString &message)
-{
-    QMessageBox box(QMessageBox::Information, title, message, QMessageBox::Ok, parent);
-    box.setWindowModality(Qt::WindowModal);
-    box.setTextInteractionFlags(Qt::TextSelectableByMouse);
-    box.exec();
-}
-
 UnsavedChoice DialogPrompts::askToSaveChanges(QWidget *parent, const QString &question)
 {
     QMessageBox box(QMessageBox::Warning, tr("Unsaved changes"), question,

@@ -21,8 +21,6 @@ public:
     virtual ~UserPrompts() = default;
 
     virtual void showError(QWidget *parent, const QString &title, const QString &message) = 0;
-    // Something the user should read that went well ("written, but note…").
-    virtual void showInformation(QWidget *parent, const QString &title, const QString &message) = 0;
     // "Save changes to “x” before closing?"
     virtual UnsavedChoice askToSaveChanges(QWidget *parent, const QString &question) = 0;
     // Recover (true) or discard (false) a recovery copy.
@@ -59,7 +57,6 @@ class DialogPrompts final : public UserPrompts
 {
 public:
     void showError(QWidget *parent, const QString &title, const QString &message) override;
-    void showInformation(QWidget *parent, const QString &title, const QString &message) override;
     UnsavedChoice askToSaveChanges(QWidget *parent, const QString &question) override;
     bool askToRecover(QWidget *parent, const QString &question) override;
     QString askOpenPath(QWidget *parent, const QString &directory) override;

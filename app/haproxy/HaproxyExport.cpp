@@ -109,6 +109,10 @@ QString serverLine(const ServerConfig &server, bool httpMode, const QString &kep
         words << QStringLiteral("check");
         if (check.type == QLatin1String("https") || check.type == QLatin1String("tls"))
             words << QStringLiteral("check-ssl") << QStringLiteral("verify") << QStringLiteral("none");
+        // An http check's Host goes in its http-check send rule; a TLS
+        // handshake check names its server with SNI.
+        if (check.type == QLatin1String("tls") && !check.httpHost.isEmpty())
+            words << QStringLiteral("check-sni") << haproxyWord(check.httpHost);
     }
     if (server.backup)
         words << QStringLiteral("backup");
@@ -263,7 +267,11 @@ QString frontendText(const FrontendConfig &frontend, const Node &lb, const QStri
 {
     const bool http = frontend.mode == FrontendConfig::Mode::Http;
     Section section(QStringLiteral("frontend %1").arg(frontend.name));
-    section.line(bindLine(frontend.bindAddress, frontend.port, frontend, certificate));
+    QString bind = bindLine(frontend.bindAddress, frontend.port, frontend, certificate);
+    const QString keptBind = lb.stringProperty(QStringLiteral("haproxy_bind")).simplified();
+    if (!keptBind.isEmpty())
+        bind += QLatin1Char(' ') + keptBind;
+    section.line(bind);
     const QString shared = lb.stringProperty(QStringLiteral("virtual_address"));
     if (!shared.isEmpty()) {
         section.comment(QStringLiteral("The virtual address keepalived moves to the MASTER (see the keepalived "

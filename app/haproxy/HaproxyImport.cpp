@@ -1163,8 +1163,60 @@ private:
                 kept.holders.append(first);
             // Written back once, with the first load balancer that keeps it.
             Node *holder = m_topology.node(m_topology.nodeByName(kept.holders.first())->id);
-            appendLines(*holder, QStringLiteral("haproxy_sections"), kept.section->wholeText(), QStringLiteral("\n\n"));
+            appendLines(*holder, QStringLiteral("haproxy_sections"), keptText(*kept.section), QStringLiteral("\n\n"));
         }
+    }
+
+    // A proxy section kept whole, with the modelled defaults it inherits
+    // written into it: the export's defaults section no longer says them
+    // (drawn proxies say their values themselves).
+    QString keptText(const ConfigSection &section) const
+    {
+        const QString whole = section.wholeText();
+        if (section.kind != QLatin1String("backend") && section.kind != QLatin1String("listen")
+            && section.kind != QLatin1String("frontend")) {
+            return whole;
+        }
+        const ConfigSection *defaults = nullptr;
+        const QString named = section.defaultsName();
+        for (const ConfigSection &candidate : m_config.sections) {
+            if (candidate.number > section.number)
+                break;
+            if (candidate.kind == QLatin1String("defaults") && (named.isEmpty() || candidate.name == named))
+                defaults = &candidate;
+        }
+        if (!defaults)
+            return whole;
+        const auto keyOf = [](const ConfigLine &line) {
+            static const QStringList qualified{QStringLiteral("timeout"), QStringLiteral("option"), QStringLiteral("no"),
+                                               QStringLiteral("http-check"), QStringLiteral("tcp-check")};
+            return qualified.contains(line.keyword) ? line.keyword + QLatin1Char(' ') + line.arguments.value(0)
+                                                    : line.keyword;
+        };
+        QSet<QString> own;
+        for (const ConfigLine &line : section.lines)
+            own.insert(keyOf(line));
+        // What only a frontend takes, HAProxy warns about in a backend.
+        static const QStringList frontendOnly{QStringLiteral("timeout client"), QStringLiteral("timeout client-fin"),
+                                              QStringLiteral("timeout http-request"), QStringLiteral("maxconn"),
+                                              QStringLiteral("option httplog"), QStringLiteral("option tcplog"),
+                                              QStringLiteral("option dontlognull"), QStringLiteral("monitor-uri")};
+        if (section.kind == QLatin1String("backend")) {
+            for (const QString &key : frontendOnly)
+                own.insert(key);
+        }
+        // Kept defaults lines and "log global" are in the export's own
+        // defaults section already.
+        QStringList inherited;
+        for (const ConfigLine &line : defaults->lines) {
+            if (!own.contains(keyOf(line)) && !m_kept.contains(line.number) && line.keyword != QLatin1String("log"))
+                inherited.append(QStringLiteral("    ") + line.text);
+        }
+        if (inherited.isEmpty())
+            return whole;
+        const qsizetype headerEnd = whole.indexOf(section.text) + section.text.size();
+        return whole.left(headerEnd) + QStringLiteral("\n    # from the defaults at line %1\n").arg(defaults->number)
+               + inherited.join(QLatin1Char('\n')) + whole.mid(headerEnd);
     }
 
     // Defaults lines no drawn proxy takes still go back into the export.

@@ -17,7 +17,8 @@ namespace Loadstar {
 QHash<NodeId, QPointF> arrangeInTiers(const Topology &topology);
 
 // Spacing used by the layout; the canvas's grid divides both.
-constexpr double kTierColumnSpacing = 220;
+// A card is 220 wide: 30 between two cards of a tier.
+constexpr double kTierColumnSpacing = 250;
 constexpr double kTierRowSpacing = 140;
 constexpr int kMaxNodesPerRow = 12;
 

@@ -117,7 +117,7 @@ inline Topology everyFeature()
                                   {"timeout_connect", 1500}, {"timeout_client", 30000},
                                   {"timeout_server", 45000}, {"timeout_queue", 2500},
                                   {"timeout_http_request", 5000}, {"timeout_http_keep_alive", 2000},
-                                  {"backend_name", "web"},
+                                  {"backend_name", "web"}, {"haproxy_bind", "alpn h2,http/1.1"},
                                   {"haproxy_global", "tune.ssl.default-dh-param 2048\nssl-server-verify none"},
                                   {"haproxy_defaults", "option dontlognull"},
                                   {"haproxy_frontend", "http-request set-header X-Forwarded-Proto https\n"
@@ -154,7 +154,8 @@ inline Topology everyFeature()
                             {{"port", 9002}, {"check", "https"}, {"check_path", "/ready"}, {"weight", 2}});
     const NodeId staticLb = add(NodeKind::LoadBalancer, QStringLiteral("static-lb"),
                                 {{"port", 9010}, {"balance", "static-rr"}, {"mode", "tcp"}});
-    const NodeId static1 = add(NodeKind::AppServer, QStringLiteral("static-01"), {{"port", 9011}, {"check", "tls"}});
+    const NodeId static1 = add(NodeKind::AppServer, QStringLiteral("static-01"),
+                                 {{"port", 9011}, {"check", "tls"}, {"check_host", "static.internal"}});
     const NodeId static2 = add(NodeKind::AppServer, QStringLiteral("static-02"), {{"port", 9012}, {"check", "http"}});
 
     // Databases behind load balancers: MariaDB writes, PostgreSQL reads, Redis.

@@ -362,7 +362,8 @@ private slots:
         const Node &fe = node(t, "fe_main");
         QCOMPARE(lines(fe, "haproxy_frontend"), QStringLiteral("acl is_api path_beg /api\nuse_backend be_api if is_api"));
         QCOMPARE(lines(fe, "haproxy_sections"),
-                 QStringLiteral("backend be_api\n    balance uri\n    server api1 10.0.0.21:9000 check"));
+                 QStringLiteral("backend be_api\n    # from the defaults at line 1\n    mode http\n"
+                                "    balance uri\n    server api1 10.0.0.21:9000 check"));
         QCOMPARE(result.report.keptLines, 5);
         QCOMPARE(result.report.lines(),
                  (QStringList{
@@ -926,6 +927,19 @@ private slots:
         QCOMPARE(result.report.loadBalancers, 3);
         QCOMPARE(result.report.servers, 3);
         QCOMPARE(validate(result.topology).size(), 0);
+
+        // Exported again, it still runs: the backend kept whole takes along
+        // the defaults it relied on (mode http, the timeouts).
+        ExportOptions options;
+        options.statsBind = QStringLiteral("none");
+        const ConfigExport again = exportConfiguration(ConfigFormat::Haproxy, result.topology, options);
+        QVERIFY2(again.error.isEmpty(), qPrintable(again.error));
+        const QString reexported = writeFile(again.text);
+        process.start(haproxy, {QStringLiteral("-c"), QStringLiteral("-f"), reexported});
+        QVERIFY(process.waitForFinished(30000));
+        const QByteArray output = process.readAll();
+        QVERIFY2(process.exitCode() == 0, output.constData());
+        QVERIFY2(!output.contains("[WARNING]"), output.constData());
     }
 };
 

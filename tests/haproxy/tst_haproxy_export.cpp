@@ -307,7 +307,7 @@ private slots:
         const QString config = text(result);
         const QString pem = m_dir->filePath(QStringLiteral("www-a.pem"));
         const QString front = sectionOf(config, QStringLiteral("frontend www-a"));
-        QVERIFY2(front.contains(QStringLiteral("    bind 127.0.0.2:8443 ssl crt %1\n").arg(pem)), qPrintable(front));
+        QVERIFY2(front.contains(QStringLiteral("    bind 127.0.0.2:8443 ssl crt %1 alpn h2,http/1.1\n").arg(pem)), qPrintable(front));
         QVERIFY(front.contains(QStringLiteral("    bind 127.0.0.10:8443 name virtual-address ssl crt %1\n").arg(pem)));
         QVERIFY(front.contains(QLatin1String("    maxconn 2000\n    timeout client 30s\n    timeout http-request 5s\n"
                                              "    timeout http-keep-alive 2s\n")));
@@ -348,6 +348,8 @@ private slots:
         QVERIFY(sectionOf(config, QStringLiteral("backend app-lb"))
                     .contains(QLatin1String("server app-01 127.0.0.1:9001 check check-ssl verify none")));
         QVERIFY(sectionOf(config, QStringLiteral("backend static-lb")).contains(QLatin1String("balance static-rr")));
+        QVERIFY(sectionOf(config, QStringLiteral("backend static-lb"))
+                    .contains(QLatin1String("server static-01 127.0.0.1:9011 check check-ssl verify none check-sni static.internal")));
         const QString mysql = sectionOf(config, QStringLiteral("backend mysql-write"));
         QVERIFY(mysql.contains(QLatin1String("    balance first\n")));
         QVERIFY(mysql.contains(QLatin1String("    option mysql-check user haproxy\n")));

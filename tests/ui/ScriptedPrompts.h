@@ -11,7 +11,6 @@ class ScriptedPrompts final : public Loadstar::Ui::UserPrompts
 {
 public:
     QStringList errors;    // messages of error boxes
-    QStringList informations; // messages of information boxes
     QStringList questions; // unsaved-changes and recovery questions asked
     QList<Loadstar::Ui::UnsavedChoice> unsavedAnswers;
     QList<bool> recoverAnswers;
@@ -32,10 +31,6 @@ public:
     void showError(QWidget *, const QString &, const QString &message) override
     {
         errors.append(message);
-    }
-    void showInformation(QWidget *, const QString &, const QString &message) override
-    {
-        informations.append(message);
     }
     Loadstar::Ui::UnsavedChoice askToSaveChanges(QWidget *, const QString &question) override
     {

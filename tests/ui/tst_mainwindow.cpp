@@ -395,9 +395,10 @@ private slots:
         QVERIFY(config.contains("\nfrontend lb\n    bind 127.0.0.1:8080\n"));
         QVERIFY(config.contains("    server web-02 127.0.0.1:8082 check backup"));
         // What the drawing does not show is said: the database listeners.
-        QCOMPARE(m_prompts.informations.size(), 1);
-        QVERIFY2(m_prompts.informations.first().contains(QStringLiteral("db-primary-write on 127.0.0.1:13306")),
-                 qPrintable(m_prompts.informations.first()));
+        QCOMPARE(m_prompts.reports.size(), 1);
+        QCOMPARE(m_prompts.reports.first().summary, QStringLiteral("haproxy.cfg is written. Please note:"));
+        QVERIFY2(m_prompts.reports.first().lines.first().contains(QStringLiteral("db-primary-write on 127.0.0.1:13306")),
+                 qPrintable(m_prompts.reports.first().lines.join(QLatin1Char('\n'))));
         const QString haproxy = QStandardPaths::findExecutable(QStringLiteral("haproxy"), {QStringLiteral("/usr/sbin")});
         if (!haproxy.isEmpty()) {
             QProcess check;

@@ -94,10 +94,9 @@ void ConfigExportController::exportDocument(const Document *document, Haproxy::C
                     message += tr(" and %n certificate file(s) beside it", nullptr, int(outcome.written.size() - 1));
                 emit statusMessage(message, 10000);
                 if (!outcome.notes.isEmpty()) {
-                    m_prompts->showInformation(m_window, tr("Export %1 Configuration").arg(name),
-                                               tr("%1 is written. Please note:\n\n• %2")
-                                                   .arg(QFileInfo(path).fileName(),
-                                                        outcome.notes.join(QStringLiteral("\n• "))));
+                    m_prompts->showReport(m_window, tr("Export %1 Configuration").arg(name),
+                                          tr("%1 is written. Please note:").arg(QFileInfo(path).fileName()),
+                                          outcome.notes);
                 }
             }
             emit finished(path, outcome.error, outcome.notes);
