@@ -175,8 +175,9 @@ ExternalImport externalImportOf(const HaproxyStats &stats, const Topology &topol
     Topology planned = topology;
     LinkId nextLink = topology.nextLinkId();
     const int newServers = stats.serverCount();
-    // A card's width apart, a tier below, centred under the load balancer.
-    constexpr qreal Spacing = kTierColumnSpacing + 20;
+    // As Arrange in Tiers spaces cards, a tier below, centred under the load
+    // balancer.
+    constexpr qreal Spacing = kTierColumnSpacing;
     QPointF spot = lb->position + QPointF(-Spacing / 2 * (newServers - 1), kTierRowSpacing + 30);
     for (const HaproxyBackend &backend : stats.backends) {
         bool backendUsed = false;
