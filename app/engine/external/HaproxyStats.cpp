@@ -443,9 +443,31 @@ void carryOver(HaproxyStats &now, const HaproxyStats &before, double seconds)
                 server.checkInfo = then->checkInfo;
         }
     }
-    if (now.ratesKnown || seconds <= 0)
+    if (seconds <= 0)
         return;
     const auto rate = [seconds](uint64_t a, uint64_t b) { return a >= b ? uint64_t(std::llround(double(a - b) / seconds)) : 0; };
+    // HAProxy gives backends and servers a request total but no request
+    // rate (req_rate is a frontend's): it is the total's growth. Without
+    // it a card would say 0 req/s while requests flow on kept-alive
+    // connections, which the session rate does not count.
+    for (HaproxyBackend &backend : now.backends) {
+        const HaproxyBackend *then = nullptr;
+        for (const HaproxyBackend &candidate : before.backends) {
+            if (candidate.name == backend.name)
+                then = &candidate;
+        }
+        if (!then)
+            continue;
+        if (backend.row.reqRate == 0)
+            backend.row.reqRate = rate(backend.row.reqTot, then->row.reqTot);
+        for (HaproxyServer &server : backend.servers) {
+            const HaproxyServer *previous = before.server(backend.name, server.name());
+            if (previous && server.row.reqRate == 0)
+                server.row.reqRate = rate(server.row.reqTot, previous->row.reqTot);
+        }
+    }
+    if (now.ratesKnown)
+        return;
     for (Engine::StatsRow &frontend : now.frontends) {
         for (const Engine::StatsRow &then : before.frontends) {
             if (then.pxname == frontend.pxname) {
