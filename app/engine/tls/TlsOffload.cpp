@@ -87,7 +87,9 @@ bool TlsOffload::prepare(const EngineConfig &config, QString *error)
     return true;
 }
 
-QList<TlsRoute> TlsOffload::frontendRoutes(const EngineConfig &config, const Engine &engine) const
+// The frontends' TLS listeners and their redirect listeners, as far as
+// the configuration alone says: names, kinds, where they listen.
+QList<TlsRoute> TlsOffload::listeningRoutes(const EngineConfig &config)
 {
     QList<TlsRoute> routes;
     for (const FrontendConfig &frontend : config.frontends) {
@@ -98,24 +100,35 @@ QList<TlsRoute> TlsOffload::frontendRoutes(const EngineConfig &config, const Eng
         route.kind = TlsRoute::Kind::Terminate;
         route.listenAddress = frontend.bindAddress;
         route.listenPort = frontend.port;
-        route.targetAddress = Loopback;
-        route.targetPort = engine.listenPort(frontend.name);
-        route.identity = m_identities.value(frontend.name);
         route.timeoutMs = frontend.timeoutHttpRequest;
         routes.append(route);
         if (frontend.tls.redirectPort == 0)
             continue;
-        TlsRoute redirect;
-        redirect.name = redirectRoute(frontend.name);
-        redirect.kind = TlsRoute::Kind::Redirect;
-        redirect.listenAddress = frontend.bindAddress;
-        redirect.listenPort = frontend.tls.redirectPort;
-        redirect.targetAddress = frontend.bindAddress;
-        // The HTTPS port is known before the clients' routes need it: a
-        // frontend on port 0 keeps the port its listener got.
-        redirect.targetPort = frontend.port != 0 ? frontend.port : m_relay.listenPort(frontend.name);
-        redirect.timeoutMs = frontend.timeoutHttpRequest;
-        routes.append(redirect);
+        route.name = redirectRoute(frontend.name);
+        route.kind = TlsRoute::Kind::Redirect;
+        route.listenPort = frontend.tls.redirectPort;
+        routes.append(route);
+    }
+    return routes;
+}
+
+QList<TlsRoute> TlsOffload::frontendRoutes(const EngineConfig &config, const Engine &engine) const
+{
+    QList<TlsRoute> routes = listeningRoutes(config);
+    for (TlsRoute &route : routes) {
+        if (route.kind == TlsRoute::Kind::Terminate) {
+            route.targetAddress = Loopback;
+            route.targetPort = engine.listenPort(route.name);
+            route.identity = m_identities.value(route.name);
+            continue;
+        }
+        // A redirect points browsers at its frontend's HTTPS port, known
+        // before the clients' routes need it: a frontend on port 0 keeps
+        // the port its listener got.
+        const auto owner = std::find_if(config.frontends.cbegin(), config.frontends.cend(),
+                                        [&](const FrontendConfig &f) { return redirectRoute(f.name) == route.name; });
+        route.targetAddress = owner->bindAddress;
+        route.targetPort = owner->port != 0 ? owner->port : m_relay.listenPort(owner->name);
     }
     return routes;
 }
@@ -141,23 +154,7 @@ QList<TlsRoute> TlsOffload::clientRoutes(const EngineConfig &config) const
 
 void TlsOffload::release(const EngineConfig &config)
 {
-    QList<TlsRoute> next;
-    for (const FrontendConfig &frontend : config.frontends) {
-        if (!frontend.tls.enabled)
-            continue;
-        TlsRoute route;
-        route.name = frontend.name;
-        route.kind = TlsRoute::Kind::Terminate;
-        route.listenAddress = frontend.bindAddress;
-        route.listenPort = frontend.port;
-        next.append(route);
-        if (frontend.tls.redirectPort != 0) {
-            route.name = redirectRoute(frontend.name);
-            route.kind = TlsRoute::Kind::Redirect;
-            route.listenPort = frontend.tls.redirectPort;
-            next.append(route);
-        }
-    }
+    QList<TlsRoute> next = listeningRoutes(config);
     next += clientRoutes(config);
     QList<TlsRoute> kept;
     for (const TlsRoute &route : std::as_const(m_routes)) {

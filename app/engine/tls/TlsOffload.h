@@ -65,6 +65,7 @@ public:
     static QString clientRoute(const ClientConfig &client);
 
 private:
+    static QList<TlsRoute> listeningRoutes(const EngineConfig &config);
     QList<TlsRoute> frontendRoutes(const EngineConfig &config, const Engine &engine) const;
     QList<TlsRoute> clientRoutes(const EngineConfig &config) const;
 
