@@ -62,6 +62,49 @@ ServerConfig serverOf(const Node &server)
     return config;
 }
 
+// What a web or app server links to: the databases its demo backend queries.
+QStringList databasesOf(const Topology &topology, const Node &server)
+{
+    QStringList databases;
+    if (server.kind != NodeKind::WebServer && server.kind != NodeKind::AppServer)
+        return databases;
+    for (const Link &link : topology.linksFrom(server.id)) {
+        const Node *database = topology.node(link.to);
+        if (database && database->kind == NodeKind::Database && !databases.contains(database->name))
+            databases.append(database->name);
+    }
+    return databases;
+}
+
+ServerConfig serverOf(const Topology &topology, const Node &server)
+{
+    ServerConfig config = serverOf(server);
+    config.databases = databasesOf(topology, server);
+    return config;
+}
+
+DatabaseConfig databaseOf(const Topology &topology, const Node &database)
+{
+    DatabaseConfig config;
+    config.name = database.name;
+    config.engine = database.stringProperty(QStringLiteral("engine"));
+    config.address = database.stringProperty(QStringLiteral("address"));
+    config.port = quint16(database.intProperty(QStringLiteral("port")));
+    config.role = database.stringProperty(QStringLiteral("role"));
+    for (const Link &link : topology.linksTo(database.id)) {
+        const Node *source = topology.node(link.from);
+        if (link.kind == LinkKind::Replication && source && source->kind == NodeKind::Database)
+            config.source = source->name;
+    }
+    config.embedded = database.boolProperty(QStringLiteral("embedded"));
+    config.standby = database.boolProperty(QStringLiteral("standby"));
+    config.replication = database.stringProperty(QStringLiteral("replication"));
+    config.autoFailover = database.boolProperty(QStringLiteral("auto_failover"));
+    config.maxLagMs = database.intProperty(QStringLiteral("max_lag"));
+    config.check = checkOf(database);
+    return config;
+}
+
 // A database route sets who is a backup from the databases' roles, as
 // people set up HAProxy in front of a MariaDB or PostgreSQL cluster: writes
 // go to the primary and fall back to a replica; reads are balanced over the
@@ -132,7 +175,7 @@ FrontendConfig frontendOf(const Topology &topology, const Node &lb)
         const Node *server = topology.node(link.to);
         if (!server || !isServerKind(server->kind))
             continue;
-        ServerConfig config = serverOf(*server);
+        ServerConfig config = serverOf(topology, *server);
         if (server->kind == NodeKind::Database)
             routeDatabase(lb.stringProperty(QStringLiteral("db_route")), *server, config);
         frontend.servers.append(config);
@@ -226,6 +269,7 @@ ClientConfig clientOf(const Node &client, const Node &lb, const QList<VirtualAdd
     config.rate = client.intProperty(QStringLiteral("rate"));
     config.concurrency = client.intProperty(QStringLiteral("concurrency"));
     config.tls = lb.boolProperty(QStringLiteral("tls"));
+    config.writeRatio = client.intProperty(QStringLiteral("write_ratio"));
     config.paths = PathMix::parse(client.stringProperty(QStringLiteral("path_mix"))).shares;
     if (config.paths.isEmpty())
         config.paths.append({client.stringProperty(QStringLiteral("path")), 1});
@@ -312,7 +356,9 @@ CompileResult compile(const Topology &topology)
     }
     for (const Node &node : topology.nodes()) {
         if (isServerKind(node.kind) && !balanced.contains(node.name))
-            result.config.watched.append(serverOf(node));
+            result.config.watched.append(serverOf(topology, node));
+        if (node.kind == NodeKind::Database)
+            result.config.databases.append(databaseOf(topology, node));
     }
     result.config.virtualAddresses = virtualAddressesOf(topology);
     for (const Node &node : topology.nodes()) {
@@ -334,6 +380,20 @@ CompileResult compile(const Topology &topology)
             result.config.monitors.append(monitorOf(topology, node));
     }
     return result;
+}
+
+QString clusterOf(const QList<DatabaseConfig> &databases, const QString &database)
+{
+    QString current = database;
+    QSet<QString> seen{current};
+    for (;;) {
+        const auto it = std::find_if(databases.begin(), databases.end(),
+                                     [&](const DatabaseConfig &config) { return config.name == current; });
+        if (it == databases.end() || it->source.isEmpty() || seen.contains(it->source))
+            return current;
+        current = it->source;
+        seen.insert(current);
+    }
 }
 
 } // namespace Loadstar::Engine

@@ -69,6 +69,9 @@ struct ServerConfig
     int maxconn = 0;
     bool embedded = false; // a demo backend Loadstar runs itself (web and app servers)
     CheckConfig check;
+    // A web or app server: the databases it links to, in link order. A
+    // demo backend queries their clusters for each request.
+    QStringList databases;
 
     bool operator==(const ServerConfig &) const = default;
 };
@@ -137,6 +140,7 @@ struct ClientConfig
     int rate = 0;     // requests per second; 0 sends none
     int concurrency = 1; // connections at most
     QList<PathShare> paths; // never empty: the path mix, or the one request path
+    int writeRatio = 0; // percent of requests sent as POST (writes); the others are GETs
     bool tls = false; // the frontend terminates TLS: the client speaks HTTPS to it
 
     bool operator==(const ClientConfig &) const = default;
@@ -199,6 +203,30 @@ struct ExternalHaproxyConfig
     bool operator==(const ExternalHaproxyConfig &) const = default;
 };
 
+// A database node: what its health check probes and, for a demo database,
+// the real server Run starts for it. A primary and the replicas that follow
+// it through replication links, directly or through another replica, form
+// a cluster, named after the primary.
+struct DatabaseConfig
+{
+    QString name;
+    QString engine = QStringLiteral("mariadb"); // "mariadb", "postgresql" or "redis"
+    QString address;
+    quint16 port = 0;
+    QString role = QStringLiteral("primary"); // as drawn: "primary" or "replica"
+    QString source;        // a replica: the database its replication link comes from; empty: none
+    bool embedded = false; // a demo database Loadstar runs (MariaDB and PostgreSQL only)
+    bool standby = false;  // a replica kept ready for promotion
+    // A primary: how it commits ("async" or "semi-sync"), and whether Run
+    // promotes its most advanced replica once it is DOWN.
+    QString replication = QStringLiteral("async");
+    bool autoFailover = false;
+    int maxLagMs = 10000; // reads go to this replica only while it lags less
+    CheckConfig check;
+
+    bool operator==(const DatabaseConfig &) const = default;
+};
+
 struct EngineConfig
 {
     QList<FrontendConfig> frontends;
@@ -212,9 +240,16 @@ struct EngineConfig
     QList<VirtualAddressConfig> virtualAddresses;
     // One per load balancer marked external (no frontend runs for it).
     QList<ExternalHaproxyConfig> externals;
+    // Every database node, in the drawing's order.
+    QList<DatabaseConfig> databases;
 
     bool operator==(const EngineConfig &) const = default;
 };
+
+// The database at the root of `database`'s replication tree: the cluster it
+// belongs to. A database without a source is its own root; a loop of
+// replication links (which validation refuses) ends where it closes.
+QString clusterOf(const QList<DatabaseConfig> &databases, const QString &database);
 
 struct CompileResult
 {

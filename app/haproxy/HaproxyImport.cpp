@@ -911,8 +911,8 @@ private:
         };
         set(QStringLiteral("address"), address);
         set(QStringLiteral("port"), port);
-        if (kind != NodeKind::Database)
-            set(QStringLiteral("embedded"), false);
+        // A real server someone else runs: neither a demo backend nor a demo database.
+        set(QStringLiteral("embedded"), false);
         set(QStringLiteral("check"), check);
         // Unset, fastinter and downinter are inter (HAProxy's rule); the
         // check timeout is inter unless "timeout check" says otherwise.

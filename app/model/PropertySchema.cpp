@@ -178,6 +178,9 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                                  "a path without a weight has weight 1");
     pathMix.emptyMeaning = QStringLiteral("only the request path");
     client.append(pathMix);
+    client.append(integer("write_ratio", "Writes (%)", "Traffic", 10, 0, 100,
+                          "Share of requests sent as POST: writes a demo backend sends to the primary database; "
+                          "the other requests are GETs, reads served by the replicas"));
 
     auto &lb = schema[NodeKind::LoadBalancer];
     lb.append(typed(PropertyType::Address, "address", "Listen address", "Network", "127.0.0.1",
@@ -262,9 +265,18 @@ QHash<NodeKind, QList<PropertySpec>> buildSchema()
                      "MariaDB/MySQL, PostgreSQL or Redis"));
     db.append(choice("role", "Role", "Database", "primary", latin1List({"primary", "replica"}),
                      "A primary takes writes; a replica serves reads and follows its primary"));
+    db.append(boolean("embedded", "Demo database", "Database", true,
+                      "Loadstar runs a real MariaDB or PostgreSQL server here while the document runs, "
+                      "replicating as drawn (Redis is only probed)"));
     db.append(boolean("standby", "Standby", "Database", false,
                       "A replica kept ready to be promoted to primary when its primary fails "
                       "(by the cluster's failover tool: Galera, orchestrator, Patroni…)"));
+    db.append(choice("replication", "Replication", "Replication", "async", latin1List({"async", "semi-sync"}),
+                     "On a primary: async acknowledges a write before any replica has it; semi-sync waits until "
+                     "a replica has received it (MariaDB semi-sync, PostgreSQL synchronous_standby_names)"));
+    db.append(boolean("auto_failover", "Automatic failover", "Replication", false,
+                      "On a primary: once it has been DOWN for “fall” checks, Loadstar promotes its most advanced "
+                      "replica and fences it, as MHA, orchestrator or Patroni do"));
     appendCheckProperties(db, latin1List({"none", "tcp", "mysql", "pgsql", "redis", "mysql-role", "pgsql-role"}), "tcp");
     // The role checks (probe plugins) log in; the password stays in a file.
     db.append(typed(PropertyType::Text, "db_user", "Check user", "Health check", "",

@@ -126,9 +126,10 @@ private:
         QMap<QString, QList<Listener>> byEndpoint;
         for (const Node &node : m_topology.nodes()) {
             // An external HAProxy listens elsewhere, not in this process.
+            // So does a demo backend, and a demo database (Redis is only probed).
             const bool binds = (node.kind == NodeKind::LoadBalancer && !node.boolProperty(QStringLiteral("external")))
-                               || (isServerKind(node.kind) && node.kind != NodeKind::Database
-                                   && node.boolProperty(QStringLiteral("embedded")));
+                               || (isServerKind(node.kind) && node.boolProperty(QStringLiteral("embedded"))
+                                   && node.stringProperty(QStringLiteral("engine")) != QLatin1String("redis"));
             if (binds && !node.endpoint().isEmpty())
                 byEndpoint[node.endpoint()].append({&node, displayName(node)});
             if (const QString redirect = redirectEndpoint(node); !redirect.isEmpty())

@@ -174,6 +174,8 @@ Engine::FrontendConfig modelled(Engine::FrontendConfig frontend, const QStringLi
     }
     for (Engine::ServerConfig &server : frontend.servers) {
         server.embedded = false;
+        // An HAProxy configuration does not say which databases a server queries.
+        server.databases.clear();
         Engine::CheckConfig &check = server.check;
         const Engine::CheckConfig off;
         check.requireRole.clear();

@@ -193,6 +193,65 @@ private slots:
         QCOMPARE(lb.timeoutHttpKeepAlive, 10000);
     }
 
+    // The reference design's database tier: two demo databases forming one
+    // cluster, web servers querying both, the client writing a share.
+    void referenceDocumentCompilesItsDatabaseCluster()
+    {
+        const Engine::CompileResult result = Engine::compile(referenceDocument());
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.databases.size(), 2);
+        const Engine::DatabaseConfig &primary = result.config.databases.at(0);
+        const Engine::DatabaseConfig &replica = result.config.databases.at(1);
+        QCOMPARE(primary.name, QStringLiteral("db-primary"));
+        QCOMPARE(primary.engine, QStringLiteral("mariadb"));
+        QCOMPARE(primary.role, QStringLiteral("primary"));
+        QVERIFY(primary.embedded);
+        QCOMPARE(primary.source, QString());
+        QCOMPARE(primary.replication, QStringLiteral("async"));
+        QVERIFY(!primary.autoFailover);
+        QCOMPARE(replica.name, QStringLiteral("db-replica"));
+        QCOMPARE(replica.role, QStringLiteral("replica"));
+        QCOMPARE(replica.source, QStringLiteral("db-primary"));
+        QCOMPARE(replica.port, quint16(3307));
+        QCOMPARE(Engine::clusterOf(result.config.databases, QStringLiteral("db-replica")), QStringLiteral("db-primary"));
+        QCOMPARE(Engine::clusterOf(result.config.databases, QStringLiteral("db-primary")), QStringLiteral("db-primary"));
+        const QStringList both{QStringLiteral("db-primary"), QStringLiteral("db-replica")};
+        QCOMPARE(result.config.frontends.first().servers.at(0).databases, both);
+        QCOMPARE(result.config.frontends.first().servers.at(1).databases, both);
+        QCOMPARE(result.config.clients.first().writeRatio, 10);
+    }
+
+    // A chain of replicas belongs to the cluster at its root; two demo
+    // databases on one port cannot both run.
+    void replicaChainsAndDemoDatabasePorts()
+    {
+        Topology topology;
+        Node primary = Node::make(NodeKind::Database, QStringLiteral("a"));
+        Node middle = Node::make(NodeKind::Database, QStringLiteral("b"));
+        middle.setProperty(QStringLiteral("role"), QStringLiteral("replica"));
+        middle.setProperty(QStringLiteral("port"), 3307);
+        Node leaf = Node::make(NodeKind::Database, QStringLiteral("c"));
+        leaf.setProperty(QStringLiteral("role"), QStringLiteral("replica"));
+        leaf.setProperty(QStringLiteral("port"), 3308);
+        const NodeId a = topology.addNode(primary);
+        const NodeId b = topology.addNode(middle);
+        const NodeId c = topology.addNode(leaf);
+        topology.connect(a, b);
+        topology.connect(b, c);
+        const Engine::CompileResult result = Engine::compile(topology);
+        QVERIFY(result.problems.isEmpty());
+        QCOMPARE(result.config.databases.at(2).source, QStringLiteral("b"));
+        QCOMPARE(Engine::clusterOf(result.config.databases, QStringLiteral("c")), QStringLiteral("a"));
+
+        topology.node(c)->setProperty(QStringLiteral("port"), 3306);
+        const QList<Problem> problems = validate(topology);
+        QCOMPARE(problems.size(), 1);
+        QVERIFY2(problems.first().message.contains(QStringLiteral("3306")), qPrintable(problems.first().message));
+        // Not a demo database: it runs elsewhere, so the port is not taken here.
+        topology.node(c)->setProperty(QStringLiteral("embedded"), false);
+        QVERIFY(validate(topology).isEmpty());
+    }
+
     void httpTimeoutsReachTheEngine()
     {
         Topology reference = referenceDocument();
