@@ -17,6 +17,18 @@ LiveSession::LiveSession(int engineThreads)
     m_engine.addControlPage(QStringLiteral("/fault"), [this](const QString &method, const QUrlQuery &query) {
         return faultPage(method, query);
     });
+    // The database tier: the servers decide where queries go, the demo
+    // backends send them there; what the checks and the queries see of a
+    // database reaches the servers (failover) and the monitor (observe).
+    m_databases.setRoutingHandler([this](const QList<Engine::ClusterRouting> &routing) {
+        m_demo.setDatabaseRouting(routing);
+    });
+    QObject::connect(&m_monitor, &Health::HealthMonitor::transition, [this](const Health::HealthEvent &event) {
+        m_databases.setHealth(event.server, event.up);
+    });
+    m_demo.setDatabaseObservationHandler([this](const QString &database, const QString &reason) {
+        m_monitor.observedErrors(QString(), database, reason);
+    });
 }
 
 QString LiveSession::describeFault(const Engine::DemoFault &fault)
@@ -79,6 +91,8 @@ LiveSession::~LiveSession()
 {
     stop();
     m_engine.setObservationHandler({});
+    m_demo.setDatabaseObservationHandler({});
+    m_databases.setRoutingHandler({});
 }
 
 QList<Health::MonitoredServer> LiveSession::monitoredServers(const Engine::EngineConfig &config)
@@ -129,22 +143,29 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
     // Certificates are read first: a file that can't be used starts nothing.
     if (!m_tls.prepare(config, error))
         return false;
-    if (!m_demo.start(config, error))
+    m_databases.start(config.databases);
+    if (!m_demo.start(config, error)) {
+        m_databases.stop();
         return false;
+    }
+    m_demo.setDatabaseRouting(m_databases.routing());
     if (!m_engine.start(Engine::TlsOffload::engineSide(config), error)) {
         m_demo.stop();
+        m_databases.stop();
         return false;
     }
     if (!m_tls.apply(config, m_engine, error)) {
         m_tls.stop();
         m_engine.stop();
         m_demo.stop();
+        m_databases.stop();
         return false;
     }
     if (!m_virtualAddresses.start(config.virtualAddresses, error)) {
         m_tls.stop();
         m_engine.stop();
         m_demo.stop();
+        m_databases.stop();
         return false;
     }
     m_external.apply(config.externals);
@@ -161,6 +182,7 @@ bool LiveSession::start(const Engine::EngineConfig &config, QString *error)
         m_tls.stop();
         m_engine.stop();
         m_demo.stop();
+        m_databases.stop();
         return false;
     }
     m_running = true;
@@ -189,8 +211,12 @@ bool LiveSession::apply(const Engine::EngineConfig &config, QString *error)
 {
     if (!m_running)
         return start(config, error);
-    if (!m_tls.prepare(config, error) || !m_demo.apply(config, error))
+    if (!m_tls.prepare(config, error))
         return false;
+    m_databases.apply(config.databases);
+    if (!m_demo.apply(config, error))
+        return false;
+    m_demo.setDatabaseRouting(m_databases.routing());
     m_tls.release(config);
     if (!m_engine.apply(Engine::TlsOffload::engineSide(config), error) || !m_tls.apply(config, m_engine, error)
         || !m_virtualAddresses.apply(config.virtualAddresses, error)) {
@@ -251,6 +277,14 @@ QString LiveSession::setNodeFailed(const QString &node, bool failed)
     }
     if (m_demo.names().contains(node))
         return m_demo.setKilled(node, failed, &error) ? remember() : error;
+    for (const Engine::DatabaseServerStatus &database : m_databases.status()) {
+        if (database.name != node || database.state == Engine::DatabaseServerStatus::State::Failed)
+            continue;
+        Engine::DatabaseFault fault = m_databases.fault(node);
+        fault.killed = failed;
+        error = m_databases.setFault(node, fault);
+        return error.isEmpty() ? remember() : error;
+    }
     for (const Health::MonitoredServer &server : monitoredServers(m_config)) {
         if (server.target.name == node)
             return onlyPredicted(QStringLiteral("%1 is not run by Loadstar: only the prediction shows it failed.").arg(node));
@@ -274,6 +308,7 @@ void LiveSession::stop()
     m_tls.stop();
     m_engine.stop();
     m_demo.stop();
+    m_databases.stop();
     m_running = false;
     m_failed.clear();
 }

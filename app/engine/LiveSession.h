@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/Engine.h"
+#include "engine/database/DatabaseServers.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/external/ExternalHaproxies.h"
 #include "engine/health/HealthMonitor.h"
@@ -30,8 +31,11 @@ public:
     LiveSession(const LiveSession &) = delete;
     LiveSession &operator=(const LiveSession &) = delete;
 
-    // Starts the demo backends, then the engine and the virtual addresses,
-    // then the checks, then the clients' traffic, so the first requests find everything listening.
+    // Starts the demo databases (and waits for them), then the demo
+    // backends, the engine and the virtual addresses, then the checks, then
+    // the clients' traffic, so the first requests find everything listening.
+    // A demo database that can't run does not stop the rest: its status
+    // says why.
     // When a part can't start, nothing runs and *error says why in one
     // sentence.
     bool start(const Engine::EngineConfig &config, QString *error = nullptr);
@@ -56,6 +60,9 @@ public:
 
     Engine::Engine &engine() { return m_engine; }
     Engine::DemoBackends &demoBackends() { return m_demo; }
+    // The demo databases: real MariaDB and PostgreSQL servers, their
+    // replication, faults and promotions.
+    Engine::DatabaseServers &databaseServers() { return m_databases; }
     Health::HealthMonitor &monitor() { return m_monitor; }
     Engine::TrafficGenerator &traffic() { return m_traffic; }
     // The monitor nodes: their alerts and their cards' lines.
@@ -98,6 +105,7 @@ private:
     QString setNodeFailed(const QString &node, bool failed);
 
     Engine::Engine m_engine;
+    Engine::DatabaseServers m_databases;
     Engine::DemoBackends m_demo;
     Health::HealthMonitor m_monitor;
     Monitor::AlertMonitor m_alerts{m_monitor};

@@ -388,4 +388,18 @@ QList<DemoBackendStats> DemoBackends::stats() const
     return rows;
 }
 
+void DemoBackends::setDatabaseRouting(const QList<ClusterRouting> &) {}
+
+QList<DatabaseTrafficStats> DemoBackends::databaseStats() const
+{
+    return {};
+}
+
+QList<WriteOutage> DemoBackends::writeOutages() const
+{
+    return {};
+}
+
+void DemoBackends::setDatabaseObservationHandler(std::function<void(const QString &, const QString &)>) {}
+
 } // namespace Loadstar::Engine

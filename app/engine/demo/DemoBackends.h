@@ -3,11 +3,14 @@
 #include "DemoFault.h"
 
 #include "engine/EngineConfig.h"
+#include "engine/database/DatabaseRouting.h"
+#include "engine/database/DatabaseTraffic.h"
 
 #include <QList>
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 
 namespace Loadstar::Engine {
@@ -74,6 +77,22 @@ public:
     bool setErrorPercent(const QString &name, int percent, QString *error = nullptr);
 
     QList<DemoBackendStats> stats() const;
+
+    // The data tier. A demo backend linked to a database whose cluster is
+    // routed here runs real SQL for each request: POST, PUT, PATCH and
+    // DELETE write a row to the cluster's primary, other methods read the
+    // latest row from a replica (round robin) or the primary. A query that
+    // fails makes the request answer 503 with a sentence. Backends linked to
+    // no routed cluster answer as before, without SQL.
+    void setDatabaseRouting(const QList<ClusterRouting> &routing);
+    // Per backend and database, in configuration order.
+    QList<DatabaseTrafficStats> databaseStats() const;
+    // Every stretch of refused writes of this run that has ended, oldest first.
+    QList<WriteOutage> writeOutages() const;
+    // Passive observation of the databases (HAProxy's observe layer4): called
+    // on the worker thread when queries to a database have failed its
+    // check's error_limit times in a row, with what went wrong.
+    void setDatabaseObservationHandler(std::function<void(const QString &database, const QString &reason)> handler);
 
     // The servers of a configuration that run as demo backends.
     static QList<ServerConfig> embeddedServers(const EngineConfig &config);
