@@ -20,56 +20,33 @@ void FaultActions::addTo(QMenu *menu, const QString &node, const NodeLiveState &
     if (!state.running || !state.embedded)
         return;
     const DemoFaultRequest current = faults(node);
-    QList<QAction *> entries;
-    auto add = [&](const QString &objectName, const QString &text, auto onTriggered) {
-        auto *action = new QAction(text, menu);
-        action->setObjectName(objectName);
-        connect(action, &QAction::triggered, this, onTriggered);
-        entries.append(action);
-        return action;
-    };
-
-    // Each pair offers the way out of the state the backend is in.
-    if (current.killed) {
-        add(QStringLiteral("actionRevive"), tr("Revive"), [this, node] {
-            DemoFaultRequest next = faults(node);
-            next.killed = false;
-            request(node, next);
-        });
-    } else {
-        add(QStringLiteral("actionKill"), tr("Kill"), [this, node] {
-            DemoFaultRequest next = faults(node);
-            next.killed = true;
-            request(node, next);
-        });
-    }
-    if (current.hung) {
-        add(QStringLiteral("actionResume"), tr("Resume"), [this, node] {
-            DemoFaultRequest next = faults(node);
-            next.hung = false;
-            request(node, next);
-        });
-    } else {
-        add(QStringLiteral("actionHang"), tr("Hang"), [this, node] {
-            DemoFaultRequest next = faults(node);
-            next.hung = true;
-            request(node, next);
-        });
-    }
-    add(QStringLiteral("actionAddLatency"),
-        current.latencyMs > 0 ? tr("Latency (+%1 ms)…").arg(current.latencyMs)
-                              : tr("Add Latency…"),
-        [this, node] { askLatency(node); });
-    add(QStringLiteral("actionErrorRate"),
-        current.errorPercent > 0 ? tr("Error Rate (%1 %)…").arg(current.errorPercent)
-                                 : tr("Error Rate…"),
-        [this, node] { askErrorRate(node); });
-    QAction *clear = add(QStringLiteral("actionClearFaults"), tr("Clear Faults"),
-                         [this, node] { request(node, DemoFaultRequest()); });
+    MenuSection section(menu, this);
+    section.addToggle(current.killed, {QStringLiteral("actionKill"), tr("Kill")},
+                      {QStringLiteral("actionRevive"), tr("Revive")}, [this, node](bool killed) {
+                          DemoFaultRequest next = faults(node);
+                          next.killed = killed;
+                          request(node, next);
+                      });
+    section.addToggle(current.hung, {QStringLiteral("actionHang"), tr("Hang")},
+                      {QStringLiteral("actionResume"), tr("Resume")}, [this, node](bool hung) {
+                          DemoFaultRequest next = faults(node);
+                          next.hung = hung;
+                          request(node, next);
+                      });
+    section.add(QStringLiteral("actionAddLatency"),
+                current.latencyMs > 0 ? tr("Latency (+%1 ms)…").arg(current.latencyMs)
+                                      : tr("Add Latency…"),
+                [this, node] { askLatency(node); });
+    section.add(QStringLiteral("actionErrorRate"),
+                current.errorPercent > 0 ? tr("Error Rate (%1 %)…").arg(current.errorPercent)
+                                         : tr("Error Rate…"),
+                [this, node] { askErrorRate(node); });
+    QAction *clear = section.add(QStringLiteral("actionClearFaults"), tr("Clear Faults"),
+                                 [this, node] { request(node, DemoFaultRequest()); });
     clear->setEnabled(current.any());
 
     // Says whose faults these are.
-    insertSectionAtTop(menu, entries, tr("Inject Fault into %1").arg(node));
+    section.insertAtTop(tr("Inject Fault into %1").arg(node));
 }
 
 void FaultActions::request(const QString &node, const DemoFaultRequest &faults)

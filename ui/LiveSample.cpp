@@ -1,5 +1,7 @@
 #include "LiveSample.h"
 
+#include "LiveDatabases.h"
+
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
 #include "engine/external/ExternalServers.h"
@@ -122,6 +124,10 @@ RunSample takeSample(LiveSession &session)
     sample.monitors = session.alerts().statuses();
     sample.masters = session.virtualAddresses().masters();
     addExternalHaproxies(sample, session.externalHaproxies());
+    sample.databases = session.databaseServers().status();
+    sample.queries = session.demoBackends().databaseStats();
+    sample.promotions = session.databaseServers().promotions();
+    sample.writeOutages = session.demoBackends().writeOutages();
     sample.time = QDateTime::currentDateTimeUtc();
     return sample;
 }
@@ -177,7 +183,9 @@ void addExternalHaproxyStates(QHash<QString, NodeLiveState> &states, const RunSa
 
 } // namespace
 
-QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<QString, bool> &embedded)
+QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample,
+                                           const QHash<QString, bool> &embedded,
+                                           const RunSample *previous)
 {
     QHash<QString, Health::ServerHealth> health;
     for (const Health::ServerHealth &server : sample.health) {
@@ -240,6 +248,7 @@ QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<
         if (state != states.end())
             state->fault = describeFaults(backend.fault);
     }
+    addDatabaseStates(states, sample, previous);
     for (const Engine::TrafficClientStats &client : sample.traffic) {
         // A client linked to two load balancers is one card.
         NodeLiveState &state = states[client.name];
@@ -368,6 +377,7 @@ QList<NodeMetrics> metricsOf(const RunSample &sample, const RunSample *previous)
             m.rate5xx = rate(it->serverErrors, then->serverErrors);
         }
     }
+    addDatabaseMetrics(metrics, sample, previous);
     QList<NodeMetrics> list = metrics.values();
     std::sort(list.begin(), list.end(), [](const NodeMetrics &a, const NodeMetrics &b) { return a.node < b.node; });
     return list;

@@ -2,6 +2,8 @@
 
 #include "diagram/LiveState.h"
 #include "engine/Stats.h"
+#include "engine/database/DatabaseServerStatus.h"
+#include "engine/database/DatabaseTraffic.h"
 #include "engine/demo/DemoBackends.h"
 #include "engine/external/ExternalHaproxyWatcher.h"
 #include "engine/health/HealthMonitor.h"
@@ -23,9 +25,9 @@ namespace Loadstar::Ui {
 
 // What one sample of a running document brings back from the session's
 // thread: the monitor's view of every server, the engine's counters and
-// the demo backends' faults, the clients' traffic and what the monitor
-// nodes have firing. Plain data, taken on
-// any thread.
+// the demo backends' faults, the clients' traffic, what the monitor nodes
+// have firing, and the database tier: its servers, the queries sent to
+// them, its promotions and write outages. Plain data, taken on any thread.
 struct RunSample
 {
     quint64 generation = 0;
@@ -44,6 +46,15 @@ struct RunSample
     // server also behind an embedded load balancer: the embedded probe wins.
     QList<External::ExternalSnapshot> external;
     QHash<QString, QString> externalLoadBalancerOf;
+    // The demo databases as their servers last read them (real role, lag,
+    // load), in the drawing's order.
+    QList<Engine::DatabaseServerStatus> databases;
+    // The queries each demo backend sent each database, as counters stand.
+    QList<Engine::DatabaseTrafficStats> queries;
+    // Every promotion of this run, and every stretch of refused writes that
+    // has ended, oldest first.
+    QList<Engine::DatabasePromotion> promotions;
+    QList<Engine::WriteOutage> writeOutages;
 };
 
 // Takes a sample of a running session (thread-safe: each part answers from
@@ -55,8 +66,11 @@ RunSample takeSample(LiveSession &session);
 QHash<QString, bool> embeddedServers(const Engine::EngineConfig &config);
 
 // What each card shows for a sample, by node name: the GUI's Run and
-// `loadstar export --live` draw the same thing.
-QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample, const QHash<QString, bool> &embedded);
+// `loadstar export --live` draw the same thing. Queries per second come from
+// the counters' growth since `previous` (null: unknown until the next one).
+QHash<QString, NodeLiveState> liveStatesOf(const RunSample &sample,
+                                           const QHash<QString, bool> &embedded,
+                                           const RunSample *previous = nullptr);
 
 // Every node's figures for the charts and the metrics history. Responses
 // per second come from the counters' growth since `previous` (null: the

@@ -1,7 +1,8 @@
 #include "MainWindow.h"
 
-#include "AnalysisActions.h"
 #include "AlertNotifier.h"
+#include "AnalysisActions.h"
+#include "DatabaseActions.h"
 #include "FaultActions.h"
 #include "FindingsController.h"
 #include "FindingsStatusButton.h"
@@ -559,6 +560,7 @@ void MainWindow::createRunActions()
     m_run = new RunActions(this);
     m_faults = new FaultActions(m_controller->prompts(), this, this);
     m_admin = new ServerAdminActions(m_controller->prompts(), this, this);
+    m_databaseActions = new DatabaseActions(m_controller->prompts(), this, this);
 
     // Run sits between Edit and View in the menu bar, and after Redo on the
     // tool bar.
@@ -577,13 +579,18 @@ void MainWindow::createRunActions()
     }
     statusBar()->insertPermanentWidget(0, m_run->statusLabel());
 
-    m_runner = new RunController(m_run, m_faults, m_admin, m_eventLog, m_scene, this);
+    m_runner
+        = new RunController(m_run, m_faults, m_admin, m_databaseActions, m_eventLog, m_scene, this);
     connect(m_run, &RunActions::runningChanged, this, &MainWindow::runningChanged);
     connect(m_runner, &RunController::alerted, new AlertNotifier(statusBar(), this), &AlertNotifier::notify);
+    connect(m_runner, &RunController::failedOver, this, [this](const QString &sentence) {
+        statusBar()->showMessage(sentence, AlertNotifier::ShownMs);
+    });
     connect(m_view, &DiagramView::cardMenuAboutToShow, this, [this](QMenu *menu, NodeId node) {
         if (const NodeItem *card = m_scene->nodeItem(node)) {
             // Top to bottom: the server's state, its faults, the edit entries.
             m_faults->addTo(menu, card->displayName(), card->liveState());
+            m_databaseActions->addTo(menu, card->displayName(), card->liveState());
             m_admin->addTo(menu, card->displayName(), card->liveState());
         }
     });

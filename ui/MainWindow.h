@@ -25,6 +25,7 @@ class DiagramScene;
 class DiagramView;
 class DrillDownPanel;
 class EventLogPanel;
+class DatabaseActions;
 class FaultActions;
 class FindingsController;
 class FindingsPanel;
@@ -80,6 +81,7 @@ public:
     // clears it and forgets the faults asked for.
     RunActions *runActions() const { return m_run; }
     FaultActions *faultActions() const { return m_faults; }
+    DatabaseActions *databaseActions() const { return m_databaseActions; }
     // Ready, Drain, Maintenance and Weight in a running server's context menu.
     ServerAdminActions *serverAdminActions() const { return m_admin; }
     EventLogPanel *eventLogPanel() const { return m_eventLog; }
@@ -149,6 +151,7 @@ private:
     ConfigExportController *m_configExport = nullptr;
     RunActions *m_run = nullptr;
     FaultActions *m_faults = nullptr;
+    DatabaseActions *m_databaseActions = nullptr;
     ServerAdminActions *m_admin = nullptr;
     EventLogPanel *m_eventLog = nullptr;
     RunController *m_runner = nullptr;

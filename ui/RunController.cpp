@@ -1,20 +1,23 @@
 #include "RunController.h"
 
 #include "BackgroundTask.h"
+#include "DatabaseActions.h"
 #include "FaultActions.h"
 #include "LiveSample.h"
 #include "RunActions.h"
 #include "ServerAdminActions.h"
 #include "diagram/DiagramScene.h"
+#include "document/Commands.h"
 #include "document/Document.h"
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
 #include "engine/external/ExternalServers.h"
 #include "engine/external/RuntimeApiClient.h"
-#include "document/Commands.h"
 #include "history/EventHistory.h"
 #include "history/MetricsHistory.h"
 #include "panels/EventLogPanel.h"
+
+#include <algorithm>
 
 namespace Loadstar::Ui {
 
@@ -56,7 +59,8 @@ Outcome outcomeOf(bool ok, QString error, LiveSession *session, const Engine::En
 } // namespace
 
 RunController::RunController(RunActions *actions, FaultActions *faults, ServerAdminActions *admin,
-                             EventLogPanel *events, DiagramScene *scene, QObject *parent)
+                             DatabaseActions *databases, EventLogPanel *events, DiagramScene *scene,
+                             QObject *parent)
     : QObject(parent)
     , m_actions(actions)
     , m_faults(faults)
@@ -74,6 +78,8 @@ RunController::RunController(RunActions *actions, FaultActions *faults, ServerAd
     connect(actions, &RunActions::stopRequested, this, &RunController::stop);
     connect(faults, &FaultActions::faultRequested, this, &RunController::requestFault);
     connect(admin, &ServerAdminActions::adminRequested, this, &RunController::requestAdmin);
+    connect(databases, &DatabaseActions::actionRequested, this,
+            &RunController::requestDatabaseAction);
 }
 
 RunController::~RunController()
@@ -197,6 +203,7 @@ void RunController::stop()
     m_shown.invalidate();
     m_lastRecorded = QDateTime();
     m_timeline.clear();
+    m_databaseEvents.clear();
     m_ports.clear();
     m_actions->setRunning(false);
     m_actions->setStatusText(QString());
@@ -225,6 +232,9 @@ void RunController::adopt(const Engine::EngineConfig &config, const QHash<QStrin
             m_tls.insert(frontend.name);
     }
     m_embedded = embeddedServers(config);
+    m_demoDatabases = int(
+        std::count_if(config.databases.cbegin(), config.databases.cend(),
+                      [](const Engine::DatabaseConfig &database) { return database.embedded; }));
     m_frontendsOf.clear();
     for (const Engine::FrontendConfig &frontend : config.frontends) {
         for (const Engine::ServerConfig &server : frontend.servers)
@@ -260,6 +270,10 @@ QString RunController::runningText() const
         text += tr(" · 1 demo backend");
     else if (demo > 1)
         text += tr(" · %1 demo backends").arg(demo);
+    if (m_demoDatabases == 1)
+        text += tr(" · 1 demo database");
+    else if (m_demoDatabases > 1)
+        text += tr(" · %1 demo databases").arg(m_demoDatabases);
     for (const QString &notice : m_notices)
         text += QStringLiteral(" · ") + notice;
     return text;
@@ -383,6 +397,19 @@ void RunController::requestAdmin(const QString &node, const ServerAdminRequest &
     });
 }
 
+void RunController::requestDatabaseAction(const QString &node, const DatabaseActionRequest &request)
+{
+    if (!m_running || !m_session)
+        return;
+    // The fault as it stands on the servers' side now, one part changed.
+    control([node, request](LiveSession &session) {
+        Engine::DatabaseServers &databases = session.databaseServers();
+        if (request.kind == DatabaseActionRequest::Kind::Promote)
+            return databases.promote(node);
+        return databases.setFault(node, request.applied(databases.fault(node)));
+    });
+}
+
 bool RunController::requestFailed(const QStringList &nodes, bool failed,
                                   std::function<void(const QStringList &notDone)> done)
 {
@@ -446,7 +473,8 @@ void RunController::requestSample()
 void RunController::showSample(const RunSample &sample)
 {
     if (m_scene)
-        m_scene->setLiveStates(liveStatesOf(sample, m_embedded));
+        m_scene->setLiveStates(
+            liveStatesOf(sample, m_embedded, m_previous ? &*m_previous : nullptr));
     m_shown.start();
 
     const QList<NodeMetrics> figures = metricsOf(sample, m_previous ? &*m_previous : nullptr);
@@ -462,6 +490,12 @@ void RunController::showSample(const RunSample &sample)
     if (m_previous)
         showMasterChanges(m_previous->masters, sample);
     showExternalChanges(m_previous ? &*m_previous : nullptr, sample);
+    for (const DatabaseEvents::Event &event : m_databaseEvents.sampled(sample)) {
+        appendEvent(event.time, event.node, event.from, event.to, event.message, event.fine,
+                    event.failover);
+        if (event.failover)
+            emit failedOver(event.message);
+    }
     m_previous = sample;
     emit sampled();
 }
@@ -537,11 +571,11 @@ void RunController::showTransition(const Health::HealthEvent &event)
     requestSample(); // the card follows at once, not at the next tick
 }
 
-void RunController::appendEvent(const QDateTime &time, const QString &node, const QString &from, const QString &to,
-                                const QString &message, bool fine)
+void RunController::appendEvent(const QDateTime &time, const QString &node, const QString &from,
+                                const QString &to, const QString &message, bool fine, bool notable)
 {
     if (m_events)
-        m_events->appendEvent(time, node, from, to, message, fine);
+        m_events->appendEvent(time, node, from, to, message, fine, notable);
     if (m_history)
         m_history->append({time, node, from, to, message, fine});
 }

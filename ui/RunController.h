@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DatabaseEvents.h"
 #include "LiveSample.h"
 #include "diagram/LiveState.h"
 #include "engine/FailoverTimeline.h"
@@ -33,11 +34,13 @@ struct HealthEvent;
 
 namespace Loadstar::Ui {
 
+class DatabaseActions;
 class DiagramScene;
 class EventLogPanel;
 class FaultActions;
 class RunActions;
 class ServerAdminActions;
+struct DatabaseActionRequest;
 struct ServerAdminRequest;
 
 // Runs the current document for real when the user presses Run: compiles
@@ -52,14 +55,16 @@ struct ServerAdminRequest;
 // faults and the periodic sampling of health and counters all happen, in
 // order, on a thread of this controller's own, and their results come back
 // as queued calls. A server's Ready/Drain/Maintenance and weight, asked for
-// from its card's menu, go to every load balancer it is behind.
+// from its card's menu, go to every load balancer it is behind; a demo
+// database's faults and promotion to its servers.
 class RunController final : public QObject
 {
     Q_OBJECT
 
 public:
-    RunController(RunActions *actions, FaultActions *faults, ServerAdminActions *admin, EventLogPanel *events,
-                  DiagramScene *scene, QObject *parent = nullptr);
+    RunController(RunActions *actions, FaultActions *faults, ServerAdminActions *admin,
+                  DatabaseActions *databases, EventLogPanel *events, DiagramScene *scene,
+                  QObject *parent = nullptr);
     ~RunController() override; // stops the session and waits for it
 
     // Where transitions are kept on disk besides the Events panel; null: none.
@@ -99,12 +104,16 @@ signals:
     void figuresSampled(const QList<Loadstar::NodeMetrics> &figures);
     // A monitor node raised an alert (it is already in the Events panel).
     void alerted(const Loadstar::Monitor::Alert &alert);
+    // A database failover and what it cost, in one sentence (it is already
+    // in the Events panel).
+    void failedOver(const QString &sentence);
 
 private:
     void documentEdited();
     void applyEdits();
     void requestFault(const QString &node, const DemoFaultRequest &request);
     void requestAdmin(const QString &node, const ServerAdminRequest &request);
+    void requestDatabaseAction(const QString &node, const DatabaseActionRequest &request);
     // Runtime control of the running session on its thread; a sentence from
     // `work` goes to the status line, and the cards follow at once.
     void control(std::function<QString(LiveSession &)> work);
@@ -120,8 +129,8 @@ private:
     // in the Events panel.
     void showExternalChanges(const RunSample *before, const RunSample &sample);
     void importExternalServers(const External::ExternalSnapshot &haproxy);
-    void appendEvent(const QDateTime &time, const QString &node, const QString &from, const QString &to,
-                     const QString &message, bool fine);
+    void appendEvent(const QDateTime &time, const QString &node, const QString &from,
+                     const QString &to, const QString &message, bool fine, bool notable = false);
     // A configuration runs: what the status line and the cards need of it.
     void adopt(const Engine::EngineConfig &config, const QHash<QString, quint16> &ports, const QStringList &notices);
     QString runningText() const;
@@ -142,6 +151,7 @@ private:
     QSet<QString> m_tls;                 // load balancers with TLS
     QStringList m_notices;               // what the session said besides its listeners
     QHash<QString, bool> m_embedded;     // server → demo backend
+    int m_demoDatabases = 0;
     QHash<QString, QStringList> m_frontendsOf; // server → the load balancers it is behind
     QHash<QString, QString> m_externalSockets; // external load balancer → its stats socket (empty: none)
     QSet<QString> m_imported;                  // external load balancers whose servers were imported this run
@@ -153,6 +163,7 @@ private:
     QDateTime m_lastRecorded;            // figures written to the history
     QElapsedTimer m_shown;               // since a sample last reached the cards
     FailoverTimeline m_timeline;
+    DatabaseEvents m_databaseEvents;
 };
 
 } // namespace Loadstar::Ui

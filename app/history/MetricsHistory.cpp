@@ -6,6 +6,7 @@
 #include <QSaveFile>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTextStream>
 #include <QTimer>
 
@@ -17,8 +18,26 @@ namespace {
 
 constexpr int PruneIntervalMs = 60 * 60 * 1000;
 
-const QString kColumns = QStringLiteral("time_ms, node, requests_per_s, sessions, p50_ms, p95_ms, "
-                                        "p99_ms, rate_2xx, rate_4xx, rate_5xx, check_ms, up");
+// The columns of the first metrics table, which every history file has.
+const QString kFirstColumns
+    = QStringLiteral("time_ms, node, requests_per_s, sessions, p50_ms, p95_ms, "
+                     "p99_ms, rate_2xx, rate_4xx, rate_5xx, check_ms, up");
+// Added later (a demo database's figures): an older file gets them, empty,
+// when it is opened.
+struct AddedColumn
+{
+    const char *name;
+    const char *type;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"queries_per_s", "REAL"},  {"reads_per_s", "REAL"}, {"writes_per_s", "REAL"},
+    {"connections", "INTEGER"}, {"lag_s", "REAL"},       {"stale_reads_per_s", "REAL"},
+};
+const QString kColumns
+    = kFirstColumns
+      + QStringLiteral(", queries_per_s, reads_per_s, writes_per_s, connections, lag_s, "
+                       "stale_reads_per_s");
+constexpr int kColumnCount = 18;
 
 // -1 (unknown) is stored as NULL, so averages over a bucket skip it.
 QVariant known(double value)
@@ -52,6 +71,12 @@ NodeMetrics readMetrics(const QSqlQuery &query)
     row.rate5xx = readDouble(query.value(9));
     row.checkDurationMs = readInt(query.value(10));
     row.up = query.value(11).toBool();
+    row.queriesPerSecond = readDouble(query.value(12));
+    row.readsPerSecond = readDouble(query.value(13));
+    row.writesPerSecond = readDouble(query.value(14));
+    row.connections = readInt(query.value(15));
+    row.lagSeconds = readDouble(query.value(16));
+    row.staleReadsPerSecond = readDouble(query.value(17));
     return row;
 }
 
@@ -111,23 +136,28 @@ public:
     {
         if (!m_file.isOpen() || m_pending.isEmpty())
             return;
-        m_file.insertAll(
-            QStringLiteral("INSERT INTO metrics (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .arg(kColumns),
-            m_pending, [](QSqlQuery &insert, const NodeMetrics &row) {
-                insert.bindValue(0, row.time.toMSecsSinceEpoch());
-                insert.bindValue(1, row.node);
-                insert.bindValue(2, known(row.requestsPerSecond));
-                insert.bindValue(3, known(row.sessions));
-                insert.bindValue(4, known(row.p50Ms));
-                insert.bindValue(5, known(row.p95Ms));
-                insert.bindValue(6, known(row.p99Ms));
-                insert.bindValue(7, known(row.rate2xx));
-                insert.bindValue(8, known(row.rate4xx));
-                insert.bindValue(9, known(row.rate5xx));
-                insert.bindValue(10, known(row.checkDurationMs));
-                insert.bindValue(11, row.up);
-            });
+        m_file.insertAll(QStringLiteral("INSERT INTO metrics (%1) VALUES (?%2)")
+                             .arg(kColumns, QStringLiteral(", ?").repeated(kColumnCount - 1)),
+                         m_pending, [](QSqlQuery &insert, const NodeMetrics &row) {
+                             insert.bindValue(0, row.time.toMSecsSinceEpoch());
+                             insert.bindValue(1, row.node);
+                             insert.bindValue(2, known(row.requestsPerSecond));
+                             insert.bindValue(3, known(row.sessions));
+                             insert.bindValue(4, known(row.p50Ms));
+                             insert.bindValue(5, known(row.p95Ms));
+                             insert.bindValue(6, known(row.p99Ms));
+                             insert.bindValue(7, known(row.rate2xx));
+                             insert.bindValue(8, known(row.rate4xx));
+                             insert.bindValue(9, known(row.rate5xx));
+                             insert.bindValue(10, known(row.checkDurationMs));
+                             insert.bindValue(11, row.up);
+                             insert.bindValue(12, known(row.queriesPerSecond));
+                             insert.bindValue(13, known(row.readsPerSecond));
+                             insert.bindValue(14, known(row.writesPerSecond));
+                             insert.bindValue(15, known(row.connections));
+                             insert.bindValue(16, known(row.lagSeconds));
+                             insert.bindValue(17, known(row.staleReadsPerSecond));
+                         });
         m_pending.clear();
     }
 
@@ -157,7 +187,10 @@ public:
                     QStringLiteral(
                         "SELECT MIN(time_ms), MIN(node), AVG(requests_per_s), MAX(sessions),"
                         " AVG(p50_ms), MAX(p95_ms), MAX(p99_ms), AVG(rate_2xx), AVG(rate_4xx),"
-                        " AVG(rate_5xx), MAX(check_ms), MIN(up) FROM metrics"
+                        " AVG(rate_5xx), MAX(check_ms), MIN(up), AVG(queries_per_s), "
+                        "AVG(reads_per_s),"
+                        " AVG(writes_per_s), MAX(connections), MAX(lag_s), AVG(stale_reads_per_s) "
+                        "FROM metrics"
                         " WHERE node = ? AND time_ms BETWEEN ? AND ?"
                         " GROUP BY (time_ms - %1) / %2 ORDER BY 1")
                         .arg(fromMs)
@@ -195,7 +228,8 @@ public:
         int rows = 0;
         if (metrics) {
             out << "time_utc,node,requests_per_s,sessions,p50_ms,p95_ms,p99_ms,responses_2xx_per_s,"
-                   "responses_4xx_per_s,responses_5xx_per_s,check_ms,up\n";
+                   "responses_4xx_per_s,responses_5xx_per_s,check_ms,up,queries_per_s,reads_per_s,"
+                   "writes_per_s,connections,lag_s,stale_reads_per_s\n";
         } else {
             out << "time_utc,node,from,to,up,message\n";
         }
@@ -225,6 +259,8 @@ public:
                         cells.append(csvNumber(query.value(column)));
                     cells.append(query.value(11).toBool() ? QStringLiteral("1")
                                                           : QStringLiteral("0"));
+                    for (int column = 12; column < kColumnCount; ++column)
+                        cells.append(csvNumber(query.value(column)));
                 } else {
                     cells.append(csvCell(query.value(2).toString()));
                     cells.append(csvCell(query.value(3).toString()));
@@ -262,12 +298,22 @@ private:
                 "CREATE TABLE IF NOT EXISTS metrics (id INTEGER PRIMARY KEY,"
                 " time_ms INTEGER NOT NULL, node TEXT NOT NULL, requests_per_s REAL,"
                 " sessions INTEGER, p50_ms REAL, p95_ms REAL, p99_ms REAL, rate_2xx REAL,"
-                " rate_4xx REAL, rate_5xx REAL, check_ms INTEGER, up INTEGER NOT NULL)"))) {
+                " rate_4xx REAL, rate_5xx REAL, check_ms INTEGER, up INTEGER NOT NULL,"
+                " queries_per_s REAL, reads_per_s REAL, writes_per_s REAL, connections INTEGER,"
+                " lag_s REAL, stale_reads_per_s REAL)"))) {
             return query.lastError().databaseText();
         }
-        if (!query.exec(QStringLiteral("SELECT %1 FROM metrics LIMIT 0").arg(kColumns)))
+        if (!query.exec(QStringLiteral("SELECT %1 FROM metrics LIMIT 0").arg(kFirstColumns)))
             return tr("it has a metrics table that is not Loadstar's (%1)")
                 .arg(query.lastError().databaseText());
+        const QSqlRecord existing = db.record(QStringLiteral("metrics"));
+        for (const AddedColumn &column : kAddedColumns) {
+            if (existing.contains(QLatin1String(column.name)))
+                continue;
+            if (!query.exec(QStringLiteral("ALTER TABLE metrics ADD COLUMN %1 %2")
+                                .arg(QLatin1String(column.name), QLatin1String(column.type))))
+                return query.lastError().databaseText();
+        }
         // The drill-down asks for one node's time range; pruning and
         // export ask for a time range.
         if (!query.exec(QStringLiteral(

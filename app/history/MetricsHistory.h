@@ -44,9 +44,9 @@ public:
     // The figures of `node` between `from` and `to` (inclusive), oldest
     // first, through seriesReady() with the number returned here. More rows
     // than `maxPoints` are folded into that many time buckets: rates and the
-    // median are averaged, while sessions, p95, p99 and check durations keep
-    // the bucket's worst, so a spike stays visible; a bucket is down if the
-    // node was down at any time in it.
+    // median are averaged, while sessions, connections, p95, p99, replication
+    // lag and check durations keep the bucket's worst, so a spike stays
+    // visible; a bucket is down if the node was down at any time in it.
     int requestSeries(const QString &node, const QDateTime &from, const QDateTime &to,
                       int maxPoints);
 

@@ -20,6 +20,14 @@ struct NodeMetrics
     double rate2xx = -1, rate4xx = -1, rate5xx = -1; // responses per second
     int checkDurationMs = -1;
     bool up = true;
+    // A demo database: the statements it served, the reads and writes the
+    // demo backends sent it, its client connections, and for a replica its
+    // lag and the reads that missed a write the same client had made.
+    double queriesPerSecond = -1;
+    double readsPerSecond = -1, writesPerSecond = -1;
+    int connections = -1;
+    double lagSeconds = -1;
+    double staleReadsPerSecond = -1;
 
     bool operator==(const NodeMetrics &) const = default;
 };

@@ -1,5 +1,9 @@
 #pragma once
 
+#include "ui/diagram/DiagramScene.h"
+#include "ui/diagram/LinkItem.h"
+#include "ui/diagram/NodeItem.h"
+
 #include <QAction>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
@@ -55,6 +59,26 @@ inline QAction *actionNamed(const QMenu &menu, const char *name)
             return action;
     }
     return nullptr;
+}
+
+// The card named `name` on `scene`; the test stops when there is none.
+inline Ui::NodeItem *cardNamed(const Ui::DiagramScene &scene, const char *name)
+{
+    Ui::NodeItem *item = scene.nodeItemNamed(QLatin1String(name));
+    if (!item)
+        qFatal("no card %s", name);
+    return item;
+}
+
+// The link from the card `from` to the card `to`; the test stops when there is none.
+inline Ui::LinkItem *linkBetween(const Ui::DiagramScene &scene, const char *from, const char *to)
+{
+    for (Ui::LinkItem *item : scene.linkItems()) {
+        if (item->fromItem()->displayName() == QLatin1String(from)
+            && item->toItem()->displayName() == QLatin1String(to))
+            return item;
+    }
+    qFatal("no link %s → %s", from, to);
 }
 
 } // namespace Loadstar::Test

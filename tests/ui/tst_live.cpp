@@ -2,6 +2,7 @@
 // and Stop, fault injection from a card's context menu, the Events panel.
 
 #include "ScriptedPrompts.h"
+#include "WindowTestSupport.h"
 
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
@@ -642,32 +643,11 @@ private:
                               QStringLiteral("L4CON"), false);
     }
 
-    MainWindow &startWindow()
-    {
-        MainWindow::Options options;
-        options.prompts = &m_prompts;
-        options.document.autosaveDirectory = m_dir.filePath(QStringLiteral("recovery"));
-        options.document.autosaveDelayMs = 60000;
-        m_window = std::make_unique<MainWindow>(options);
-        m_window->show();
-        m_window->start(QString());
-        [&] {
-            QTRY_VERIFY(!m_window->controller()->isBusy());
-        }();
-        return *m_window;
-    }
+    MainWindow &startWindow() { return Test::startWindow(m_window, m_prompts, m_dir); }
 
-    // What a right-click on the card of `node` offers.
     static std::unique_ptr<QMenu> contextMenuOn(MainWindow &window, const char *node)
     {
-        const NodeItem *item = window.scene()->nodeItemNamed(QLatin1String(node));
-        if (!item)
-            qFatal("no card %s", node);
-        // The right press selects the card under the pointer.
-        window.scene()->selectNodes({item->nodeId()});
-        window.view()->centerOn(item);
-        const QPoint at = window.view()->mapFromScene(item->sceneCardRect().center());
-        return window.view()->createContextMenu(at);
+        return Test::contextMenuOn(window, node);
     }
 
     QTemporaryDir m_settingsDir;

@@ -345,22 +345,10 @@ private slots:
     }
 
 private:
-    NodeItem *card(const char *name) const
-    {
-        NodeItem *item = m_scene->nodeItemNamed(QLatin1String(name));
-        if (!item)
-            qFatal("no card %s", name);
-        return item;
-    }
-
+    NodeItem *card(const char *name) const { return Test::cardNamed(*m_scene, name); }
     LinkItem *link(const char *from, const char *to) const
     {
-        for (LinkItem *item : m_scene->linkItems()) {
-            if (item->fromItem()->displayName() == QLatin1String(from)
-                && item->toItem()->displayName() == QLatin1String(to))
-                return item;
-        }
-        qFatal("no link %s → %s", from, to);
+        return Test::linkBetween(*m_scene, from, to);
     }
 
     QImage renderCard(const NodeItem *item) const

@@ -282,6 +282,25 @@ bool letsThrough(const NodeLiveState &state)
     return !state.running || (state.up && state.admin != QLatin1String("MAINT"));
 }
 
+// A replication link as the replica's real replication has it: stopped or
+// broken passes nothing; a replica promoted, or repointed to another source,
+// no longer replicates along this link.
+void replicationOf(LinkLiveState &live, const QString &source, const DatabaseLiveState &replica)
+{
+    if (!replica.demo)
+        return;
+    live.replication = replica.replication;
+    if (!replica.role.isEmpty() && replica.role != QLatin1String("replica"))
+        live.replicationEnded = true;
+    else if (!replica.source.isEmpty() && replica.source != source)
+        live.replicatesFrom = replica.source;
+    if (live.replication == ReplicationState::Stopped
+        || live.replication == ReplicationState::Broken)
+        live.passable = false;
+    if (live.replicationEnded || !live.replicatesFrom.isEmpty())
+        live.lagMs = -1; // the lag is another link's
+}
+
 } // namespace
 
 // Each link's live state, from the live states of the cards it joins.
@@ -310,6 +329,13 @@ void DiagramScene::updateLinkLiveStates()
             if (link->link().kind == LinkKind::Replication) {
                 live.passable = letsThrough(from) && letsThrough(to);
                 live.lagMs = to.replicationLagMs >= 0 ? to.replicationLagMs : from.replicationLagMs;
+                replicationOf(live, fromItem->displayName(), to.database);
+            } else if (toItem->node().kind == NodeKind::Database && to.database.demo) {
+                // The queries this server sends the database, reads and writes.
+                const QueryRates rates = to.database.queriesFrom.value(fromItem->displayName());
+                live.readsPerSecond = rates.reads;
+                live.writesPerSecond = rates.writes;
+                live.requestsPerSecond = rates.reads + rates.writes;
             } else if (toItem->node().kind == NodeKind::LoadBalancer) {
                 // What enters the load balancer: the sender's rate if it has
                 // one, else the load balancer's own (its frontend).

@@ -58,6 +58,7 @@ Colors Colors::fromPalette(const QPalette &palette)
     colors.noCheck = mix(colors.text, colors.card, 0.5);
     colors.warning = colors.dark ? QColor(0xe0, 0xb0, 0x5a) : QColor(0x8a, 0x5a, 0x00);
     colors.fault = colors.dark ? QColor(0xf0, 0x8c, 0x3c) : QColor(0xc0, 0x4a, 0x00);
+    colors.writes = colors.dark ? QColor(0xb5, 0x9c, 0xf5) : QColor(0x7b, 0x4f, 0xd6);
     return colors;
 }
 

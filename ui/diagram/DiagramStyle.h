@@ -64,6 +64,9 @@ struct Colors
     QColor noCheck;
     QColor warning; // a message instead of a status (e.g. a missing probe)
     QColor fault;   // an injected fault
+    // Queries from a web server to a database: writes move in this colour,
+    // reads in the traffic's.
+    QColor writes;
 
     static Colors fromPalette(const QPalette &palette);
 };

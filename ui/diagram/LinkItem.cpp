@@ -31,6 +31,8 @@ constexpr qreal EdgeGap = 3.0; // between a card's edge and the line's ends
 constexpr qreal DashLength = 6.0;
 constexpr qreal DashGap = 8.0;
 constexpr qreal FlowPeriod = DashLength + DashGap;
+// Reads and writes on one link take turns: every other dash is a write.
+constexpr qreal TwoColourPeriod = 2 * FlowPeriod;
 // Traffic as pace and width, on a log scale so 1 and 1,000 req/s both read,
 // and capped so a flood stays a line.
 constexpr qreal SlowestFlow = 20.0;     // scene units per second, at a trickle
@@ -66,6 +68,14 @@ QString secondsText(double ms)
 {
     const double seconds = ms / 1000.0;
     return seconds < 10.0 ? QLocale().toString(seconds, 'f', 1) : QLocale().toString(qRound64(seconds));
+}
+
+// Tenths under ten per second, whole numbers above.
+QString rateText(double perSecond)
+{
+    return perSecond < 10.0 && perSecond != std::floor(perSecond)
+               ? QLocale().toString(perSecond, 'f', 1)
+               : QLocale().toString(qRound64(perSecond));
 }
 
 // Where the ray from the centre of `rect` towards `direction` (a unit vector)
@@ -110,6 +120,12 @@ void LinkItem::updateToolTip()
 {
     QString tip = tr("%1 from %2 to %3")
                       .arg(linkKindName(m_link.kind), m_from->displayName(), m_to->displayName());
+    if (carriesQueries())
+        tip += QLatin1Char('\n')
+               + tr("%1 reads/s · %2 writes/s")
+                     .arg(rateText(m_live.readsPerSecond), rateText(m_live.writesPerSecond));
+    else if (m_link.kind == LinkKind::Replication && m_live.running)
+        tip += QLatin1Char('\n') + label();
     if (m_cutOff)
         tip += QLatin1Char('\n') + tr("What-if: nothing passes here");
     for (const QString &message : std::as_const(m_findingMark.messages))
@@ -153,11 +169,44 @@ void LinkItem::setParallelOffset(qreal offset)
 
 QString LinkItem::label() const
 {
-    if (m_link.kind != LinkKind::Replication)
-        return QString();
-    if (m_live.running && m_live.lagMs >= 0)
-        return tr("lag %1 s").arg(secondsText(m_live.lagMs));
+    if (m_link.kind != LinkKind::Replication) {
+        if (!carriesQueries())
+            return QString();
+        return tr("%1 · %2").arg(readsText(), writesText());
+    }
+    if (m_live.running) {
+        if (m_live.replicationEnded)
+            return tr("not replicating");
+        if (!m_live.replicatesFrom.isEmpty())
+            return tr("replicates from %1").arg(m_live.replicatesFrom);
+        if (m_live.replication == ReplicationState::Stopped)
+            return tr("replication stopped");
+        if (m_live.replication == ReplicationState::Broken)
+            return tr("replication broken");
+        if (m_live.lagMs >= 0)
+            return tr("lag %1 s").arg(secondsText(m_live.lagMs));
+    }
     return tr("replication");
+}
+
+bool LinkItem::carriesQueries() const
+{
+    return m_live.flowing() && (m_live.readsPerSecond > 0 || m_live.writesPerSecond > 0);
+}
+
+QString LinkItem::readsText() const
+{
+    return tr("%1 r/s").arg(rateText(m_live.readsPerSecond));
+}
+
+QString LinkItem::writesText() const
+{
+    return tr("%1 w/s").arg(rateText(m_live.writesPerSecond));
+}
+
+bool LinkItem::isStale() const
+{
+    return m_live.running && (m_live.replicationEnded || !m_live.replicatesFrom.isEmpty());
 }
 
 void LinkItem::setLiveState(const LinkLiveState &state)
@@ -189,12 +238,15 @@ void LinkItem::setLiveState(const LinkLiveState &state)
 
 void LinkItem::advanceFlow(qreal seconds)
 {
-    m_flowPhase = std::fmod(m_flowPhase + m_flowSpeed * seconds, FlowPeriod);
+    m_flowPhase = std::fmod(m_flowPhase + m_flowSpeed * seconds, TwoColourPeriod);
     update();
 }
 
 QColor LinkItem::baseColor(const Colors &colors) const
 {
+    // A replication the promotion left behind: quiet, not an alarm.
+    if (isStale())
+        return colors.noCheck;
     if (m_live.running && !m_live.passable)
         return colors.down;
     switch (m_link.kind) {
@@ -568,20 +620,8 @@ void LinkItem::paintLine(QPainter *painter, const QStyleOptionGraphicsItem *opti
     if (!body.isEmpty())
         painter->drawPolyline(body);
 
-    if (m_live.flowing() && !overview) {
-        // Dashes moving from source to target. The pen is kept between
-        // frames: only its offset changes.
-        const QColor dashes = flowColor(colors);
-        if (m_flowPen.color() != dashes || !qFuzzyCompare(m_flowPen.widthF(), width)) {
-            m_flowPen = QPen(dashes, width, Qt::CustomDashLine, Qt::FlatCap, Qt::MiterJoin);
-            m_flowPen.setDashPattern({DashLength / width, DashGap / width}); // in pen widths
-        }
-        // A growing offset moves the pattern back towards the start.
-        m_flowPen.setDashOffset((FlowPeriod - m_flowPhase + skipped) / width);
-        painter->setPen(m_flowPen);
-        if (!body.isEmpty())
-            painter->drawPolyline(body);
-    }
+    if (m_live.flowing() && !overview && !body.isEmpty())
+        paintFlow(painter, body, skipped, width, colors);
 
     if (m_link.kind == LinkKind::Tcp) {
         // An open chevron: TCP reads quieter than HTTP even without colour.
@@ -603,9 +643,54 @@ void LinkItem::paintLine(QPainter *painter, const QStyleOptionGraphicsItem *opti
         background.setAlphaF(0.85f);
         painter->setBrush(background);
         painter->drawRoundedRect(box, 3.0, 3.0);
-        painter->setPen(color);
         painter->setFont(linkLabelFont());
-        painter->drawText(box, Qt::AlignCenter, text);
+        if (carriesQueries()) {
+            // Each figure in its dashes' colour: "12 r/s · 3 w/s".
+            const QFontMetricsF metrics(linkLabelFont());
+            const QString reads = readsText() + QStringLiteral(" · ");
+            QRectF part = box.adjusted(4.0, 0, -4.0, 0);
+            painter->setPen(flowColor(colors));
+            painter->drawText(part, Qt::AlignLeft | Qt::AlignVCenter, reads);
+            part.setLeft(part.left() + metrics.horizontalAdvance(reads));
+            painter->setPen(colors.writes);
+            painter->drawText(part, Qt::AlignLeft | Qt::AlignVCenter, writesText());
+        } else {
+            painter->setPen(color);
+            painter->drawText(box, Qt::AlignCenter, text);
+        }
+    }
+}
+
+void LinkItem::paintFlow(QPainter *painter, const QPolygonF &body, qreal skipped, qreal width,
+                         const Colors &colors)
+{
+    // Dashes moving from source to target. The pens are kept between
+    // frames: only their offsets change. Queries to a database move as reads
+    // and writes taking turns, each in its colour, when both flow.
+    const bool reads = m_live.readsPerSecond > 0 || m_live.writesPerSecond <= 0;
+    const bool writes = m_live.writesPerSecond > 0;
+    const qreal period = reads && writes ? TwoColourPeriod : FlowPeriod;
+    const auto dashes = [&](QPen &pen, const QColor &color) {
+        if (pen.color() != color || !qFuzzyCompare(pen.widthF(), width)
+            || !qFuzzyCompare(pen.dashPattern().value(1) * width, period - DashLength)) {
+            pen = QPen(color, width, Qt::CustomDashLine, Qt::FlatCap, Qt::MiterJoin);
+            pen.setDashPattern(
+                {DashLength / width, (period - DashLength) / width}); // in pen widths
+        }
+    };
+    // A growing offset moves the pattern back towards the start.
+    const qreal offset = TwoColourPeriod - m_flowPhase + skipped;
+    if (reads) {
+        dashes(m_flowPen, flowColor(colors));
+        m_flowPen.setDashOffset(offset / width);
+        painter->setPen(m_flowPen);
+        painter->drawPolyline(body);
+    }
+    if (writes) {
+        dashes(m_writeFlowPen, colors.writes);
+        m_writeFlowPen.setDashOffset((offset + (reads ? FlowPeriod : 0)) / width);
+        painter->setPen(m_writeFlowPen);
+        painter->drawPolyline(body);
     }
 }
 

@@ -22,7 +22,9 @@ class NodeItem;
 // While the document runs, a link carrying traffic shows dashes moving from
 // source to target, faster and on a wider line the more req/s (log scale,
 // capped); a link nothing can pass is dashed red; a replication link shows the
-// replica's lag. The scene moves the dashes (advanceFlow()) from one timer.
+// replica's lag, or that replication stopped. Queries to a database move as
+// reads and writes in two colours, with a label "12 r/s · 3 w/s". The scene
+// moves the dashes (advanceFlow()) from one timer.
 class LinkItem final : public QGraphicsItem
 {
 public:
@@ -61,8 +63,13 @@ public:
     // when straight; empty when there is nothing to draw).
     QPolygonF route() const { return m_route; }
     // "replication" on replication links ("lag 1.2 s" while running and
-    // the replica's lag is known), else empty.
+    // the replica's lag is known, "replication stopped", "not replicating"
+    // once the replica was promoted); "12 r/s · 3 w/s" on a link carrying
+    // queries to a database; else empty.
     QString label() const;
+    // Queries flow along it to a database: reads and writes are told apart
+    // by the dashes' colours and the label.
+    bool carriesQueries() const;
     bool isDashed() const;
 
     // Shows what the scene derived from the live states of both ends;
@@ -105,6 +112,13 @@ private:
     QPen makePen(const DiagramStyle::Colors &colors) const;
     QColor flowColor(const DiagramStyle::Colors &colors) const;
     QLineF labelSegment() const;
+    QString readsText() const;
+    QString writesText() const;
+    // A replication link the replica no longer follows (promoted, or
+    // repointed to another source).
+    bool isStale() const;
+    void paintFlow(QPainter *painter, const QPolygonF &body, qreal skipped, qreal width,
+                   const DiagramStyle::Colors &colors);
     QPainterPath routePath() const;
     void paintLine(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget);
     void paintFindingMark(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) const;
@@ -132,6 +146,7 @@ private:
     // look changes.
     mutable QPen m_pen;
     mutable QPen m_flowPen;
+    mutable QPen m_writeFlowPen;
     mutable QPen m_chevronPen;
 
     FindingMark m_findingMark;

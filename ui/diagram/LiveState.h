@@ -1,8 +1,10 @@
 #pragma once
 
+#include "engine/database/DatabaseServerStatus.h"
 #include "engine/demo/DemoFault.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QString>
 
 namespace Loadstar::Ui {
@@ -16,6 +18,52 @@ using DemoFaultRequest = Engine::DemoFault;
 // The faults as a card shows them: "killed", "hung · +200 ms · 25 % errors";
 // empty when there are none.
 QString describeFaults(const DemoFaultRequest &faults);
+
+// The faults of a demo database as its card shows them: "killed",
+// "replication stopped · delay 30 s"; empty when there are none.
+QString describeDatabaseFault(const Engine::DatabaseFault &fault);
+
+// The queries one web or app server sends one database, per second.
+struct QueryRates
+{
+    double reads = 0;
+    double writes = 0;
+    double failed = 0;
+
+    bool operator==(const QueryRates &) const = default;
+};
+
+// Where a replica's replication stands, as its link shows it.
+enum class ReplicationState {
+    None,    // not a replica (a primary, a fenced old primary), or not known yet
+    Running, // both threads run / the WAL receiver streams
+    Stopped, // stopped on purpose (STOP SLAVE), or not running without an error
+    Broken,  // stopped by an error (Last_IO_Error, Last_SQL_Error)
+};
+
+// What a demo database's card shows besides its health: its real role, which
+// follows promotions, its load, and for a replica how it keeps up. Plain
+// data, from the database servers' status and the demo backends' query
+// counters; the default is "not a demo database".
+struct DatabaseLiveState
+{
+    bool demo = false; // a demo database Loadstar runs: faults and promotion can be asked of it
+    QString role;      // the real role: "primary", "replica" or "fenced"; empty: not known yet
+    double queriesPerSecond = -1; // statements the server served; -1: unknown
+    int connections = -1;         // -1: unknown
+    quint64 staleReads = 0;       // reads that missed the same client's acknowledged write
+    ReplicationState replication = ReplicationState::None;
+    QString source;           // a replica: the server it replicates from now
+    QString replicationError; // why replication is broken
+    Engine::DatabaseFault fault;
+    // When it was promoted to primary this run (UTC); null: it was not.
+    QDateTime promotedAt;
+    // The queries each web or app server sends it (by the server's name).
+    QHash<QString, QueryRates> queriesFrom;
+
+    bool fenced() const { return role == QLatin1String("fenced"); }
+    bool operator==(const DatabaseLiveState &) const = default;
+};
 
 // What a card shows while the document runs: plain data, filled from the
 // engine's snapshots by whoever runs it. The default value is "not running"
@@ -59,6 +107,8 @@ struct NodeLiveState
     // A replica database: how far behind its primary it is, as its probe
     // reports it. -1: unknown, or not a replica.
     double replicationLagMs = -1;
+    // A demo database: its role, load and replication (see DatabaseLiveState).
+    DatabaseLiveState database;
 
     bool operator==(const NodeLiveState &) const = default;
 };
@@ -90,6 +140,15 @@ struct LinkLiveState
     double requestsPerSecond = 0; // traffic along the link, from → to
     bool passable = true;         // false: nothing can get through (target DOWN or MAINT…)
     double lagMs = -1;            // replication: the replica's lag; -1: unknown
+    // Replication: whether the replica replicates, and from whom when that is
+    // not this link's source any more (repointed after a promotion).
+    ReplicationState replication = ReplicationState::None;
+    QString replicatesFrom;
+    bool replicationEnded = false; // the replica was promoted: nothing flows here any more
+    // Queries from a web or app server to a database: requestsPerSecond is
+    // their sum.
+    double readsPerSecond = 0;
+    double writesPerSecond = 0;
     // The health of the target, for the colour of the traffic.
     HealthTone tone = HealthTone::Neutral;
 

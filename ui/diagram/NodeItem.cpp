@@ -139,6 +139,91 @@ QString rateText(double requestsPerSecond)
     return tr("%1 req/s").arg(number);
 }
 
+// "12 q/s · 3 conn": what a demo database serves, on its address's row.
+QString databaseFiguresText(const DatabaseLiveState &database)
+{
+    QStringList figures;
+    if (database.queriesPerSecond >= 0) {
+        const double rate = database.queriesPerSecond;
+        figures.append(tr("%1 q/s").arg(rate < 10.0 && rate != std::floor(rate)
+                                            ? QLocale().toString(rate, 'f', 1)
+                                            : QLocale().toString(qRound64(rate))));
+    }
+    if (database.connections >= 0)
+        figures.append(tr("%1 conn").arg(QLocale().toString(database.connections)));
+    return figures.join(QStringLiteral(" · "));
+}
+
+// "1.2 s" under ten seconds, whole seconds above.
+QString lagText(double ms)
+{
+    const double seconds = ms / 1000.0;
+    return tr("lag %1 s")
+        .arg(seconds < 10.0 ? QLocale().toString(seconds, 'f', 1)
+                            : QLocale().toString(qRound64(seconds)));
+}
+
+// How a replica keeps up, in place of its check: "lag 0.4 s · 2 stale", or
+// why it does not replicate; empty for anything else.
+QString replicationText(const NodeLiveState &state)
+{
+    const DatabaseLiveState &database = state.database;
+    QStringList parts;
+    switch (database.replication) {
+    case ReplicationState::None:
+        return QString();
+    case ReplicationState::Stopped:
+        parts.append(tr("replication stopped"));
+        break;
+    case ReplicationState::Broken:
+        parts.append(tr("replication broken"));
+        break;
+    case ReplicationState::Running:
+        if (state.replicationLagMs >= 0)
+            parts.append(lagText(state.replicationLagMs));
+        break;
+    }
+    if (database.staleReads > 0)
+        parts.append(tr("%1 stale").arg(QLocale().toString(database.staleReads)));
+    return parts.join(QStringLiteral(" · "));
+}
+
+// `text` on two lines `first` and `second` wide, by words: its beginning on
+// the first (what happened), its end on the second (what to do next), "…"
+// between them when it is longer than both.
+void splitLines(const QString &text, const QFontMetricsF &metrics, qreal first, qreal second,
+                QString *line1, QString *line2)
+{
+    const QStringList words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    qsizetype used = 0;
+    QString one;
+    for (; used < words.size(); ++used) {
+        const QString longer
+            = one.isEmpty() ? words.at(used) : one + QLatin1Char(' ') + words.at(used);
+        if (metrics.horizontalAdvance(longer) > first)
+            break;
+        one = longer;
+    }
+    if (one.isEmpty() && !words.isEmpty()) // one word wider than the line
+        one = metrics.elidedText(words.at(used++), Qt::ElideRight, first);
+    *line1 = one;
+    const QString rest = words.mid(used).join(QLatin1Char(' '));
+    if (metrics.horizontalAdvance(rest) <= second) {
+        *line2 = rest;
+        return;
+    }
+    const QString ellipsis(QChar(0x2026));
+    QString tail;
+    for (qsizetype from = words.size(); from > used; --from) {
+        const QString longer
+            = tail.isEmpty() ? words.at(from - 1) : words.at(from - 1) + QLatin1Char(' ') + tail;
+        if (metrics.horizontalAdvance(ellipsis + longer) > second)
+            break;
+        tail = longer;
+    }
+    *line2 = tail.isEmpty() ? metrics.elidedText(rest, Qt::ElideLeft, second) : ellipsis + tail;
+}
+
 QString sessionsText(int sessions)
 {
     return sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(QLocale().toString(sessions));
@@ -175,6 +260,8 @@ QRectF findingMarkRect()
 
 // A what-if greys the card out to this opacity; its tab stays solid.
 constexpr qreal WhatIfOpacity = 0.4;
+// A fenced old primary, a little less: its health still matters.
+constexpr qreal FencedOpacity = 0.5;
 // The "FAILED" / "UNREACHABLE" tab straddles the card's bottom edge, centred.
 constexpr qreal WhatIfTabHeight = 14.0;
 constexpr qreal WhatIfTabPadding = 6.0;
@@ -217,32 +304,56 @@ void NodeItem::layoutText()
             m_detail = kindName;
     }
 
+    layoutLive();
+}
+
+// The role badge: the drawn role, or while running a demo database's real
+// one, which follows promotions.
+void NodeItem::layoutBadge()
+{
     m_badge.clear();
     m_badgeStyle = BadgeStyle::None;
     m_badgeIsBackup = false;
+    m_badgeIsFenced = false;
     if (m_node.kind == NodeKind::Database) {
-        const bool replica
-            = m_node.stringProperty(QStringLiteral("role")) == QLatin1String("replica");
-        m_badge = replica ? tr("REPLICA") : tr("PRIMARY");
-        m_badgeStyle = replica ? BadgeStyle::Soft : BadgeStyle::Solid;
+        const QString liveRole = m_live.running ? m_live.database.role : QString();
+        const QString role
+            = liveRole.isEmpty() ? m_node.stringProperty(QStringLiteral("role")) : liveRole;
+        if (role == QLatin1String("fenced")) {
+            m_badge = tr("FENCED");
+            m_badgeStyle = BadgeStyle::Solid;
+            m_badgeIsFenced = true;
+        } else if (role == QLatin1String("replica")) {
+            // A standby is the replica a failover promotes.
+            m_badge
+                = m_node.boolProperty(QStringLiteral("standby")) ? tr("STANDBY") : tr("REPLICA");
+            m_badgeStyle = BadgeStyle::Soft;
+        } else {
+            m_badge = tr("PRIMARY");
+            m_badgeStyle = BadgeStyle::Solid;
+        }
     } else if (isServerKind(m_node.kind) && m_node.boolProperty(QStringLiteral("backup"))) {
         m_badge = tr("BACKUP");
         m_badgeStyle = BadgeStyle::Soft;
         m_badgeIsBackup = true;
     }
-
     m_badgeWidth = 0;
     if (!m_badge.isEmpty())
         m_badgeWidth = QFontMetricsF(badgeFont()).horizontalAdvance(m_badge) + 2 * BadgePadding;
-    layoutLive();
 }
 
 void NodeItem::setLiveState(const NodeLiveState &state, const QDateTime &now)
 {
-    const int secondsAgo = state.running ? secondsSince(state.changedAt, now) : -1;
+    // The marker points at the latest of an UP⇄DOWN change and a promotion.
+    const QDateTime promoted = state.database.promotedAt;
+    const bool promotion
+        = promoted.isValid() && (!state.changedAt.isValid() || promoted > state.changedAt);
+    const int secondsAgo
+        = state.running ? secondsSince(promotion ? promoted : state.changedAt, now) : -1;
     if (state == m_live && secondsAgo == m_changedSecondsAgo)
         return;
     m_changedSecondsAgo = secondsAgo;
+    m_markerIsPromotion = promotion;
     m_markerWidth = secondsAgo < 0 ? 0
                                    : QFontMetricsF(badgeFont()).horizontalAdvance(changeMarkerText())
                                          + 2 * MarkerPadding;
@@ -253,10 +364,23 @@ void NodeItem::setLiveState(const NodeLiveState &state, const QDateTime &now)
     update();
 }
 
+QStringList NodeItem::paintedLiveLines() const
+{
+    QStringList lines;
+    if (!m_messageFirstLine.isEmpty())
+        lines.append(m_messageFirstLine);
+    if (!m_elidedLiveLine.isEmpty())
+        lines.append(m_elidedLiveLine);
+    return lines;
+}
+
 QString NodeItem::changeMarkerText() const
 {
     if (m_changedSecondsAgo < 0)
         return QString();
+    if (m_markerIsPromotion)
+        return m_changedSecondsAgo == 0 ? tr("promoted just now")
+                                        : tr("promoted %1 s ago").arg(m_changedSecondsAgo);
     return m_changedSecondsAgo == 0 ? tr("changed just now")
                                     : tr("changed %1 s ago").arg(m_changedSecondsAgo);
 }
@@ -265,12 +389,14 @@ QString NodeItem::changeMarkerText() const
 // painting only draws.
 void NodeItem::layoutLive()
 {
+    layoutBadge();
     m_liveLayout = LiveLayout::None;
     m_tone = HealthTone::Neutral;
     m_statusText.clear();
     m_liveLine.clear();
     m_figuresText.clear();
     m_elidedLiveLine.clear();
+    m_messageFirstLine.clear();
     m_elidedFault.clear();
     m_pillWidth = 0;
     m_figuresWidth = 0;
@@ -296,15 +422,23 @@ void NodeItem::layoutLive()
                 check.append(tr("in use"));
             else if (m_badgeIsBackup && m_live.up)
                 check.append(tr("standby"));
-            if (!m_live.checkCode.isEmpty())
-                check.append(m_live.checkCode);
-            if (!m_live.reason.isEmpty())
-                check.append(m_live.reason);
-            else if (m_live.checkDurationMs >= 0 && !check.isEmpty())
-                check.append(tr("%1 ms").arg(m_live.checkDurationMs));
+            const QString replication = replicationText(m_live);
+            if (!replication.isEmpty() && m_live.up) {
+                // A replica at work: how well it keeps up says more than its check.
+                check.append(replication);
+            } else {
+                if (!m_live.checkCode.isEmpty())
+                    check.append(m_live.checkCode);
+                if (!m_live.reason.isEmpty())
+                    check.append(m_live.reason);
+                else if (m_live.checkDurationMs >= 0 && !check.isEmpty())
+                    check.append(tr("%1 ms").arg(m_live.checkDurationMs));
+            }
             m_liveLine = check.join(QStringLiteral(" · "));
         }
-        if (m_live.requestsPerSecond >= 0)
+        if (m_live.database.demo)
+            m_figuresText = databaseFiguresText(m_live.database);
+        else if (m_live.requestsPerSecond >= 0)
             m_figuresText = rateText(m_live.requestsPerSecond);
     } else if (m_live.running) {
         QStringList figures;
@@ -344,8 +478,15 @@ void NodeItem::layoutLive()
         }
         if (!m_live.message.isEmpty())
             room -= BadgeHeight - 2.0 + LiveGap; // the warning mark
-        if (room >= MinimumCheckWidth || !m_live.message.isEmpty())
+        if (!m_live.message.isEmpty() && live.horizontalAdvance(m_liveLine) > room
+            && m_figuresText.isEmpty()) {
+            // Too long for the live row: the address's row takes its start.
+            // The warning mark goes with it, so the live row is whole.
+            splitLines(m_liveLine, live, std::max<qreal>(room, 0), rowWidth, &m_messageFirstLine,
+                       &m_elidedLiveLine);
+        } else if (room >= MinimumCheckWidth || !m_live.message.isEmpty()) {
             m_elidedLiveLine = live.elidedText(m_liveLine, Qt::ElideRight, std::max<qreal>(room, 0));
+        }
     } else if (m_liveLayout == LiveLayout::Figures) {
         const QString row = m_liveLine.isEmpty() ? m_figuresText : m_liveLine;
         m_elidedLiveLine = live.elidedText(row, Qt::ElideRight, rowWidth);
@@ -391,6 +532,8 @@ void NodeItem::updateToolTip()
         }
         if (!m_live.fault.isEmpty())
             tip += QStringLiteral("<br>%1").arg(tr("Injected fault: %1").arg(m_live.fault.toHtmlEscaped()));
+        if (m_live.database.demo)
+            tip += databaseToolTip();
         QStringList figures;
         if (m_live.requestsPerSecond >= 0)
             figures.append(rateText(m_live.requestsPerSecond));
@@ -408,6 +551,48 @@ void NodeItem::updateToolTip()
     for (const QString &message : m_findingMark.messages)
         tip += QStringLiteral("<br>%1").arg(message.toHtmlEscaped());
     setToolTip(tip);
+}
+
+// A demo database's role, load and replication, in words.
+QString NodeItem::databaseToolTip() const
+{
+    const DatabaseLiveState &database = m_live.database;
+    QString tip;
+    if (database.fenced())
+        tip += QStringLiteral("<br>%1").arg(
+            tr("Fenced: an old primary that may never take writes again"));
+    else if (database.promotedAt.isValid())
+        tip += QStringLiteral("<br>%1").arg(
+            tr("Promoted to primary at %1")
+                .arg(database.promotedAt.toLocalTime().toString(QStringLiteral("hh:mm:ss"))));
+    const QString figures = databaseFiguresText(database);
+    if (!figures.isEmpty())
+        tip += QStringLiteral("<br>%1").arg(figures);
+    switch (database.replication) {
+    case ReplicationState::None:
+        break;
+    case ReplicationState::Running:
+        tip += QStringLiteral("<br>%1").arg(
+            tr("Replicating from %1").arg(database.source.toHtmlEscaped()));
+        if (m_live.replicationLagMs >= 0)
+            tip += QStringLiteral(", %1").arg(lagText(m_live.replicationLagMs));
+        break;
+    case ReplicationState::Stopped:
+        tip += QStringLiteral("<br>%1").arg(tr("Replication stopped"));
+        break;
+    case ReplicationState::Broken:
+        tip += QStringLiteral("<br>%1").arg(
+            tr("Replication broken: %1").arg(database.replicationError.toHtmlEscaped()));
+        break;
+    }
+    if (database.staleReads > 0) {
+        tip += QStringLiteral("<br>%1").arg(
+            database.staleReads == 1
+                ? tr("1 stale read: a read that missed a write the same client had made")
+                : tr("%1 stale reads: reads that missed a write the same client had made")
+                      .arg(database.staleReads));
+    }
+    return tip;
 }
 
 QRectF NodeItem::currentNameRect() const
@@ -553,8 +738,21 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
     const qreal zoom = option->levelOfDetailFromTransform(painter->worldTransform());
     const bool overview = widget && zoom < SimplifiedBelowZoom;
-    if (m_whatIf == WhatIfRole::None) {
+    if (m_whatIf == WhatIfRole::None && !m_badgeIsFenced) {
         paintCard(painter, option, widget, colors, zoom);
+        if (!m_findingMark.isEmpty())
+            paintFindingMark(painter, colors, overview);
+        return;
+    }
+    if (m_whatIf == WhatIfRole::None) {
+        // A fenced old primary is out of the game: greyed out, its FENCED
+        // badge solid so the word still reads.
+        const qreal opacity = painter->opacity();
+        painter->setOpacity(opacity * FencedOpacity);
+        paintCard(painter, option, widget, colors, zoom);
+        painter->setOpacity(opacity);
+        if (!overview)
+            paintBadge(painter, colors);
         if (!m_findingMark.isEmpty())
             paintFindingMark(painter, colors, overview);
         return;
@@ -673,35 +871,44 @@ void NodeItem::paintCard(QPainter *painter, const QStyleOptionGraphicsItem *opti
     painter->setFont(nameFont());
     painter->drawText(currentNameRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedName);
 
-    painter->setPen(colors.mutedText);
-    painter->setFont(detailFont());
-    painter->drawText(currentDetailRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedDetail);
-
-    if (m_badgeStyle != BadgeStyle::None) {
-        const QColor badgeColor = m_badgeIsBackup ? colors.backup : kindColor;
-        const QRectF name = currentNameRect();
-        const QRectF badge(name.right() - m_badgeWidth, name.center().y() - BadgeHeight / 2,
-                           m_badgeWidth, BadgeHeight);
-        QColor fill = badgeColor;
-        QColor textColor = colors.card;
-        if (m_badgeStyle == BadgeStyle::Soft) {
-            fill.setAlphaF(colors.dark ? 0.25f : 0.14f);
-            textColor = badgeColor;
-        }
-        painter->setPen(m_badgeStyle == BadgeStyle::Soft ? QPen(badgeColor, 1.0) : Qt::NoPen);
-        painter->setBrush(fill);
-        painter->drawRoundedRect(badge.adjusted(0.5, 0.5, -0.5, -0.5), BadgeHeight / 2,
-                                 BadgeHeight / 2);
-        painter->setPen(textColor);
-        painter->setFont(badgeFont());
-        painter->drawText(badge, Qt::AlignCenter, m_badge);
+    // A long message takes the address's row (the tooltip keeps the address).
+    if (m_messageFirstLine.isEmpty()) {
+        painter->setPen(colors.mutedText);
+        painter->setFont(detailFont());
+        painter->drawText(currentDetailRect(), Qt::AlignLeft | Qt::AlignVCenter, m_elidedDetail);
     }
 
+    paintBadge(painter, colors);
     if (m_liveLayout != LiveLayout::None)
         paintLive(painter, colors);
     if (health && m_changedSecondsAgo >= 0)
         paintChangeMarker(painter, colors);
     paintPorts(painter, colors);
+}
+
+void NodeItem::paintBadge(QPainter *painter, const Colors &colors) const
+{
+    if (m_badgeStyle == BadgeStyle::None)
+        return;
+    const QColor badgeColor = m_badgeIsBackup   ? colors.backup
+                              : m_badgeIsFenced ? colors.noCheck
+                                                : accent(m_node.kind, colors.dark);
+    const QRectF name = currentNameRect();
+    const QRectF badge(name.right() - m_badgeWidth, name.center().y() - BadgeHeight / 2,
+                       m_badgeWidth, BadgeHeight);
+    QColor fill = badgeColor;
+    QColor textColor = m_badgeIsFenced ? textOn(fill) : colors.card;
+    if (m_badgeStyle == BadgeStyle::Soft) {
+        fill.setAlphaF(colors.dark ? 0.25f : 0.14f);
+        textColor = badgeColor;
+    }
+    painter->setPen(m_badgeStyle == BadgeStyle::Soft ? QPen(badgeColor, 1.0) : Qt::NoPen);
+    painter->setBrush(fill);
+    painter->drawRoundedRect(badge.adjusted(0.5, 0.5, -0.5, -0.5), BadgeHeight / 2,
+                             BadgeHeight / 2);
+    painter->setPen(textColor);
+    painter->setFont(badgeFont());
+    painter->drawText(badge, Qt::AlignCenter, m_badge);
 }
 
 void NodeItem::paintFindingMark(QPainter *painter, const Colors &colors, bool overview) const
@@ -754,9 +961,12 @@ void NodeItem::paintLive(QPainter *painter, const Colors &colors) const
 
     qreal x = row.left();
     if (!m_live.message.isEmpty()) {
-        // A neutral warning in place of the status: "!" in a soft circle.
+        // A neutral warning in place of the status: "!" in a soft circle,
+        // before the message's first line.
+        const bool twoLines = !m_messageFirstLine.isEmpty();
+        const QRectF first = twoLines ? currentDetailRect() : row;
         const qreal side = BadgeHeight - 2.0;
-        const QRectF mark(x, row.center().y() - side / 2, side, side);
+        const QRectF mark(x, first.center().y() - side / 2, side, side);
         QColor fill = colors.warning;
         fill.setAlphaF(colors.dark ? 0.25f : 0.16f);
         painter->setPen(QPen(colors.warning, 1.0));
@@ -766,8 +976,11 @@ void NodeItem::paintLive(QPainter *painter, const Colors &colors) const
         painter->drawText(mark, Qt::AlignCenter, QStringLiteral("!"));
         painter->setFont(liveFont());
         x = mark.right() + LiveGap;
-        painter->drawText(QRectF(x, row.top(), row.right() - x, row.height()),
-                          Qt::AlignLeft | Qt::AlignVCenter, m_elidedLiveLine);
+        painter->drawText(QRectF(x, first.top(), first.right() - x, first.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter,
+                          twoLines ? m_messageFirstLine : m_elidedLiveLine);
+        if (twoLines)
+            painter->drawText(row, Qt::AlignLeft | Qt::AlignVCenter, m_elidedLiveLine);
         return;
     }
 

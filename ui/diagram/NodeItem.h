@@ -15,14 +15,18 @@ namespace Loadstar::Ui {
 class LinkItem;
 
 // One node of the drawing as a card: its kind's icon, its name, its address
-// and a role badge (PRIMARY / REPLICA, BACKUP). The card is centred on the
+// and a role badge (PRIMARY / REPLICA / STANDBY, BACKUP); while running, a
+// demo database's badge follows its real role (a promoted replica reads
+// PRIMARY, the old primary FENCED, greyed out). The card is centred on the
 // node's position. It shows a copy of the node the scene hands it; it never
 // edits the document.
 //
 // While the document runs, a server or database card also carries its health
 // (a ring and a status pill in the state's colour, the last check's code and
-// reason, req/s, an injected fault), and other cards their figures (req/s,
-// sessions). Without a live state the card is drawn exactly as in the editor.
+// reason, req/s, an injected fault; a demo database its queries/s and
+// connections, a replica its lag and stale reads), and other cards their
+// figures (req/s, sessions). Without a live state the card is drawn exactly
+// as in the editor.
 class NodeItem final : public QGraphicsItem
 {
 public:
@@ -48,6 +52,9 @@ public:
     // The live parts of the card, as the user reads them; empty when not shown.
     QString statusText() const { return m_statusText; } // the pill: "UP 2/3"
     QString liveLine() const { return m_liveLine; }     // "L4CON · Connection refused"
+    // The live line as painted, on one row or two (a long message): what
+    // the eye reads at 100 %.
+    QStringList paintedLiveLines() const;
     QString faultText() const { return m_live.running ? m_live.fault : QString(); }
     QString figuresText() const { return m_figuresText; } // "120 req/s · 4 sessions"
     // The rise/fall bar beside the status pill; total 0 when not shown.
@@ -57,6 +64,8 @@ public:
     QString changeMarkerText() const;
     // A backup server carrying traffic: no longer the blue standby.
     bool backupInUse() const { return m_backupInUse; }
+    // A fenced old primary: the card is greyed out, its FENCED badge solid.
+    bool isFenced() const { return m_badgeIsFenced; }
 
     static constexpr int ChangeMarkerSeconds = 10;
 
@@ -115,10 +124,13 @@ private:
     enum class LiveLayout { None, Health, Figures };
 
     void layoutText();
+    void layoutBadge();
     void layoutLive();
     void updateToolTip();
+    QString databaseToolTip() const;
     QRectF currentNameRect() const;
     QRectF currentDetailRect() const;
+    void paintBadge(QPainter *painter, const DiagramStyle::Colors &colors) const;
     void paintLive(QPainter *painter, const DiagramStyle::Colors &colors) const;
     void paintRiseFallBar(QPainter *painter, QRectF bar, const QColor &color,
                           const DiagramStyle::Colors &colors) const;
@@ -135,6 +147,7 @@ private:
     QString m_badge;
     BadgeStyle m_badgeStyle = BadgeStyle::None;
     bool m_badgeIsBackup = false;
+    bool m_badgeIsFenced = false; // an old primary that may never take writes again: greyed out
     // Text elided to fit, and the badge's width, worked out once per change.
     QString m_elidedName;
     QString m_elidedDetail;
@@ -150,12 +163,14 @@ private:
     QString m_liveLine;
     QString m_figuresText;
     QString m_elidedLiveLine;
+    QString m_messageFirstLine; // a message too long for the live row starts on the address's row
     QString m_elidedFault;
     qreal m_pillWidth = 0;
     qreal m_figuresWidth = 0;
     RiseFallProgress m_riseFall;
     bool m_backupInUse = false;
     int m_changedSecondsAgo = -1; // -1: no marker
+    bool m_markerIsPromotion = false; // the marker says "promoted", not "changed"
     qreal m_markerWidth = 0;
 
     FindingMark m_findingMark;

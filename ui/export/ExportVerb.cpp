@@ -16,6 +16,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -134,12 +135,20 @@ std::optional<QHash<QString, NodeLiveState>> runFor(const Topology &topology, do
     }
     Cli::out() << "Running for " << seconds << " s…\n";
     Cli::out().flush();
-    QEventLoop loop;
-    QTimer::singleShot(qRound(seconds * 1000), &loop, &QEventLoop::quit);
-    loop.exec();
+    // Rates the counters give (a database's queries/s) need two samples: the
+    // last second's growth, or the whole run's when it is shorter.
+    const auto wait = [](double forSeconds) {
+        QEventLoop loop;
+        QTimer::singleShot(qRound(forSeconds * 1000), &loop, &QEventLoop::quit);
+        loop.exec();
+    };
+    const double last = std::min(seconds / 2, 1.0);
+    wait(seconds - last);
+    const RunSample before = takeSample(session);
+    wait(last);
     const RunSample sample = takeSample(session);
     session.stop();
-    return liveStatesOf(sample, embeddedServers(compiled.config));
+    return liveStatesOf(sample, embeddedServers(compiled.config), &before);
 }
 
 int run(const QCommandLineParser &parser, const QStringList &arguments)

@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 
@@ -72,6 +73,32 @@ const FigureLook kFigures[] = {
     {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "check"), 0x9b6bd8,
      [](const NodeMetrics &m) {
          return double(m.checkDurationMs);
+     }},
+    // Reads in the traffic's green and writes in the violet of the canvas'
+    // write dashes, the server's own count of statements in blue.
+    {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "served"), 0x3b82d6,
+     [](const NodeMetrics &m) {
+         return m.queriesPerSecond;
+     }},
+    {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "reads"), 0x2ea043,
+     [](const NodeMetrics &m) {
+         return m.readsPerSecond;
+     }},
+    {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "writes"), 0x8b62e0,
+     [](const NodeMetrics &m) {
+         return m.writesPerSecond;
+     }},
+    {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "connections"), 0x3b82d6,
+     [](const NodeMetrics &m) {
+         return double(m.connections);
+     }},
+    {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "lag"), 0xe38b12,
+     [](const NodeMetrics &m) {
+         return m.lagSeconds;
+     }},
+    {QT_TRANSLATE_NOOP("Loadstar::Ui::DrillDownPanel", "stale reads"), 0xd63a3a,
+     [](const NodeMetrics &m) {
+         return m.staleReadsPerSecond;
      }},
 };
 static_assert(std::size(kFigures) == size_t(Figure::Count));
@@ -153,12 +180,19 @@ DrillDownPanel::DrillDownPanel(QWidget *parent)
     auto *chartsLayout = new QVBoxLayout(charts);
     chartsLayout->setContentsMargins(0, 0, 0, 0);
     chartsLayout->setSpacing(2);
-    m_views = {addChart(tr("Requests"), {Figure::RequestsPerSecond}, tr("req/s")),
-               addChart(tr("Latency"), {Figure::P50, Figure::P95, Figure::P99}, tr("ms")),
-               addChart(tr("Responses"), {Figure::Rate2xx, Figure::Rate4xx, Figure::Rate5xx},
-                        tr("resp/s")),
-               addChart(tr("Sessions"), {Figure::Sessions}, tr("sessions")),
-               addChart(tr("Health check duration"), {Figure::CheckDuration}, tr("ms"))};
+    m_views = {
+        addChart(tr("Requests"), {Figure::RequestsPerSecond}, tr("req/s"), Shows::Traffic),
+        addChart(tr("Latency"), {Figure::P50, Figure::P95, Figure::P99}, tr("ms"), Shows::Traffic),
+        addChart(tr("Responses"), {Figure::Rate2xx, Figure::Rate4xx, Figure::Rate5xx}, tr("resp/s"),
+                 Shows::Traffic),
+        addChart(tr("Sessions"), {Figure::Sessions}, tr("sessions"), Shows::Traffic),
+        addChart(tr("Queries"), {Figure::Queries, Figure::Reads, Figure::Writes}, tr("queries/s"),
+                 Shows::Database),
+        addChart(tr("Connections"), {Figure::Connections}, tr("connections"), Shows::Database),
+        addChart(tr("Replication lag"), {Figure::Lag}, tr("s"), Shows::Replica),
+        addChart(tr("Stale reads"), {Figure::StaleReads}, tr("reads/s"), Shows::Replica),
+        addChart(tr("Health check duration"), {Figure::CheckDuration}, tr("ms"), Shows::Always)};
+    showChartsFor({});
     for (QChartView *view : std::as_const(m_views))
         chartsLayout->addWidget(view);
     auto *scroll = new QScrollArea;
@@ -186,9 +220,10 @@ DrillDownPanel::DrillDownPanel(QWidget *parent)
 DrillDownPanel::~DrillDownPanel() = default;
 
 QChartView *DrillDownPanel::addChart(const QString &title, const QList<Figure> &figures,
-                                     const QString &unit)
+                                     const QString &unit, Shows shows)
 {
     Chart chart;
+    chart.shows = shows;
     chart.chart = new QChart;
     chart.chart->setTitle(title);
     chart.chart->setMargins(QMargins(2, 2, 2, 2));
@@ -381,6 +416,7 @@ void DrillDownPanel::plot(const QList<NodeMetrics> &rows)
         }
         return;
     }
+    showChartsFor(rows);
     for (int figure = 0; figure < int(Figure::Count); ++figure) {
         QList<QPointF> points;
         points.reserve(rows.size());
@@ -395,8 +431,47 @@ void DrillDownPanel::plot(const QList<NodeMetrics> &rows)
     updateAxes();
 }
 
+bool DrillDownPanel::showChartsFor(const QList<NodeMetrics> &rows)
+{
+    // A demo database's rows carry its figures; a replica's its lag.
+    const bool database = std::any_of(rows.cbegin(), rows.cend(), [](const NodeMetrics &row) {
+        return row.queriesPerSecond >= 0 || row.connections >= 0;
+    });
+    const bool replica
+        = database && std::any_of(rows.cbegin(), rows.cend(), [](const NodeMetrics &row) {
+              return row.lagSeconds >= 0 || row.staleReadsPerSecond >= 0;
+          });
+    const bool changed = database != m_showsDatabase || replica != m_showsReplica;
+    m_showsDatabase = database;
+    m_showsReplica = replica;
+    for (qsizetype i = 0; i < m_charts.size(); ++i) {
+        const Shows shows = m_charts.at(i).shows;
+        m_views.at(i)->setVisible(shows == Shows::Always || (shows == Shows::Traffic && !database)
+                                  || (shows == Shows::Database && database)
+                                  || (shows == Shows::Replica && replica));
+    }
+    return changed;
+}
+
+QStringList DrillDownPanel::shownCharts() const
+{
+    QStringList titles;
+    for (qsizetype i = 0; i < m_charts.size(); ++i) {
+        if (!m_views.at(i)->isHidden())
+            titles.append(m_charts.at(i).chart->title());
+    }
+    return titles;
+}
+
 void DrillDownPanel::appendPoint(const NodeMetrics &sample)
 {
+    // A replica's first lag (or a database's first figures) brings its charts.
+    const bool database = sample.queriesPerSecond >= 0 || sample.connections >= 0;
+    const bool replica = sample.lagSeconds >= 0 || sample.staleReadsPerSecond >= 0;
+    if ((database && !m_showsDatabase) || (replica && !m_showsReplica)) {
+        refresh();
+        return;
+    }
     m_to = std::max(m_to, sample.time);
     const double from = double(shownFrom().toMSecsSinceEpoch());
     for (int figure = 0; figure < int(Figure::Count); ++figure) {

@@ -26,7 +26,9 @@ namespace Loadstar::Ui {
 
 // The figures of one node over time, as charts: requests per second,
 // latency (p50/p95/p99), responses per second by class (2xx/4xx/5xx),
-// sessions, and the health check's duration. Live, it follows the newest
+// sessions, and the health check's duration; for a demo database, queries
+// per second (reads and writes), connections and, for a replica, its lag and
+// stale reads, in place of the web figures. Live, it follows the newest
 // samples (the last ten minutes of every node are kept in memory, so
 // selecting another node shows its recent past at once); "Earlier" and
 // "Later" step through the metrics history on disk, a window at a time.
@@ -47,6 +49,13 @@ public:
         Rate5xx,
         Sessions,
         CheckDuration,
+        // A demo database's.
+        Queries,
+        Reads,
+        Writes,
+        Connections,
+        Lag,
+        StaleReads,
         Count
     };
     Q_ENUM(Figure)
@@ -86,19 +95,27 @@ public:
     QToolButton *forwardButton() const { return m_forwardButton; }
     QComboBox *rangeBox() const { return m_rangeBox; }
     QList<QChartView *> chartViews() const { return m_views; }
+    // The charts shown for the node on show, by title ("Requests", "Queries").
+    QStringList shownCharts() const;
 
 protected:
     void changeEvent(QEvent *event) override;
 
 private:
+    // Which nodes a chart is for: web figures, a database's, a replica's, or all.
+    enum class Shows { Traffic, Database, Replica, Always };
     struct Chart
     {
         QChart *chart = nullptr;
         QDateTimeAxis *time = nullptr;
         QValueAxis *value = nullptr;
+        Shows shows = Shows::Always;
     };
 
-    QChartView *addChart(const QString &title, const QList<Figure> &figures, const QString &unit);
+    QChartView *addChart(const QString &title, const QList<Figure> &figures, const QString &unit,
+                         Shows shows);
+    // Shows the charts for the node `rows` come from; true when that changed.
+    bool showChartsFor(const QList<NodeMetrics> &rows);
     int rangeSeconds() const;
     // Shows [shownFrom(), shownTo()]: from memory when it holds all of it,
     // otherwise from the history, asked for here.
@@ -130,6 +147,8 @@ private:
     QList<Chart> m_charts;
     QList<QChartView *> m_views;
     QList<QLineSeries *> m_series;
+    bool m_showsDatabase = false;
+    bool m_showsReplica = false;
 };
 
 } // namespace Loadstar::Ui

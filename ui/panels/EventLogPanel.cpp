@@ -6,6 +6,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QFont>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeyEvent>
@@ -50,13 +51,14 @@ void EventLogModel::setMaximumRows(int rows)
     trim();
 }
 
-void EventLogModel::setColors(const QColor &up, const QColor &down)
+void EventLogModel::setColors(const QColor &up, const QColor &down, const QColor &notable)
 {
     m_upColor = up;
     m_downColor = down;
+    m_notableColor = notable;
     if (!m_events.isEmpty())
         emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1),
-                         {Qt::ForegroundRole});
+                         {Qt::ForegroundRole, Qt::BackgroundRole});
 }
 
 void EventLogModel::trim()
@@ -116,6 +118,13 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         return cellText(event, index.column());
     if (role == Qt::ToolTipRole && index.column() == MessageColumn && !event.message.isEmpty())
         return event.message;
+    if (event.notable && role == Qt::FontRole) {
+        QFont bold;
+        bold.setBold(true);
+        return bold;
+    }
+    if (event.notable && role == Qt::BackgroundRole && m_notableColor.isValid())
+        return m_notableColor;
     if (role == Qt::ForegroundRole) {
         // Green when the node now takes traffic, red when it stopped; a
         // transition under way (UP 1/3, DOWN 1/2) keeps the normal colour.
@@ -211,12 +220,12 @@ EventLogPanel::EventLogPanel(QWidget *parent)
 }
 
 void EventLogPanel::appendEvent(const QDateTime &time, const QString &node, const QString &from,
-                                const QString &to, const QString &message, bool up)
+                                const QString &to, const QString &message, bool up, bool notable)
 {
     // Follow new rows only if the user was looking at the newest ones.
     const QScrollBar *bar = m_table->verticalScrollBar();
     const bool follow = bar->value() >= bar->maximum();
-    m_model->append({time, node, from, to, message, up});
+    m_model->append({time, node, from, to, message, up, notable});
     updateCount();
     if (follow && !m_scrollPending) {
         // Once per burst of events, after the view has laid the rows out.
@@ -301,7 +310,8 @@ void EventLogPanel::changeEvent(QEvent *event)
 void EventLogPanel::updateColors()
 {
     const auto colors = DiagramStyle::Colors::fromPalette(palette());
-    m_model->setColors(colors.up, colors.down);
+    m_model->setColors(colors.up, colors.down,
+                       DiagramStyle::mix(palette().color(QPalette::Base), colors.up, 0.18));
 }
 
 void EventLogPanel::updateCount()

@@ -31,6 +31,7 @@ public:
         QString to;
         QString message;
         bool up = true;
+        bool notable = false; // a failover: bold, on a tinted row
     };
 
     explicit EventLogModel(QObject *parent = nullptr);
@@ -39,8 +40,9 @@ public:
     void clear();
     void setMaximumRows(int rows);
     int maximumRows() const { return m_maximumRows; }
-    // Text colours of rows that say a node is now UP / DOWN.
-    void setColors(const QColor &up, const QColor &down);
+    // Text colours of rows that say a node is now UP / DOWN, and the
+    // background of notable rows.
+    void setColors(const QColor &up, const QColor &down, const QColor &notable);
     // The row's cells, tab-separated, as copied to the clipboard.
     QString rowText(int row) const;
 
@@ -58,6 +60,7 @@ private:
     int m_maximumRows;
     QColor m_upColor;
     QColor m_downColor;
+    QColor m_notableColor;
 };
 
 } // namespace Internal
@@ -77,9 +80,10 @@ public:
     explicit EventLogPanel(QWidget *parent = nullptr);
 
     // One event: `node` went from `from` to `to` (HAProxy's words: "UP",
-    // "DOWN 1/2"…); `up` says whether the node now takes traffic.
+    // "DOWN 1/2"…); `up` says whether the node now takes traffic. A notable
+    // event (a database failover) stands out: bold, on a tinted row.
     void appendEvent(const QDateTime &time, const QString &node, const QString &from,
-                     const QString &to, const QString &message, bool up);
+                     const QString &to, const QString &message, bool up, bool notable = false);
     void clear();
 
     void setMaximumRows(int rows);
