@@ -139,6 +139,57 @@ private slots:
                  written.mid(4, 3));
     }
 
+    void aDatabasesFiguresAreKeptAndAnOlderFileStillOpens()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("old.sqlite"));
+        const QDateTime start = QDateTime::currentDateTimeUtc().addSecs(-60);
+        {
+            // A history written before databases had figures of their own.
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("old"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QVERIFY(QSqlQuery(db).exec(QStringLiteral(
+                "CREATE TABLE metrics (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, node TEXT NOT NULL,"
+                " requests_per_s REAL, sessions INTEGER, p50_ms REAL, p95_ms REAL, p99_ms REAL, rate_2xx REAL,"
+                " rate_4xx REAL, rate_5xx REAL, check_ms INTEGER, up INTEGER NOT NULL)")));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("old"));
+        insertDirectly(path, QStringLiteral("metrics"), start.toMSecsSinceEpoch(), QStringLiteral("db-replica"));
+
+        NodeMetrics replica;
+        replica.time = start.addSecs(1);
+        replica.node = QStringLiteral("db-replica");
+        replica.queriesPerSecond = 31;
+        replica.readsPerSecond = 12;
+        replica.writesPerSecond = 0;
+        replica.connections = 3;
+        replica.lagSeconds = 0.4;
+        replica.staleReadsPerSecond = 0.5;
+        MetricsHistory history;
+        QCOMPARE(openHistory(history, path), QString());
+        history.record({replica});
+        const QList<NodeMetrics> rows = series(history, QStringLiteral("db-replica"), start, start.addSecs(2));
+        QCOMPARE(rows.size(), 2);
+        // The old row: its figures as they were, the new ones unknown.
+        QCOMPARE(rows.first().requestsPerSecond, 1.0);
+        QCOMPARE(rows.first().queriesPerSecond, -1.0);
+        QCOMPARE(rows.first().lagSeconds, -1.0);
+        QCOMPARE(rows.last(), replica);
+
+        // Folded into buckets, the lag and the connections keep their worst.
+        NodeMetrics lagging = replica;
+        lagging.time = start.addMSecs(1500);
+        lagging.lagSeconds = 9;
+        lagging.connections = 1;
+        history.record({lagging});
+        const QList<NodeMetrics> folded = series(history, QStringLiteral("db-replica"), start.addSecs(1),
+                                                 start.addSecs(2), 1);
+        QCOMPARE(folded.size(), 1);
+        QCOMPARE(folded.first().lagSeconds, 9.0);
+        QCOMPARE(folded.first().connections, 3);
+    }
+
     void aLongRangeIsFoldedIntoBucketsThatKeepTheSpikes()
     {
         QTemporaryDir dir;
@@ -251,11 +302,13 @@ private slots:
         QCOMPARE(lines.at(0),
                  QStringLiteral(
                      "time_utc,node,requests_per_s,sessions,p50_ms,p95_ms,p99_ms,"
-                     "responses_2xx_per_s,responses_4xx_per_s,responses_5xx_per_s,check_ms,up"));
+                     "responses_2xx_per_s,responses_4xx_per_s,responses_5xx_per_s,check_ms,up,"
+                     "queries_per_s,reads_per_s,writes_per_s,connections,lag_s,stale_reads_per_s"));
+        // A web server has no database figures: empty cells at the end.
         QCOMPARE(lines.at(1),
-                 QStringLiteral("2030-01-02T03:04:07.000Z,\"db, main\",20,3,5,12.5,20,20,0,0,2,1"));
+                 QStringLiteral("2030-01-02T03:04:07.000Z,\"db, main\",20,3,5,12.5,20,20,0,0,2,1,,,,,,"));
         QCOMPARE(lines.at(2),
-                 QStringLiteral("2030-01-02T03:04:08.000Z,web-01,30,3,,12.5,20,30,1.5,0,2,0"));
+                 QStringLiteral("2030-01-02T03:04:08.000Z,web-01,30,3,,12.5,20,30,1.5,0,2,0,,,,,,"));
         QVERIFY(lines.at(4).startsWith(QStringLiteral("2030-01-02T03:04:10.000Z,web-01,50,")));
 
         // A folder that cannot be written to is named.
