@@ -1,5 +1,7 @@
 #include "LiveDatabases.h"
 
+#include "engine/database/DatabaseControlPages.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -151,7 +153,8 @@ void applyStatus(NodeLiveState &state, const DatabaseServerStatus &status)
     database.source = status.source;
     database.replicationError = status.replicationError;
     database.fault = status.fault;
-    state.fault = describeDatabaseFault(status.fault);
+    // The words of `loadstar run`'s fault page; nothing when healthy.
+    state.fault = status.fault.any() ? Engine::describeDatabaseFault(status.fault) : QString();
     if (status.lagSeconds >= 0 && isReplica(status))
         state.replicationLagMs = status.lagSeconds * 1000.0;
 }

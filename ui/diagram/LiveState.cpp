@@ -1,8 +1,5 @@
 #include "LiveState.h"
 
-#include <QCoreApplication>
-#include <QStringList>
-
 #include <algorithm>
 
 namespace Loadstar::Ui {
@@ -10,23 +7,6 @@ namespace Loadstar::Ui {
 QString describeFaults(const DemoFaultRequest &faults)
 {
     return Engine::describeFault(faults, QStringLiteral(" · "));
-}
-
-QString describeDatabaseFault(const Engine::DatabaseFault &fault)
-{
-    const auto tr = [](const char *text) {
-        return QCoreApplication::translate("Loadstar::Ui::LiveState", text);
-    };
-    QStringList parts;
-    if (fault.killed)
-        parts.append(tr("killed"));
-    if (fault.hung)
-        parts.append(tr("hung"));
-    if (fault.replicationStopped)
-        parts.append(tr("replication stopped"));
-    if (fault.replicationDelaySeconds > 0)
-        parts.append(tr("delay %1 s").arg(fault.replicationDelaySeconds));
-    return parts.join(QStringLiteral(" · "));
 }
 
 RiseFallProgress riseFallProgressOf(const NodeLiveState &state)

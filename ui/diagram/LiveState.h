@@ -19,10 +19,6 @@ using DemoFaultRequest = Engine::DemoFault;
 // empty when there are none.
 QString describeFaults(const DemoFaultRequest &faults);
 
-// The faults of a demo database as its card shows them: "killed",
-// "replication stopped · delay 30 s"; empty when there are none.
-QString describeDatabaseFault(const Engine::DatabaseFault &fault);
-
 // The queries one web or app server sends one database, per second.
 struct QueryRates
 {
