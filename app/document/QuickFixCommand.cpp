@@ -112,7 +112,14 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
             break;
         Node standby = *target;
         standby.id = topology.nextNodeId();
-        const QString name = target->name + QStringLiteral("-standby");
+        // "db-primary" gets "db-standby": a name short enough for its card
+        // beside the STANDBY badge.
+        QString name = target->name;
+        if (name.endsWith(QLatin1String("-primary")))
+            name.chop(int(qstrlen("primary")));
+        else
+            name += QLatin1Char('-');
+        name += QStringLiteral("standby");
         standby.name = topology.nodeByName(name) ? topology.uniqueName(name) : name;
         standby.position = topology.freeSpot(target->position + QPointF(0, 150), QPointF(160, 0));
         standby.setProperty(QStringLiteral("role"), QStringLiteral("replica"));

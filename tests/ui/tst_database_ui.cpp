@@ -8,8 +8,10 @@
 #include "UiTestSupport.h"
 #include "WindowTestSupport.h"
 
+#include "analysis/DesignAnalysis.h"
 #include "document/DefaultDocument.h"
 #include "document/Document.h"
+#include "document/QuickFixCommand.h"
 #include "engine/database/FailoverReport.h"
 #include "ui/DatabaseActions.h"
 #include "ui/DatabaseEvents.h"
@@ -312,6 +314,33 @@ private slots:
         QCOMPARE(card("db-primary")->statusText(), QStringLiteral("starting"));
         QCOMPARE(colourAt(card("db-primary"), ringPoint(card("db-primary"))),
                  m_scene->colors().noCheck.rgba());
+    }
+
+    void theSinglePointOfFailuresFixShowsOnTheCanvas()
+    {
+        // The quick fix of db-primary's finding: a standby and automatic failover.
+        const QList<Finding> findings = analyze(m_document->topology());
+        const auto spof
+            = std::find_if(findings.cbegin(), findings.cend(), [](const Finding &finding) {
+                  return finding.fix == QuickFix::AddReplica;
+              });
+        QVERIFY(spof != findings.cend());
+        m_document->undoStack()->push(QuickFixCommand::create(m_document.get(), *spof).release());
+        NodeItem *standby = card("db-standby");
+        QCOMPARE(standby->badgeText(), QStringLiteral("STANDBY"));
+        QVERIFY2(standby->toolTip().contains(QStringLiteral("the replica a failover promotes")),
+                 qPrintable(standby->toolTip()));
+        QVERIFY2(card("db-primary")->toolTip().contains(QStringLiteral("Automatic failover")),
+                 qPrintable(card("db-primary")->toolTip()));
+        QCOMPARE(link("db-primary", "db-standby")->label(), QStringLiteral("replication"));
+        // Once promoted, a standby reads as the primary it is.
+        NodeLiveState promotedStandby;
+        promotedStandby.running = true;
+        promotedStandby.status = QStringLiteral("UP");
+        promotedStandby.database.demo = true;
+        promotedStandby.database.role = QStringLiteral("primary");
+        m_scene->setLiveStates({{QStringLiteral("db-standby"), promotedStandby}});
+        QCOMPARE(standby->badgeText(), QStringLiteral("PRIMARY"));
     }
 
     // --- the links -------------------------------------------------------

@@ -508,6 +508,13 @@ void NodeItem::updateToolTip()
         tip += QStringLiteral(" · %1").arg(m_node.endpoint());
     if (!m_badge.isEmpty())
         tip += QStringLiteral(" · %1").arg(m_badge.toLower());
+    if (m_node.kind == NodeKind::Database) {
+        if (m_node.boolProperty(QStringLiteral("standby")))
+            tip += QStringLiteral("<br>%1").arg(tr("Standby: the replica a failover promotes"));
+        if (m_node.boolProperty(QStringLiteral("auto_failover")))
+            tip += QStringLiteral("<br>%1").arg(
+                tr("Automatic failover: once it is DOWN, its most advanced replica is promoted"));
+    }
     if (m_liveLayout != LiveLayout::None) {
         if (!m_live.message.isEmpty())
             tip += QStringLiteral("<br>%1").arg(m_live.message.toHtmlEscaped());
