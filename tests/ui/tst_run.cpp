@@ -256,7 +256,8 @@ private slots:
         MainWindow *window = startDefaultWindow();
         window->runActions()->runAction()->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(window->runActions()->statusText(),
-                                  QStringLiteral("Running — lb on 127.0.0.1:8080 · 2 demo backends"), 10000);
+                                  QStringLiteral("Running — lb on 127.0.0.1:8080 · 2 demo backends · 2 demo databases"),
+                                  10000);
         QTRY_COMPARE(card(*window, "web-01")->statusText(), QStringLiteral("UP"));
         // The client node sends its 20 req/s through lb to web-01; the
         // backup stands by.
