@@ -63,21 +63,6 @@ qreal baseWidth(LinkKind kind)
     return 1.0;
 }
 
-// "1.2 s" under ten seconds, whole seconds above.
-QString secondsText(double ms)
-{
-    const double seconds = ms / 1000.0;
-    return seconds < 10.0 ? QLocale().toString(seconds, 'f', 1) : QLocale().toString(qRound64(seconds));
-}
-
-// Tenths under ten per second, whole numbers above.
-QString rateText(double perSecond)
-{
-    return perSecond < 10.0 && perSecond != std::floor(perSecond)
-               ? QLocale().toString(perSecond, 'f', 1)
-               : QLocale().toString(qRound64(perSecond));
-}
-
 // Where the ray from the centre of `rect` towards `direction` (a unit vector)
 // leaves the rectangle grown by `margin`.
 QPointF exitPoint(const QRectF &rect, QPointF from, QPointF direction, qreal margin)
@@ -123,7 +108,8 @@ void LinkItem::updateToolTip()
     if (carriesQueries())
         tip += QLatin1Char('\n')
                + tr("%1 reads/s · %2 writes/s")
-                     .arg(rateText(m_live.readsPerSecond), rateText(m_live.writesPerSecond));
+                     .arg(perSecondText(m_live.readsPerSecond),
+                          perSecondText(m_live.writesPerSecond));
     else if (m_link.kind == LinkKind::Replication && m_live.running)
         tip += QLatin1Char('\n') + label();
     if (m_cutOff)
@@ -184,7 +170,7 @@ QString LinkItem::label() const
         if (m_live.replication == ReplicationState::Broken)
             return tr("replication broken");
         if (m_live.lagMs >= 0)
-            return tr("lag %1 s").arg(secondsText(m_live.lagMs));
+            return lagText(m_live.lagMs);
     }
     return tr("replication");
 }
@@ -196,12 +182,12 @@ bool LinkItem::carriesQueries() const
 
 QString LinkItem::readsText() const
 {
-    return tr("%1 r/s").arg(rateText(m_live.readsPerSecond));
+    return tr("%1 r/s").arg(perSecondText(m_live.readsPerSecond));
 }
 
 QString LinkItem::writesText() const
 {
-    return tr("%1 w/s").arg(rateText(m_live.writesPerSecond));
+    return tr("%1 w/s").arg(perSecondText(m_live.writesPerSecond));
 }
 
 bool LinkItem::isStale() const

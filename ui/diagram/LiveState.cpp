@@ -1,12 +1,31 @@
 #include "LiveState.h"
 
+#include <QCoreApplication>
+#include <QLocale>
+
 #include <algorithm>
+#include <cmath>
 
 namespace Loadstar::Ui {
 
 QString describeFaults(const DemoFaultRequest &faults)
 {
     return Engine::describeFault(faults, QStringLiteral(" · "));
+}
+
+QString perSecondText(double perSecond)
+{
+    return perSecond < 10.0 && perSecond != std::floor(perSecond)
+               ? QLocale().toString(perSecond, 'f', 1)
+               : QLocale().toString(qRound64(perSecond));
+}
+
+QString lagText(double ms)
+{
+    const double seconds = ms / 1000.0;
+    return QCoreApplication::translate("Loadstar::Ui::LiveState", "lag %1 s")
+        .arg(seconds < 10.0 ? QLocale().toString(seconds, 'f', 1)
+                            : QLocale().toString(qRound64(seconds)));
 }
 
 RiseFallProgress riseFallProgressOf(const NodeLiveState &state)

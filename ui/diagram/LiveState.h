@@ -19,6 +19,12 @@ using DemoFaultRequest = Engine::DemoFault;
 // empty when there are none.
 QString describeFaults(const DemoFaultRequest &faults);
 
+// A rate as cards and links write it: tenths only under ten ("0.5", "12"),
+// where they matter (a trickle of probes, not a flood).
+QString perSecondText(double perSecond);
+// A replica's lag: "lag 1.2 s" under ten seconds, "lag 42 s" above.
+QString lagText(double ms);
+
 // The queries one web or app server sends one database, per second.
 struct QueryRates
 {

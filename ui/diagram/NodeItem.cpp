@@ -1,5 +1,6 @@
 #include "NodeItem.h"
 
+#include "DatabaseCardText.h"
 #include "DiagramScene.h"
 #include "DiagramStyle.h"
 #include "LinkItem.h"
@@ -132,60 +133,7 @@ const QPainterPath &boltPath()
 
 QString rateText(double requestsPerSecond)
 {
-    // Tenths only where they matter: a trickle of probes, not a flood.
-    const QString number = requestsPerSecond < 10.0 && requestsPerSecond != std::floor(requestsPerSecond)
-                               ? QLocale().toString(requestsPerSecond, 'f', 1)
-                               : QLocale().toString(qRound64(requestsPerSecond));
-    return tr("%1 req/s").arg(number);
-}
-
-// "12 q/s · 3 conn": what a demo database serves, on its address's row.
-QString databaseFiguresText(const DatabaseLiveState &database)
-{
-    QStringList figures;
-    if (database.queriesPerSecond >= 0) {
-        const double rate = database.queriesPerSecond;
-        figures.append(tr("%1 q/s").arg(rate < 10.0 && rate != std::floor(rate)
-                                            ? QLocale().toString(rate, 'f', 1)
-                                            : QLocale().toString(qRound64(rate))));
-    }
-    if (database.connections >= 0)
-        figures.append(tr("%1 conn").arg(QLocale().toString(database.connections)));
-    return figures.join(QStringLiteral(" · "));
-}
-
-// "1.2 s" under ten seconds, whole seconds above.
-QString lagText(double ms)
-{
-    const double seconds = ms / 1000.0;
-    return tr("lag %1 s")
-        .arg(seconds < 10.0 ? QLocale().toString(seconds, 'f', 1)
-                            : QLocale().toString(qRound64(seconds)));
-}
-
-// How a replica keeps up, in place of its check: "lag 0.4 s · 2 stale", or
-// why it does not replicate; empty for anything else.
-QString replicationText(const NodeLiveState &state)
-{
-    const DatabaseLiveState &database = state.database;
-    QStringList parts;
-    switch (database.replication) {
-    case ReplicationState::None:
-        return QString();
-    case ReplicationState::Stopped:
-        parts.append(tr("replication stopped"));
-        break;
-    case ReplicationState::Broken:
-        parts.append(tr("replication broken"));
-        break;
-    case ReplicationState::Running:
-        if (state.replicationLagMs >= 0)
-            parts.append(lagText(state.replicationLagMs));
-        break;
-    }
-    if (database.staleReads > 0)
-        parts.append(tr("%1 stale").arg(QLocale().toString(database.staleReads)));
-    return parts.join(QStringLiteral(" · "));
+    return tr("%1 req/s").arg(perSecondText(requestsPerSecond));
 }
 
 // `text` on two lines `first` and `second` wide, by words: its beginning on
@@ -540,7 +488,8 @@ void NodeItem::updateToolTip()
         if (!m_live.fault.isEmpty())
             tip += QStringLiteral("<br>%1").arg(tr("Injected fault: %1").arg(m_live.fault.toHtmlEscaped()));
         if (m_live.database.demo)
-            tip += databaseToolTip();
+            for (const QString &line : databaseToolTipLines(m_live))
+                tip += QStringLiteral("<br>") + line.toHtmlEscaped();
         QStringList figures;
         if (m_live.requestsPerSecond >= 0)
             figures.append(rateText(m_live.requestsPerSecond));
@@ -558,48 +507,6 @@ void NodeItem::updateToolTip()
     for (const QString &message : m_findingMark.messages)
         tip += QStringLiteral("<br>%1").arg(message.toHtmlEscaped());
     setToolTip(tip);
-}
-
-// A demo database's role, load and replication, in words.
-QString NodeItem::databaseToolTip() const
-{
-    const DatabaseLiveState &database = m_live.database;
-    QString tip;
-    if (database.fenced())
-        tip += QStringLiteral("<br>%1").arg(
-            tr("Fenced: an old primary that may never take writes again"));
-    else if (database.promotedAt.isValid())
-        tip += QStringLiteral("<br>%1").arg(
-            tr("Promoted to primary at %1")
-                .arg(database.promotedAt.toLocalTime().toString(QStringLiteral("hh:mm:ss"))));
-    const QString figures = databaseFiguresText(database);
-    if (!figures.isEmpty())
-        tip += QStringLiteral("<br>%1").arg(figures);
-    switch (database.replication) {
-    case ReplicationState::None:
-        break;
-    case ReplicationState::Running:
-        tip += QStringLiteral("<br>%1").arg(
-            tr("Replicating from %1").arg(database.source.toHtmlEscaped()));
-        if (m_live.replicationLagMs >= 0)
-            tip += QStringLiteral(", %1").arg(lagText(m_live.replicationLagMs));
-        break;
-    case ReplicationState::Stopped:
-        tip += QStringLiteral("<br>%1").arg(tr("Replication stopped"));
-        break;
-    case ReplicationState::Broken:
-        tip += QStringLiteral("<br>%1").arg(
-            tr("Replication broken: %1").arg(database.replicationError.toHtmlEscaped()));
-        break;
-    }
-    if (database.staleReads > 0) {
-        tip += QStringLiteral("<br>%1").arg(
-            database.staleReads == 1
-                ? tr("1 stale read: a read that missed a write the same client had made")
-                : tr("%1 stale reads: reads that missed a write the same client had made")
-                      .arg(database.staleReads));
-    }
-    return tip;
 }
 
 QRectF NodeItem::currentNameRect() const
@@ -745,20 +652,15 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const Colors colors = diagram ? diagram->colors() : Colors::fromPalette(QPalette());
     const qreal zoom = option->levelOfDetailFromTransform(painter->worldTransform());
     const bool overview = widget && zoom < SimplifiedBelowZoom;
-    if (m_whatIf == WhatIfRole::None && !m_badgeIsFenced) {
-        paintCard(painter, option, widget, colors, zoom);
-        if (!m_findingMark.isEmpty())
-            paintFindingMark(painter, colors, overview);
-        return;
-    }
     if (m_whatIf == WhatIfRole::None) {
         // A fenced old primary is out of the game: greyed out, its FENCED
         // badge solid so the word still reads.
         const qreal opacity = painter->opacity();
-        painter->setOpacity(opacity * FencedOpacity);
+        if (m_badgeIsFenced)
+            painter->setOpacity(opacity * FencedOpacity);
         paintCard(painter, option, widget, colors, zoom);
         painter->setOpacity(opacity);
-        if (!overview)
+        if (m_badgeIsFenced && !overview)
             paintBadge(painter, colors);
         if (!m_findingMark.isEmpty())
             paintFindingMark(painter, colors, overview);

@@ -127,7 +127,6 @@ private:
     void layoutBadge();
     void layoutLive();
     void updateToolTip();
-    QString databaseToolTip() const;
     QRectF currentNameRect() const;
     QRectF currentDetailRect() const;
     void paintBadge(QPainter *painter, const DiagramStyle::Colors &colors) const;
