@@ -382,7 +382,10 @@ private slots:
         stopped.databases[1].replicating = false;
         stopped.databases[1].fault.replicationStopped = true;
         m_scene->setLiveStates(liveStatesOf(stopped, {}, &before));
-        QCOMPARE(replication->label(), QStringLiteral("replication stopped"));
+        QCOMPARE(replication->label(), QStringLiteral("stopped"));
+        QVERIFY2(
+            replication->toolTip().contains(QStringLiteral("Replication to db-replica stopped")),
+            qPrintable(replication->toolTip()));
         QCOMPARE(replication->linePen().color(), m_scene->colors().down);
         QCOMPARE(card("db-replica")->liveLine(), QStringLiteral("replication stopped · 2 stale"));
         QCOMPARE(card("db-replica")->faultText(), QStringLiteral("replication stopped"));
@@ -392,7 +395,7 @@ private slots:
         broken.databases[1].replicationError
             = QStringLiteral("Could not find first log file name in binary log index file");
         m_scene->setLiveStates(liveStatesOf(broken, {}, &before));
-        QCOMPARE(replication->label(), QStringLiteral("replication broken"));
+        QCOMPARE(replication->label(), QStringLiteral("broken"));
         QVERIFY(!replication->liveState().passable);
         QVERIFY(card("db-replica")
                     ->toolTip()

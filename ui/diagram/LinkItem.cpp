@@ -111,7 +111,7 @@ void LinkItem::updateToolTip()
                      .arg(perSecondText(m_live.readsPerSecond),
                           perSecondText(m_live.writesPerSecond));
     else if (m_link.kind == LinkKind::Replication && m_live.running)
-        tip += QLatin1Char('\n') + label();
+        tip += QLatin1Char('\n') + replicationSentence();
     if (m_cutOff)
         tip += QLatin1Char('\n') + tr("What-if: nothing passes here");
     for (const QString &message : std::as_const(m_findingMark.messages))
@@ -161,18 +161,38 @@ QString LinkItem::label() const
         return tr("%1 · %2").arg(readsText(), writesText());
     }
     if (m_live.running) {
+        // Short: the label sits between two cards (the tooltip says more).
         if (m_live.replicationEnded)
             return tr("not replicating");
         if (!m_live.replicatesFrom.isEmpty())
-            return tr("replicates from %1").arg(m_live.replicatesFrom);
+            return tr("from %1").arg(m_live.replicatesFrom);
         if (m_live.replication == ReplicationState::Stopped)
-            return tr("replication stopped");
+            return tr("stopped");
         if (m_live.replication == ReplicationState::Broken)
-            return tr("replication broken");
+            return tr("broken");
         if (m_live.lagMs >= 0)
             return lagText(m_live.lagMs);
     }
     return tr("replication");
+}
+
+QString LinkItem::replicationSentence() const
+{
+    const QString replica = m_to->displayName();
+    if (m_live.replicationEnded)
+        return tr("%1 no longer replicates: it was promoted, or its source was fenced")
+            .arg(replica);
+    if (!m_live.replicatesFrom.isEmpty())
+        return tr("%1 replicates from %2 now, not along this link")
+            .arg(replica, m_live.replicatesFrom);
+    if (m_live.replication == ReplicationState::Stopped)
+        return tr("Replication to %1 stopped: its lag grows").arg(replica);
+    if (m_live.replication == ReplicationState::Broken)
+        return tr("Replication to %1 broken: its card's tooltip says why").arg(replica);
+    if (m_live.lagMs >= 0)
+        return tr("%1 replicates from %2, %3")
+            .arg(replica, m_from->displayName(), lagText(m_live.lagMs));
+    return label();
 }
 
 bool LinkItem::carriesQueries() const

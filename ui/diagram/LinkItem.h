@@ -63,7 +63,7 @@ public:
     // when straight; empty when there is nothing to draw).
     QPolygonF route() const { return m_route; }
     // "replication" on replication links ("lag 1.2 s" while running and
-    // the replica's lag is known, "replication stopped", "not replicating"
+    // the replica's lag is known, "stopped", "broken", "not replicating"
     // once the replica was promoted); "12 r/s · 3 w/s" on a link carrying
     // queries to a database; else empty.
     QString label() const;
@@ -113,6 +113,7 @@ private:
     QColor flowColor(const DiagramStyle::Colors &colors) const;
     QLineF labelSegment() const;
     QString readsText() const;
+    QString replicationSentence() const; // the tooltip's line on a replication link
     QString writesText() const;
     // A replication link the replica no longer follows (promoted, or
     // repointed to another source).
