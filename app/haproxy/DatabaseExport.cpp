@@ -7,8 +7,6 @@
 #include <QHostAddress>
 #include <QSet>
 
-#include <algorithm>
-
 namespace Loadstar::Haproxy {
 
 using Engine::DatabaseConfig;
@@ -40,7 +38,7 @@ QString fileBaseOf(const QString &name, quint32 serverId, QSet<QString> &taken)
 {
     QString base = name;
     base.replace(QLatin1Char(':'), QLatin1Char('_'));
-    if (taken.contains(base) || base == QStringLiteral("README-databases"))
+    if (taken.contains(base))
         base += QStringLiteral("-%1").arg(serverId);
     taken.insert(base);
     return base;
