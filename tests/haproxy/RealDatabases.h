@@ -89,6 +89,16 @@ struct PostgresUser
     }
 };
 
+// Why PostgreSQL can't run here; empty when it can.
+inline const char *postgresMissing()
+{
+    if (postgresBin().isEmpty())
+        return "PostgreSQL 15 is not installed (packaging/install-deps installs postgresql)";
+    if (::getuid() == 0 && !PostgresUser::get().switches)
+        return "PostgreSQL refuses to run as root, and there is no postgres user to run it as";
+    return "";
+}
+
 struct CommandResult
 {
     int exitCode = -1;

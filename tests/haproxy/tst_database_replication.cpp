@@ -172,8 +172,8 @@ private slots:
     // written on the primary is read on the standby.
     void postgresqlStandbyIsBuiltFromTheExportedFiles()
     {
-        if (Test::postgresBin().isEmpty())
-            QSKIP("PostgreSQL 15 is not installed (packaging/install-deps installs postgresql)");
+        if (*Test::postgresMissing())
+            QSKIP(Test::postgresMissing());
         QString why;
         const QString postgresTemplate = m_templates.postgres(&why);
         QVERIFY2(!postgresTemplate.isEmpty(), qPrintable(why));
