@@ -90,7 +90,10 @@ private slots:
 
 private:
     bool runCluster(const QStringList &arguments, QString *output = nullptr);
-    bool sql(const QString &instance, const QString &statement, const QString &database = {});
+    bool sql(const QString &instance, const QString &statement, const QString &database = {},
+             QString *output = nullptr);
+    // Whether the demo schema and its user have reached the instance.
+    bool hasDemoSchema(const QString &instance);
     qint64 pidOf(const QString &instance);
 
     // The four databases: the MariaDB cluster "db-primary" (db-replica
@@ -117,19 +120,33 @@ bool DataTierTest::runCluster(const QStringList &arguments, QString *output)
     QString text;
     const ClusterPorts ports{m_ports["db-primary"], m_ports["db-replica"], m_ports["pg-primary"], m_ports["pg-replica"]};
     const bool ok = runClusterScript(ports, arguments, &text);
-    if (!ok)
+    // A caller taking the output reads what went wrong itself.
+    if (!ok && !output)
         qWarning("cluster.sh %s: %s", qPrintable(arguments.join(' ')), qPrintable(text));
     if (output)
         *output = text;
     return ok;
 }
 
-bool DataTierTest::sql(const QString &instance, const QString &statement, const QString &database)
+bool DataTierTest::sql(const QString &instance, const QString &statement, const QString &database, QString *output)
 {
     QStringList arguments{"sql", m_dir.path(), instance, statement};
     if (!database.isEmpty())
         arguments.append(database);
-    return runCluster(arguments);
+    return runCluster(arguments, output);
+}
+
+bool DataTierTest::hasDemoSchema(const QString &instance)
+{
+    // The grant came last: once it is there, so is everything before it.
+    QString granted;
+    if (instance.startsWith("pg")) {
+        return sql(instance, "SELECT has_table_privilege('loadstar_app', 'visits', 'INSERT')",
+                   DemoSchema::databaseName(), &granted)
+               && granted.trimmed() == "t";
+    }
+    return sql(instance, "SELECT count(*) FROM mysql.tables_priv WHERE User = 'loadstar_app'", {}, &granted)
+           && granted.trimmed() == "1";
 }
 
 qint64 DataTierTest::pidOf(const QString &instance)
@@ -173,6 +190,8 @@ void DataTierTest::initTestCase()
     QVERIFY(sql("pg-primary", QStringLiteral("CREATE ROLE %1 LOGIN PASSWORD '%2'").arg(app, m_password)));
     QVERIFY(sql("pg-primary", DemoSchema::createStatements("postgresql"), demo));
     QVERIFY(sql("pg-primary", QStringLiteral("GRANT SELECT, INSERT ON visits TO %1").arg(app), demo));
+    QTRY_VERIFY_WITH_TIMEOUT(hasDemoSchema("mariadb-replica"), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(hasDemoSchema("pg-replica"), 30000);
 }
 
 void DataTierTest::cleanupTestCase()
@@ -516,6 +535,16 @@ void DataTierTest::aKilledServerIsObservedOnceAtItsErrorLimit()
                      && refused.body.contains("read-only"),
                  refused.body.constData());
     }
+    // Nor is a login the server refuses.
+    ClusterRouting wrongPassword = routing("db-primary");
+    wrongPassword.primary->password = "not-the-password";
+    demo.setDatabaseRouting({wrongPassword});
+    for (int i = 0; i < 4; ++i) {
+        const HttpResponse refused = fetch(port, request("POST", "judy"));
+        QCOMPARE(refused.status, 503);
+        QVERIFY2(refused.body.startsWith("web-01: db-primary refused the write: Access denied for user 'loadstar_app'"),
+                 refused.body.constData());
+    }
     QCOMPARE(observations.count(), 0);
 
     demo.setDatabaseRouting({routing("db-primary")});
@@ -532,7 +561,7 @@ void DataTierTest::aKilledServerIsObservedOnceAtItsErrorLimit()
     std::lock_guard lock(observations.mutex);
     QVERIFY2(observations.seen.constFirst().startsWith("db-primary: 3 consecutive errors in live traffic (last: "),
              qPrintable(observations.seen.constFirst()));
-    QCOMPARE(statsOf(demo, "web-01", "db-primary").failed, quint64(5));
+    QCOMPARE(statsOf(demo, "web-01", "db-primary").failed, quint64(4 + 5));
 }
 
 QTEST_MAIN(DataTierTest)

@@ -125,9 +125,10 @@ void ConnectionPool::done(const std::shared_ptr<Pending> &pending, const std::sh
     pending->finished = true;
     pending->connection.reset();
     pending->deadline.cancel();
-    // A connection that failed is closed already; one of a retired pool
-    // closes once nothing waits for it.
-    if (result.failure == SqlResult::Failure::Connection || (m_retired && m_queue.empty()))
+    // A connection that failed, or never logged in, is closed already; one
+    // of a retired pool closes once nothing waits for it.
+    if (result.failure == SqlResult::Failure::Connection || !m_loggedIn.count(connection.get())
+        || (m_retired && m_queue.empty()))
         forget(connection);
     else
         m_idle.push_back(connection);

@@ -192,10 +192,10 @@ void MariaDbConnection::fail(SqlResult::Failure failure)
     SqlResult result;
     result.failure = failure;
     result.error = firstLine(mysql_error(m_mysql));
-    m_step = Step::Idle;
-    // A connection that failed or broke is not used again.
-    if (failure == SqlResult::Failure::Connection)
+    // A connection that failed, broke or was refused the login is not used again.
+    if (failure == SqlResult::Failure::Connection || m_step == Step::Connect)
         close();
+    m_step = Step::Idle;
     complete(std::move(result));
 }
 

@@ -128,8 +128,14 @@ void PostgresConnection::connectStep()
         return complete({});
     case PGRES_POLLING_FAILED:
     case PGRES_POLLING_ACTIVE:
-        return failConnection();
+        break;
     }
+    // The server answered and refused the login (FATAL: password
+    // authentication failed, the database system is starting up): it is
+    // alive, which is what layer 4 cares about.
+    const QString error = firstLine(PQerrorMessage(m_conn));
+    fail(error.contains(QLatin1String("FATAL:")) ? SqlResult::Failure::Statement : SqlResult::Failure::Connection,
+         error);
 }
 
 void PostgresConnection::flushStep()
