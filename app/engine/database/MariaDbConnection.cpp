@@ -71,7 +71,6 @@ void MariaDbConnection::connect(const DatabaseEndpoint &endpoint, Handler handle
         return complete(std::move(result));
     }
     mysql_options(m_mysql, MYSQL_OPT_NONBLOCK, nullptr);
-    mysql_options(m_mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     m_step = Step::Connect;
     // The library reads these until the connect is done, not only in _start().
     m_login = {*address, endpoint.user.toStdString(), endpoint.password.toStdString(),

@@ -3,15 +3,17 @@
 # MariaDB (tests/db/cluster.sh, free loopback ports) with the demo schema
 # and its application user, then runs sql_client_benchmark against it:
 # the non-blocking client on one Asio thread against worker threads with the
-# blocking API, reads and writes at 1, 8 and 32 queries in flight. Bounded
-# (about a minute); everything it starts stops on exit.
-#   tests/benchmarks/database/run.sh [BUILD_DIR] [SECONDS_PER_RUN]
+# blocking API, reads and writes at 1, 8 and 32 queries in flight, each the
+# median of 3 alternating runs. Bounded (about two minutes); everything it
+# starts stops on exit.
+#   tests/benchmarks/database/run.sh [BUILD_DIR] [SECONDS_PER_RUN] [BENCHMARK_OPTIONS…]
 # Build first: cmake -B build -DLOADSTAR_BUILD_BENCHMARKS=ON &&
 #   cmake --build build --target sql_client_benchmark
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${1:-$here/../../../build}
-seconds=${2:-3}
+seconds=${2:-2}
+shift $(($# < 2 ? $# : 2))
 cluster=$here/../../db/cluster.sh
 # shellcheck source-path=SCRIPTDIR source=../lib/bench.sh
 source "$here/../lib/bench.sh"
@@ -44,4 +46,4 @@ password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
     CREATE USER 'loadstar_app'@'127.0.0.1' IDENTIFIED BY '$password';
     GRANT SELECT, INSERT ON loadstar_demo.visits TO 'loadstar_app'@'127.0.0.1';"
 
-"$build/bin/sql_client_benchmark" --port "$LOADSTAR_MARIADB_PRIMARY_PORT" --password "$password" --seconds "$seconds"
+"$build/bin/sql_client_benchmark" --port "$LOADSTAR_MARIADB_PRIMARY_PORT" --password "$password" --seconds "$seconds" "$@"

@@ -10,7 +10,11 @@
 //
 //   tests/benchmarks/database/run.sh [BUILD_DIR]      starts a MariaDB, runs this
 //   sql_client_benchmark --port P --user U --password W [--database D]
-//                        [--seconds S] [--connections N]
+//                        [--seconds S] [--connections N] [--repeat N]
+//                        [--queries read|write] [--in-flight N]
+//
+// Each figure is the median of `repeat` runs, the two clients' runs
+// alternating, so a neighbour's burst of CPU does not decide the ratio.
 
 #include "engine/database/ConnectionPool.h"
 #include "engine/database/DemoSchema.h"
@@ -19,6 +23,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -39,8 +44,11 @@ namespace {
 struct Options
 {
     DatabaseEndpoint endpoint;
-    double seconds = 3;
+    double seconds = 2;
     int connections = 4; // the demo backends' pool size
+    int repeat = 3;      // runs of each, alternating, for the median
+    std::vector<bool> kinds{false, true}; // reads, writes
+    std::vector<int> inFlight{1, 8, 32};
 };
 
 // CPU time of this process so far, in microseconds.
@@ -256,6 +264,20 @@ Figures blocking(const Options &options, int inFlight, bool writes)
     });
 }
 
+// Each figure's own median.
+Figures median(std::vector<Figures> runs)
+{
+    Figures middle;
+    const size_t half = runs.size() / 2;
+    std::nth_element(runs.begin(), runs.begin() + long(half), runs.end(),
+                     [](const Figures &a, const Figures &b) { return a.perSecond < b.perSecond; });
+    middle.perSecond = runs[half].perSecond;
+    std::nth_element(runs.begin(), runs.begin() + long(half), runs.end(),
+                     [](const Figures &a, const Figures &b) { return a.cpuPerQuery < b.cpuPerQuery; });
+    middle.cpuPerQuery = runs[half].cpuPerQuery;
+    return middle;
+}
+
 bool parse(int argc, char **argv, Options &options)
 {
     options.endpoint.name = QStringLiteral("bench-db");
@@ -278,10 +300,17 @@ bool parse(int argc, char **argv, Options &options)
             options.seconds = value.toDouble();
         else if (key == "--connections")
             options.connections = value.toInt();
+        else if (key == "--repeat")
+            options.repeat = value.toInt();
+        else if (key == "--queries" && (value == "read" || value == "write"))
+            options.kinds = {value == "write"};
+        else if (key == "--in-flight")
+            options.inFlight = {value.toInt()};
         else
             return false;
     }
-    return options.endpoint.port != 0 && options.seconds > 0 && options.connections > 0;
+    return options.endpoint.port != 0 && options.seconds > 0 && options.connections > 0 && options.repeat > 0
+           && options.inFlight.front() > 0;
 }
 
 } // namespace
@@ -291,24 +320,29 @@ int main(int argc, char **argv)
     Options options;
     if (!parse(argc, argv, options)) {
         std::fprintf(stderr, "usage: %s --port P --user U --password W [--database D] [--seconds S] "
-                             "[--connections N]\n",
+                             "[--connections N] [--repeat N] [--queries read|write] [--in-flight N]\n",
                      argv[0]);
         return 2;
     }
     mysql_library_init(0, nullptr, nullptr); // before any thread uses the library
 
-    std::printf("MariaDB on 127.0.0.1:%u, %d connections each, %.1f s per run\n\n", options.endpoint.port,
-                options.connections, options.seconds);
+    std::printf("MariaDB on 127.0.0.1:%u, %d connections each, median of %d runs of %.1f s\n\n",
+                options.endpoint.port, options.connections, options.repeat, options.seconds);
     std::printf("%-6s %9s | %26s | %26s | %17s\n", "", "", "non-blocking, 1 thread", "blocking, worker threads",
                 "non-blocking / blocking");
     std::printf("%-6s %9s | %12s %13s | %12s %13s | %8s %8s\n", "query", "in flight", "queries/s", "CPU µs/query",
                 "queries/s", "CPU µs/query", "q/s", "CPU");
     bool failures = false;
-    for (const bool writes : {false, true}) {
-        for (const int inFlight : {1, 8, 32}) {
-            const Figures a = nonBlocking(options, inFlight, writes);
-            const Figures b = blocking(options, inFlight, writes);
-            failures = failures || a.failed || b.failed;
+    for (const bool writes : options.kinds) {
+        for (const int inFlight : options.inFlight) {
+            std::vector<Figures> as, bs;
+            for (int run = 0; run < options.repeat; ++run) {
+                as.push_back(nonBlocking(options, inFlight, writes));
+                bs.push_back(blocking(options, inFlight, writes));
+                failures = failures || as.back().failed || bs.back().failed;
+            }
+            const Figures a = median(as);
+            const Figures b = median(bs);
             std::printf("%-6s %9d | %12.0f %13.1f | %12.0f %13.1f | %7.2f× %7.2f×\n", writes ? "write" : "read",
                         inFlight, a.perSecond, a.cpuPerQuery, b.perSecond, b.cpuPerQuery,
                         b.perSecond > 0 ? a.perSecond / b.perSecond : 0,
