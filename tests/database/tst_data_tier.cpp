@@ -12,6 +12,7 @@
 #include "engine/EngineConfig.h"
 #include "engine/database/DemoSchema.h"
 #include "engine/demo/DemoBackends.h"
+#include "engine/traffic/TrafficGenerator.h"
 
 #include <QRegularExpression>
 #include <QScopeGuard>
@@ -84,6 +85,7 @@ private slots:
     void aReplicaBehindTheClientsOwnWriteIsAStaleRead_data();
     void aReplicaBehindTheClientsOwnWriteIsAStaleRead();
     void withoutAPrimaryWritesAreRefusedAndReadsServed();
+    void aClientsWriteShareReachesThePrimary();
     void aHungServerFailsWithinTheDeadlineWhileOthersAreServed();
     void anOutageReportsTheAcknowledgedWritesTheNewPrimaryLacks();
     void aKilledServerIsObservedOnceAtItsErrorLimit();
@@ -423,6 +425,42 @@ void DataTierTest::withoutAPrimaryWritesAreRefusedAndReadsServed()
     const HttpResponse unavailable = fetch(port, request("GET", "erin"));
     QCOMPARE(unavailable.status, 503);
     QCOMPARE(unavailable.body, QByteArray("web-01: db-primary is starting\n"));
+}
+
+void DataTierTest::aClientsWriteShareReachesThePrimary()
+{
+    DemoBackends demo;
+    QVERIFY(start(demo, config({{"web-01", {"db-primary"}}}), {routing("db-primary")}));
+    ClientConfig client;
+    client.name = "browser";
+    client.frontend = "web-01";
+    client.address = "127.0.0.1";
+    client.port = demo.port("web-01");
+    client.rate = 400;
+    client.concurrency = 8; // more than a pool's connections: queries queue
+    client.paths = {{"/", 1}};
+    client.writeRatio = 25;
+    TrafficGenerator traffic;
+    QString error;
+    QVERIFY2(traffic.start({client}, &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(traffic.stats().value(0).responses[1] >= 200, 20000);
+    traffic.stop();
+
+    const TrafficClientStats sent = traffic.stats().value(0);
+    QCOMPARE(sent.responses[4], quint64(0));
+    QCOMPARE(sent.failed(), quint64(0));
+    // Every request written reaches the databases, those in flight at the stop too.
+    const auto total = [&] {
+        return statsOf(demo, "web-01", "db-primary").writes + statsOf(demo, "web-01", "db-replica").reads;
+    };
+    QTRY_VERIFY(total() >= sent.sent);
+    // The requests the backend served are the first `total` the client made:
+    // one in four of them a write, to the primary.
+    QCOMPARE(statsOf(demo, "web-01", "db-primary").writes, total() / 4);
+    QCOMPARE(statsOf(demo, "web-01", "db-primary").reads, quint64(0));
+    QCOMPARE(statsOf(demo, "web-01", "db-replica").writes, quint64(0));
+    QCOMPARE(statsOf(demo, "web-01", "db-primary").failed + statsOf(demo, "web-01", "db-replica").failed, quint64(0));
+    QVERIFY(statsOf(demo, "web-01", "db-replica").connections <= 4);
 }
 
 void DataTierTest::aHungServerFailsWithinTheDeadlineWhileOthersAreServed()
