@@ -1,0 +1,551 @@
+// The demo databases as a user meets them after pressing Run: real MariaDB
+// and PostgreSQL servers on loopback that replicate for real, fail on
+// demand, fail over, and never outlive Loadstar.
+
+#include "DatabaseTestSupport.h"
+
+#include <QProcess>
+#include <QScopeGuard>
+#include <QtTest>
+
+#include <mutex>
+
+#include <csignal>
+
+using namespace Loadstar::Test;
+using Loadstar::Engine::ClusterRouting;
+using Loadstar::Engine::DatabaseFault;
+using State = DatabaseServerStatus::State;
+
+namespace {
+
+const QString Primary = QStringLiteral("db-primary");
+const QString Replica = QStringLiteral("db-replica");
+
+// The reference design's cluster: a primary and its replica.
+QList<DatabaseConfig> pair(const QString &engine, const QList<quint16> &ports)
+{
+    return {database(Primary, ports.at(0), engine), database(Replica, ports.at(1), engine, Primary)};
+}
+
+bool running(const DatabaseServers &servers, const QString &name)
+{
+    return stateOf(servers, name) == State::Running;
+}
+
+bool replicating(const DatabaseServers &servers, const QString &name)
+{
+    const auto status = statusOf(servers, name);
+    return status && status->state == State::Running && status->replicating
+           && status->lagSeconds == 0;
+}
+
+QString describe(const DatabaseServers &servers)
+{
+    QStringList lines;
+    for (const DatabaseServerStatus &status : servers.status()) {
+        lines << QStringLiteral(
+                     "%1: state %2, role %3, replicating %4, lag %5, error “%6”, message “%7”")
+                     .arg(status.name)
+                     .arg(int(status.state))
+                     .arg(status.role)
+                     .arg(status.replicating)
+                     .arg(status.lagSeconds)
+                     .arg(status.replicationError, status.message);
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+// Starts `databases`; false, with every server's state in the log, unless
+// each runs and each replica replicates.
+bool startReplicating(DatabaseServers &servers, const QList<DatabaseConfig> &databases)
+{
+    servers.start(databases);
+    for (const DatabaseConfig &config : databases) {
+        if (!running(servers, config.name)
+            || (!config.source.isEmpty() && !replicating(servers, config.name))) {
+            qWarning("%s", qPrintable(describe(servers)));
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+class DatabaseServersTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void mariadbPrimaryAndReplicaReplicate();
+    void postgresPrimaryAndStandbyReplicate();
+    void killAndRevive_data() { engines(); }
+    void killAndRevive();
+    void hangAndResume();
+    void replicationStopAndDelay_data() { engines(); }
+    void replicationStopAndDelay();
+    void healthRoutesAroundDown();
+    void promoteByHand_data() { engines(); }
+    void promoteByHand();
+    void autoFailoverPromotesWhenPrimaryIsDown();
+    void semiSyncWriteSurvivesPrimaryKill_data() { engines(); }
+    void semiSyncWriteSurvivesPrimaryKill();
+    void stopLeavesNothingAndNextStartIsClean();
+    void killedLoadstarLeavesNoServer();
+    void missingMariadbdIsNamedAndOthersRun();
+    void portInUseIsSaid();
+    void nonLoopbackAddressIsRefused();
+    void notDemoDatabasesAreListed();
+    void applyRestartsOnlyWhatChanged();
+
+private:
+    static void engines();
+    void primaryAndReplicaReplicate(const QString &engine);
+};
+
+void DatabaseServersTest::engines()
+{
+    QTest::addColumn<QString>("engine");
+    QTest::newRow("mariadb") << QStringLiteral("mariadb");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+void DatabaseServersTest::primaryAndReplicaReplicate(const QString &engine)
+{
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, pair(engine, ports)));
+
+    const auto primary = statusOf(servers, Primary);
+    QCOMPARE(primary->role, QStringLiteral("primary"));
+    QVERIFY(!primary->readOnly);
+    QVERIFY(primary->pid > 0);
+    const auto replica = statusOf(servers, Replica);
+    QCOMPARE(replica->role, QStringLiteral("replica"));
+    QVERIFY(replica->readOnly);
+    QCOMPARE(replica->source, Primary);
+
+    // The routing: writes to the primary, reads to the replica, as the app.
+    const QList<ClusterRouting> routing = servers.routing();
+    QCOMPARE(routing.size(), 1);
+    QCOMPARE(routing.first().cluster, Primary);
+    QVERIFY(routing.first().primary);
+    QCOMPARE(routing.first().primary->port, ports[0]);
+    QCOMPARE(routing.first().primary->user, QStringLiteral("loadstar_app"));
+    QCOMPARE(routing.first().replicas.size(), 1);
+    QCOMPARE(routing.first().replicas.first().port, ports[1]);
+
+    AppConnection writer(*routing.first().primary);
+    QCOMPARE(writer.insert(1), QString());
+    AppConnection reader(routing.first().replicas.first());
+    QTRY_VERIFY_WITH_TIMEOUT(reader.has(1).value_or(false), 10000);
+    // The application's connections and statements show in the status.
+    QTRY_VERIFY(statusOf(servers, Primary)->connections >= 1);
+    QTRY_VERIFY(statusOf(servers, Primary)->queries >= 1);
+    QTRY_VERIFY(statusOf(servers, Replica)->queries >= 1);
+}
+
+void DatabaseServersTest::mariadbPrimaryAndReplicaReplicate()
+{
+    primaryAndReplicaReplicate(QStringLiteral("mariadb"));
+}
+
+void DatabaseServersTest::postgresPrimaryAndStandbyReplicate()
+{
+    primaryAndReplicaReplicate(QStringLiteral("postgresql"));
+}
+
+void DatabaseServersTest::killAndRevive()
+{
+    QFETCH(QString, engine);
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, pair(engine, ports)));
+    const auto primary = endpointOf(servers, Primary);
+    const auto replica = endpointOf(servers, Replica);
+    QVERIFY(primary && replica);
+
+    DatabaseFault killed;
+    killed.killed = true;
+    QCOMPARE(servers.setFault(Replica, killed), QString());
+    QCOMPARE(stateOf(servers, Replica), State::Stopped);
+    QCOMPARE(statusOf(servers, Replica)->pid, 0);
+    QVERIFY(statusOf(servers, Replica)->fault.killed);
+    QVERIFY(statusOf(servers, Replica)->message.isEmpty());
+    QVERIFY(refused(ports[1]));
+    // Reads fall back to the primary; writes go on.
+    QTRY_VERIFY(!servers.routing().isEmpty() && servers.routing().first().replicas.isEmpty());
+    QCOMPARE(primaryOf(servers, Primary), Primary);
+    AppConnection writer(*primary);
+    QCOMPARE(writer.insert(10), QString());
+
+    // Revived from the same data directory, it catches up.
+    QCOMPARE(servers.setFault(Replica, DatabaseFault{}), QString());
+    QCOMPARE(stateOf(servers, Replica), State::Running);
+    QVERIFY(!statusOf(servers, Replica)->fault.killed);
+    QTRY_VERIFY_WITH_TIMEOUT(replicating(servers, Replica), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 10), 10000);
+
+    // The primary killed and revived is the primary again.
+    QCOMPARE(servers.setFault(Primary, killed), QString());
+    QVERIFY(refused(ports[0]));
+    QTRY_COMPARE(primaryOf(servers, Primary), QString());
+    QCOMPARE(servers.setFault(Primary, DatabaseFault{}), QString());
+    QTRY_COMPARE(primaryOf(servers, Primary), Primary);
+    AppConnection again(*primary);
+    QCOMPARE(again.insert(11), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 11), 10000);
+}
+
+void DatabaseServersTest::hangAndResume()
+{
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, pair(QStringLiteral("mariadb"), ports)));
+
+    DatabaseFault hung;
+    hung.hung = true;
+    QCOMPARE(servers.setFault(Replica, hung), QString());
+    QVERIFY(statusOf(servers, Replica)->fault.hung);
+    QCOMPARE(servers.fault(Replica), hung);
+    const qint64 pid = statusOf(servers, Replica)->pid;
+    QCOMPARE(Loadstar::Engine::detail::ServerProcess::stateOf(pid), 'T');
+
+    // The hung server delays nobody else's status.
+    const QDateTime before = statusOf(servers, Primary)->sampledAt;
+    QTRY_VERIFY(statusOf(servers, Primary)->sampledAt > before);
+    const QDateTime hungSince = statusOf(servers, Replica)->sampledAt;
+
+    QCOMPARE(servers.setFault(Replica, DatabaseFault{}), QString());
+    QTRY_VERIFY(statusOf(servers, Replica)->sampledAt > hungSince);
+    QVERIFY(replicating(servers, Replica));
+    QCOMPARE(statusOf(servers, Replica)->pid, pid);
+}
+
+void DatabaseServersTest::replicationStopAndDelay()
+{
+    QFETCH(QString, engine);
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, pair(engine, ports)));
+    const auto primary = endpointOf(servers, Primary);
+    const auto replica = endpointOf(servers, Replica);
+    AppConnection writer(*primary);
+    QCOMPARE(writer.insert(20), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 20), 10000);
+
+    DatabaseFault stopped;
+    stopped.replicationStopped = true;
+    QCOMPARE(servers.setFault(Replica, stopped), QString());
+    QTRY_VERIFY(!statusOf(servers, Replica)->replicating);
+    QVERIFY(statusOf(servers, Replica)->replicationError.isEmpty());
+    // A replica that does not replicate takes no reads.
+    QTRY_VERIFY(servers.routing().first().replicas.isEmpty());
+    QCOMPARE(
+        servers.setFault(Primary, stopped),
+        QStringLiteral("db-primary is not a replica: it has no replication to stop or delay."));
+
+    QCOMPARE(servers.setFault(Replica, DatabaseFault{}), QString());
+    QTRY_VERIFY(replicating(servers, Replica));
+
+    // Delayed: a write shows as lag, then arrives.
+    DatabaseFault delayed;
+    delayed.replicationDelaySeconds = 2;
+    QCOMPARE(servers.setFault(Replica, delayed), QString());
+    QCOMPARE(writer.insert(21), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(statusOf(servers, Replica)->lagSeconds >= 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 21), 10000);
+    QCOMPARE(servers.setFault(Replica, DatabaseFault{}), QString());
+    QCOMPARE(writer.insert(22), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 22), 10000);
+    QTRY_COMPARE(statusOf(servers, Replica)->lagSeconds, 0.0);
+}
+
+void DatabaseServersTest::healthRoutesAroundDown()
+{
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    // What the handler heard, on the servers' thread.
+    std::mutex mutex;
+    QList<ClusterRouting> heard;
+    servers.setRoutingHandler([&](const QList<ClusterRouting> &routing) {
+        std::lock_guard lock(mutex);
+        heard = routing;
+    });
+    const auto lastHeard = [&] {
+        std::lock_guard lock(mutex);
+        return heard.isEmpty() ? ClusterRouting{} : heard.first();
+    };
+    QVERIFY(startReplicating(servers, pair(QStringLiteral("mariadb"), ports)));
+    QTRY_VERIFY(lastHeard().primary);
+
+    // DOWN by the health checks: no writes (no auto_failover), reads go on.
+    servers.setHealth(Primary, false);
+    QCOMPARE(primaryOf(servers, Primary), QString());
+    QCOMPARE(servers.routing().first().replicas.size(), 1);
+    QVERIFY(servers.routing().first().unavailable.isEmpty());
+    QTRY_VERIFY(!lastHeard().primary);
+    QVERIFY(servers.promotions().isEmpty());
+    servers.setHealth(Replica, false);
+    QCOMPARE(servers.routing().first().unavailable, QStringLiteral("db-primary is DOWN"));
+    servers.setHealth(Primary, true);
+    servers.setHealth(Replica, true);
+    QCOMPARE(primaryOf(servers, Primary), Primary);
+    QTRY_VERIFY(lastHeard().primary && lastHeard().replicas.size() == 1);
+}
+
+void DatabaseServersTest::promoteByHand()
+{
+    QFETCH(QString, engine);
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, pair(engine, ports)));
+    const auto oldPrimary = endpointOf(servers, Primary);
+    const auto newPrimary = endpointOf(servers, Replica);
+    AppConnection before(*oldPrimary);
+    QCOMPARE(before.insert(30), QString());
+
+    QCOMPARE(servers.promote(Primary),
+             QStringLiteral("db-primary is its cluster's primary already."));
+    QCOMPARE(servers.promote(Replica), QString());
+    QCOMPARE(primaryOf(servers, Primary), Replica);
+    QCOMPARE(statusOf(servers, Replica)->role, QStringLiteral("primary"));
+    QCOMPARE(statusOf(servers, Primary)->role, QStringLiteral("fenced"));
+    QCOMPARE(servers.promotions().size(), 1);
+    const auto promotion = servers.promotions().first();
+    QCOMPARE(promotion.cluster, Primary);
+    QCOMPARE(promotion.oldPrimary, Primary);
+    QCOMPARE(promotion.newPrimary, Replica);
+    QVERIFY(!promotion.automatic);
+    QVERIFY(promotion.promotedAt.isValid());
+    QCOMPARE(promotion.fencing, engine == QLatin1String("mariadb") ? QStringLiteral("read_only")
+                                                                   : QStringLiteral("killed"));
+
+    // The new primary takes writes and has what the old one acknowledged.
+    AppConnection writer(*newPrimary);
+    QCOMPARE(writer.insert(31), QString());
+    QVERIFY(writer.has(30).value_or(false));
+    QTRY_VERIFY(!statusOf(servers, Replica)->readOnly);
+    // The old primary never takes a write again, even after kill and revive.
+    AppConnection fenced(*oldPrimary);
+    QVERIFY(!fenced.insert(32).isEmpty());
+    DatabaseFault killed;
+    killed.killed = true;
+    QCOMPARE(servers.setFault(Primary, killed), QString());
+    QCOMPARE(servers.setFault(Primary, DatabaseFault{}), QString());
+    QCOMPARE(stateOf(servers, Primary), State::Running);
+    QTRY_COMPARE(statusOf(servers, Primary)->role, QStringLiteral("fenced"));
+    QTRY_VERIFY(statusOf(servers, Primary)->readOnly);
+    AppConnection revived(*oldPrimary);
+    const QString refusal = revived.insert(33);
+    QVERIFY2(!refusal.isEmpty(), "the fenced old primary took a write");
+    QCOMPARE(primaryOf(servers, Primary), Replica);
+}
+
+void DatabaseServersTest::autoFailoverPromotesWhenPrimaryIsDown()
+{
+    const QList<quint16> ports = freePorts(2);
+    QList<DatabaseConfig> databases = pair(QStringLiteral("mariadb"), ports);
+    databases[0].autoFailover = true;
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, databases));
+    const auto replica = endpointOf(servers, Replica);
+    AppConnection before(*endpointOf(servers, Primary));
+    QCOMPARE(before.insert(40), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 40), 10000);
+
+    // Hung: it answers nobody, so it is killed to be fenced.
+    DatabaseFault hung;
+    hung.hung = true;
+    QCOMPARE(servers.setFault(Primary, hung), QString());
+    servers.setHealth(Primary, false);
+    QTRY_COMPARE(primaryOf(servers, Primary), Replica);
+    QCOMPARE(servers.promotions().size(), 1);
+    const auto promotion = servers.promotions().first();
+    QVERIFY(promotion.automatic);
+    QCOMPARE(promotion.newPrimary, Replica);
+    QCOMPARE(promotion.fencing, QStringLiteral("killed"));
+    QVERIFY(promotion.downAt.isValid());
+    QVERIFY(promotion.promotedAt >= promotion.downAt);
+    QCOMPARE(stateOf(servers, Primary), State::Stopped);
+    QVERIFY(statusOf(servers, Primary)->fault.killed);
+    AppConnection writer(*replica);
+    QCOMPARE(writer.insert(41), QString());
+    QVERIFY(writer.has(40).value_or(false));
+}
+
+void DatabaseServersTest::semiSyncWriteSurvivesPrimaryKill()
+{
+    QFETCH(QString, engine);
+    const QList<quint16> ports = freePorts(2);
+    QList<DatabaseConfig> databases = pair(engine, ports);
+    databases[0].replication = QStringLiteral("semi-sync");
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, databases));
+    QCOMPARE(servers.routing().first().replication, QStringLiteral("semi-sync"));
+    const auto replica = endpointOf(servers, Replica);
+
+    // Acknowledged means on the replica: killing the primary right after
+    // loses nothing.
+    AppConnection writer(*endpointOf(servers, Primary));
+    for (quint64 id = 50; id < 60; ++id)
+        QCOMPARE(writer.insert(id), QString());
+    DatabaseFault killed;
+    killed.killed = true;
+    QCOMPARE(servers.setFault(Primary, killed), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 59), 10000);
+}
+
+void DatabaseServersTest::stopLeavesNothingAndNextStartIsClean()
+{
+    const QList<quint16> ports = freePorts(4);
+    QList<DatabaseConfig> databases = pair(QStringLiteral("mariadb"), ports);
+    databases << pair(QStringLiteral("postgresql"), ports.mid(2));
+    databases[2].name = QStringLiteral("pg-primary");
+    databases[3].name = QStringLiteral("pg-replica");
+    databases[3].source = QStringLiteral("pg-primary");
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, databases));
+    AppConnection writer(*endpointOf(servers, Primary));
+    QCOMPARE(writer.insert(70), QString());
+    QList<qint64> pids;
+    for (const DatabaseServerStatus &status : servers.status())
+        pids << status.pid;
+    QCOMPARE(pids.size(), 4);
+
+    servers.stop();
+    QVERIFY(!servers.isRunning());
+    QVERIFY(servers.status().isEmpty());
+    QVERIFY(servers.routing().isEmpty());
+    for (const qint64 pid : std::as_const(pids))
+        QVERIFY2(processGone(pid), qPrintable(QStringLiteral("pid %1 survived stop()").arg(pid)));
+    for (const quint16 port : ports)
+        QVERIFY2(refused(port), qPrintable(QStringLiteral("port %1 still listens").arg(port)));
+
+    // A second start is a fresh copy: nothing of the first run.
+    QVERIFY(startReplicating(servers, databases));
+    AppConnection again(*endpointOf(servers, Primary));
+    QCOMPARE(again.has(70), std::optional<bool>(false));
+}
+
+void DatabaseServersTest::killedLoadstarLeavesNoServer()
+{
+    const QList<quint16> ports = freePorts(2);
+    QProcess child;
+    child.start(QStringLiteral(DATABASE_CHILD),
+                {templateCache(), QString::number(ports[0]), QString::number(ports[1])});
+    QVERIFY(child.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(child.canReadLine(), 60000);
+    const QStringList ready = QString::fromUtf8(child.readLine()).trimmed().split(QLatin1Char(' '));
+    QCOMPARE(ready.size(), 3);
+    QCOMPARE(ready.first(), QStringLiteral("ready"));
+    const qint64 primary = ready.at(1).toLongLong();
+    const qint64 replica = ready.at(2).toLongLong();
+    QVERIFY(primary > 0 && replica > 0);
+    QVERIFY(!processGone(primary) && !processGone(replica));
+
+    ::kill(static_cast<pid_t>(child.processId()), SIGKILL);
+    QVERIFY(child.waitForFinished());
+    QTRY_VERIFY(processGone(primary));
+    QTRY_VERIFY(processGone(replica));
+    QTRY_VERIFY(refused(ports[0]) && refused(ports[1]));
+}
+
+void DatabaseServersTest::missingMariadbdIsNamedAndOthersRun()
+{
+    qputenv("LOADSTAR_MARIADBD", "/nonexistent");
+    const auto restore = qScopeGuard([] { qunsetenv("LOADSTAR_MARIADBD"); });
+    QVERIFY(DatabaseServers::missingProgram(QStringLiteral("mariadb"))
+                .contains(QLatin1String("mariadb-server")));
+    QCOMPARE(DatabaseServers::missingProgram(QStringLiteral("postgresql")), QString());
+    const QList<quint16> ports = freePorts(2);
+    DatabaseServers servers(testOptions());
+    servers.start({database(QStringLiteral("db-maria"), ports[0]),
+                   database(QStringLiteral("db-pg"), ports[1], QStringLiteral("postgresql"))});
+    const auto maria = statusOf(servers, QStringLiteral("db-maria"));
+    QCOMPARE(maria->state, State::Failed);
+    QVERIFY2(maria->message.contains(QLatin1String("install the mariadb-server package")),
+             qPrintable(maria->message));
+    QCOMPARE(stateOf(servers, QStringLiteral("db-pg")), State::Running);
+    QVERIFY(servers.routing().first().unavailable.contains(QLatin1String("mariadb-server")));
+    QVERIFY(servers.routing().last().primary);
+}
+
+void DatabaseServersTest::portInUseIsSaid()
+{
+    QTcpServer occupant;
+    QVERIFY(occupant.listen(QHostAddress::LocalHost, 0));
+    const quint16 free = freePorts(1).first();
+    DatabaseServers servers(testOptions());
+    servers.start({database(QStringLiteral("db-a"), occupant.serverPort()),
+                   database(QStringLiteral("db-b"), free)});
+    const auto taken = statusOf(servers, QStringLiteral("db-a"));
+    QCOMPARE(taken->state, State::Failed);
+    QCOMPARE(
+        taken->message,
+        QStringLiteral("db-a can't listen on 127.0.0.1:%1: the port is in use by another program; "
+                       "stop it or give db-a another port.")
+            .arg(occupant.serverPort()));
+    QCOMPARE(stateOf(servers, QStringLiteral("db-b")), State::Running);
+}
+
+void DatabaseServersTest::nonLoopbackAddressIsRefused()
+{
+    DatabaseConfig remote = database(QStringLiteral("db-remote"), 3306);
+    remote.address = QStringLiteral("192.0.2.10");
+    DatabaseServers servers(testOptions());
+    servers.start({remote});
+    const auto status = statusOf(servers, QStringLiteral("db-remote"));
+    QCOMPARE(status->state, State::Failed);
+    QCOMPARE(status->message,
+             QStringLiteral("Demo databases listen on loopback only: give db-remote the address "
+                            "127.0.0.1 (it has 192.0.2.10)."));
+    QCOMPARE(status->pid, 0);
+}
+
+void DatabaseServersTest::notDemoDatabasesAreListed()
+{
+    DatabaseConfig probed = database(QStringLiteral("db-external"), 3306);
+    probed.embedded = false;
+    DatabaseServers servers(testOptions());
+    servers.start({probed});
+    const auto status = statusOf(servers, QStringLiteral("db-external"));
+    QCOMPARE(status->state, State::Failed);
+    QVERIFY(status->message.isEmpty());
+    QCOMPARE(servers.routing().size(), 1);
+    QVERIFY(!servers.routing().first().primary);
+    QCOMPARE(servers.routing().first().unavailable,
+             QStringLiteral("db-external is not a demo database Loadstar runs"));
+}
+
+void DatabaseServersTest::applyRestartsOnlyWhatChanged()
+{
+    const QList<quint16> ports = freePorts(3);
+    QList<DatabaseConfig> databases = pair(QStringLiteral("mariadb"), ports);
+    DatabaseServers servers(testOptions());
+    QVERIFY(startReplicating(servers, databases));
+    const qint64 primaryPid = statusOf(servers, Primary)->pid;
+    const qint64 replicaPid = statusOf(servers, Replica)->pid;
+
+    databases[1].maxLagMs = 500; // nothing a server needs to restart for
+    servers.apply(databases);
+    QCOMPARE(statusOf(servers, Primary)->pid, primaryPid);
+    QCOMPARE(statusOf(servers, Replica)->pid, replicaPid);
+
+    databases[1].port = ports[2];
+    servers.apply(databases);
+    QCOMPARE(statusOf(servers, Primary)->pid, primaryPid);
+    QVERIFY(statusOf(servers, Replica)->pid != replicaPid);
+    QCOMPARE(statusOf(servers, Replica)->port, ports[2]);
+    QVERIFY2(replicating(servers, Replica), qPrintable(describe(servers)));
+    QVERIFY(refused(ports[1]));
+    AppConnection writer(*endpointOf(servers, Primary));
+    QCOMPARE(writer.insert(80), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*endpointOf(servers, Replica), 80), 10000);
+}
+
+QTEST_GUILESS_MAIN(DatabaseServersTest)
+#include "tst_database_servers.moc"
