@@ -312,6 +312,11 @@ private:
                                               "writes, and no standby replica is ready to take over")
                                       .arg(node.name),
                                {});
+            } else if (isPrimary(node) && reachedByClient(n) && !node.boolProperty(QStringLiteral("auto_failover"))) {
+                addSinglePoint(n, QObject::tr("%1 is a single point of failure: it is the only database taking "
+                                              "writes, and its standby waits for someone to promote it")
+                                      .arg(node.name),
+                               {});
             }
         }
     }
@@ -334,8 +339,11 @@ private:
             finding.fix = QuickFix::AddLoadBalancer;
             finding.fixLabel = QObject::tr("Add a second load balancer");
         } else if (node.kind == NodeKind::Database && isPrimary(node)) {
+            // Both halves of a failover: a replica ready to take over and
+            // something that promotes it.
             finding.fix = QuickFix::AddReplica;
-            finding.fixLabel = QObject::tr("Add a standby replica");
+            finding.fixLabel = hasStandby(node) ? QObject::tr("Turn on automatic failover")
+                                                : QObject::tr("Add a standby replica with automatic failover");
         }
         m_findings.append(finding);
     }

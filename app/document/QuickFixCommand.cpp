@@ -52,6 +52,17 @@ QString sharedVirtualAddress(const Topology &topology, const Node &lb)
     return {};
 }
 
+// Whether a replica marked standby follows `primary` through a replication link.
+bool hasStandby(const Topology &topology, const Node &primary)
+{
+    for (const Link &link : topology.linksFrom(primary.id)) {
+        const Node *replica = topology.node(link.to);
+        if (link.kind == LinkKind::Replication && replica && replica->boolProperty(QStringLiteral("standby")))
+            return true;
+    }
+    return false;
+}
+
 QString defaultCheckFor(const Node &node)
 {
     if (node.kind != NodeKind::Database)
@@ -95,6 +106,10 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
         break;
     }
     case QuickFix::AddReplica: {
+        if (!target->boolProperty(QStringLiteral("auto_failover")))
+            new SetPropertyCommand(document, {target->id}, QStringLiteral("auto_failover"), true, command.get());
+        if (hasStandby(topology, *target))
+            break;
         Node standby = *target;
         standby.id = topology.nextNodeId();
         const QString name = target->name + QStringLiteral("-standby");
@@ -102,6 +117,7 @@ std::unique_ptr<QuickFixCommand> QuickFixCommand::create(Document *document, con
         standby.position = topology.freeSpot(target->position + QPointF(0, 150), QPointF(160, 0));
         standby.setProperty(QStringLiteral("role"), QStringLiteral("replica"));
         standby.setProperty(QStringLiteral("standby"), true);
+        standby.setProperty(QStringLiteral("auto_failover"), false);
         topology.assignFreePort(standby);
         QList<Link> links = linksLike(topology, *target, standby.id, nextLink, false);
         links.append({nextLink++, LinkKind::Replication, target->id, standby.id});

@@ -1,5 +1,6 @@
 #include "LiveSession.h"
 
+#include "engine/database/DatabaseControlPages.h"
 #include "engine/health/ProbeFactory.h"
 
 #include <utility>
@@ -16,6 +17,9 @@ LiveSession::LiveSession(int engineThreads)
     });
     m_engine.addControlPage(QStringLiteral("/fault"), [this](const QString &method, const QUrlQuery &query) {
         return faultPage(method, query);
+    });
+    m_engine.addControlPage(QStringLiteral("/promote"), [this](const QString &method, const QUrlQuery &query) {
+        return Engine::promotePage(m_databases, method, query);
     });
     // The database tier: the servers decide where queries go, the demo
     // backends send them there; what the checks and the queries see of a
@@ -45,6 +49,7 @@ Engine::Engine::ControlReply LiveSession::faultPage(const QString &method, const
             lines << QStringLiteral("%1 on %2:%3: %4").arg(backend.name, backend.address).arg(backend.port)
                          .arg(describeFault(backend.fault));
         }
+        lines << Engine::databaseFaultLines(m_databases);
         return {200, lines.isEmpty() ? QStringLiteral("No demo backend runs.") : lines.join(QLatin1Char('\n'))};
     }
     if (method != QLatin1String("POST"))
@@ -52,6 +57,8 @@ Engine::Engine::ControlReply LiveSession::faultPage(const QString &method, const
     const QString server = query.queryItemValue(QStringLiteral("server"), QUrl::FullyDecoded);
     if (server.isEmpty())
         return {400, QStringLiteral("Say which demo backend: /fault?server=NAME&state=kill|revive|hang|resume, &latency=MS or &errors=PERCENT.")};
+    if (Engine::isDemoDatabase(m_databases, server))
+        return Engine::databaseFaultPage(m_databases, server, query);
     if (!m_demo.names().contains(server))
         return {404, QStringLiteral("There is no demo backend named %1.").arg(server)};
     Engine::DemoFault fault = m_demo.fault(server);

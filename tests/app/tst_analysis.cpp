@@ -124,7 +124,7 @@ private slots:
         QTest::addColumn<QString>("node");
         QTest::addColumn<QString>("text");
         QTest::newRow("second load balancer") << "spof" << "lb" << "Add a second load balancer";
-        QTest::newRow("standby replica") << "spof" << "db-primary" << "Add a standby replica";
+        QTest::newRow("standby replica") << "spof" << "db-primary" << "Add a standby replica with automatic failover";
         QTest::newRow("firewall") << "no-firewall" << "lb" << "Put a firewall in front";
         QTest::newRow("tls") << "no-tls" << "lb" << "Turn on TLS";
     }
@@ -207,6 +207,32 @@ private slots:
             replicated = replicated || (link.kind == LinkKind::Replication && link.from == primary);
         QVERIFY(replicated);
         QCOMPARE(t.linksTo(standby->id).size(), 3); // web-01, web-02 and the replication
+        // Something promotes it: the primary fails over by itself now.
+        QVERIFY(t.nodeByName(QStringLiteral("db-primary"))->boolProperty(QStringLiteral("auto_failover")));
+        QVERIFY(!standby->boolProperty(QStringLiteral("auto_failover")));
+        QVERIFY(!findingFor(analyze(t), QStringLiteral("spof"), primary));
+    }
+
+    // A standby nobody promotes still leaves the primary a single point of
+    // failure; the fix then only turns automatic failover on.
+    void aStandbyWithoutAutomaticFailoverIsStillASinglePoint()
+    {
+        Document document;
+        Topology drawn = templateNamed(QStringLiteral("hardened"));
+        drawn.node(idOf(drawn, QStringLiteral("db-primary")))->setProperty(QStringLiteral("auto_failover"), false);
+        document.resetTopology(drawn);
+        const NodeId primary = idOf(drawn, QStringLiteral("db-primary"));
+        const QList<Finding> findings = analyze(drawn);
+        const Finding *spof = findingFor(findings, QStringLiteral("spof"), primary);
+        QVERIFY(spof);
+        QVERIFY2(spof->message.contains(QStringLiteral("waits for someone to promote it")), qPrintable(spof->message));
+        QCOMPARE(spof->fixLabel, QStringLiteral("Turn on automatic failover"));
+        const Finding copy = *spof;
+        document.undoStack()->push(QuickFixCommand::create(&document, copy).release());
+        QCOMPARE(document.topology().nodes().size(), drawn.nodes().size()); // no second standby
+        QVERIFY(analyze(document.topology()).isEmpty());
+        document.undoStack()->undo();
+        QCOMPARE(document.topology(), drawn);
     }
 
     void firewallFixReusesTheFirewallAlreadyInFront()
