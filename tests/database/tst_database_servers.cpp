@@ -25,7 +25,8 @@ const QString Replica = QStringLiteral("db-replica");
 // The reference design's cluster: a primary and its replica.
 QList<DatabaseConfig> pair(const QString &engine, const QList<quint16> &ports)
 {
-    return {database(Primary, ports.at(0), engine), database(Replica, ports.at(1), engine, Primary)};
+    return {database(Primary, ports.at(0), engine),
+            database(Replica, ports.at(1), engine, Primary)};
 }
 
 bool running(const DatabaseServers &servers, const QString &name)
@@ -343,6 +344,12 @@ void DatabaseServersTest::promoteByHand()
     const QString refusal = revived.insert(33);
     QVERIFY2(!refusal.isEmpty(), "the fenced old primary took a write");
     QCOMPARE(primaryOf(servers, Primary), Replica);
+    // The promoted one stays the primary through a kill and revive.
+    QCOMPARE(servers.setFault(Replica, killed), QString());
+    QCOMPARE(servers.setFault(Replica, DatabaseFault{}), QString());
+    QTRY_COMPARE(primaryOf(servers, Primary), Replica);
+    AppConnection afterRevive(*newPrimary);
+    QCOMPARE(afterRevive.insert(34), QString());
 }
 
 void DatabaseServersTest::autoFailoverPromotesWhenPrimaryIsDown()

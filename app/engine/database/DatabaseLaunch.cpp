@@ -10,6 +10,7 @@
 #include <QHostAddress>
 
 #include <cstring>
+#include <deque>
 #include <future>
 #include <map>
 
@@ -78,6 +79,47 @@ quint16 bindable(const QString &address, quint16 port)
     return bound;
 }
 
+// The servers whose data directory is ready, handed from the copying
+// threads to the servers' thread (which forks them) in the order they come.
+struct Copies
+{
+    void done(const DemoDatabasePtr &server, const QString &error)
+    {
+        {
+            std::lock_guard lock(mutex);
+            ready.emplace_back(server, error);
+        }
+        arrived.notify_one();
+    }
+    // The next one; a null server once all came.
+    std::pair<DemoDatabasePtr, QString> next()
+    {
+        std::unique_lock lock(mutex);
+        if (remaining == 0)
+            return {};
+        arrived.wait(lock, [this] { return !ready.empty(); });
+        --remaining;
+        std::pair<DemoDatabasePtr, QString> first = ready.front();
+        ready.pop_front();
+        return first;
+    }
+
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::deque<std::pair<DemoDatabasePtr, QString>> ready;
+    int remaining = 0;
+};
+
+QString copyTemplate(const DemoDatabase &server, const QString &from)
+{
+    const ServerPlan plan = server.plan();
+    const DatabaseEngine *program = server.engine();
+    QString error;
+    if (DatabaseTemplates::makeDirectory(plan.directory, 0700, program->runAs(), &error))
+        error = DatabaseTemplates::copy(from, plan.dataDirectory, program->runAs());
+    return error.isEmpty() ? program->prepare(plan) : error;
+}
+
 } // namespace
 
 ServerPlan DatabaseServersCore::planLocked(const DatabaseConfig &config, int serverId,
@@ -103,7 +145,8 @@ ServerPlan DatabaseServersCore::currentPlan(const DemoDatabase &server) const
     const QString name = plan.config.name;
     const bool fenced = m_cluster.isFenced(name);
     const QString source = m_cluster.source(name);
-    plan.readOnly = fenced || !source.isEmpty() || plan.config.role == QLatin1String("replica");
+    // A replica replicates from somewhere; a promoted one no more.
+    plan.readOnly = fenced || !source.isEmpty();
     plan.source.reset();
     const DatabaseConfig *from = m_cluster.config(source);
     if (!fenced && from && from->embedded && from->engine == plan.config.engine) {
@@ -196,9 +239,11 @@ void DatabaseServersCore::launch(const std::vector<DemoDatabasePtr> &fresh)
         }
     }
 
-    // Each server's copy of its template. Copies of one engine go one after
-    // the other: on a slow disk, two at once take longer than two in a row
-    // (most of the time goes into creating files).
+    // Each server's copy of its template, then its start. Copies of one
+    // engine go one after the other (on a slow disk two at once take longer
+    // than two in a row: most of the time goes into creating files), sources
+    // first; each server starts as soon as its copy is done, while the next
+    // one is copied.
     std::map<QString, std::vector<DemoDatabasePtr>> byEngine;
     for (const DemoDatabasePtr &server : fresh) {
         if (!pending(server))
@@ -208,34 +253,26 @@ void DatabaseServersCore::launch(const std::vector<DemoDatabasePtr> &fresh)
             server->fail(failed.value(engine));
             continue;
         }
-        server->setPlan(currentPlan(*server));
-        byEngine[engine].push_back(server);
+        const ServerPlan plan = currentPlan(*server);
+        server->setPlan(plan);
+        std::vector<DemoDatabasePtr> &servers = byEngine[engine];
+        servers.insert(plan.source ? servers.end() : servers.begin(), server);
     }
-    std::vector<std::future<std::vector<std::pair<DemoDatabasePtr, QString>>>> copying;
+    Copies copies;
+    std::vector<std::future<void>> copying;
     for (const auto &[engine, servers] : byEngine) {
-        const QString from = m_templates.value(engine).dataDirectory;
-        copying.push_back(std::async(std::launch::async, [servers, from] {
-            std::vector<std::pair<DemoDatabasePtr, QString>> copied;
-            for (const DemoDatabasePtr &server : servers) {
-                const ServerPlan plan = server->plan();
-                const DatabaseEngine *program = server->engine();
-                QString error;
-                if (DatabaseTemplates::makeDirectory(plan.directory, 0700, program->runAs(),
-                                                     &error))
-                    error = DatabaseTemplates::copy(from, plan.dataDirectory, program->runAs());
-                if (error.isEmpty())
-                    error = program->prepare(plan);
-                copied.emplace_back(server, error);
-            }
-            return copied;
-        }));
+        copies.remaining += int(servers.size());
+        copying.push_back(
+            std::async(std::launch::async, [&copies, servers = servers,
+                                            from = m_templates.value(engine).dataDirectory] {
+                for (const DemoDatabasePtr &server : servers)
+                    copies.done(server, copyTemplate(*server, from));
+            }));
     }
-    std::vector<std::pair<DemoDatabasePtr, QString>> copies;
-    for (auto &engine : copying) {
-        for (auto &copied : engine.get())
-            copies.push_back(copied);
-    }
-    for (const auto &[server, error] : copies) {
+    for (;;) {
+        const auto [server, error] = copies.next();
+        if (!server)
+            break;
         if (!error.isEmpty()) {
             server->fail(QStringLiteral("%1 could not get its data directory: %2")
                              .arg(server->name(), error));
@@ -288,10 +325,10 @@ void DatabaseServersCore::waitUntilReplicating(const std::vector<DemoDatabasePtr
                 continue;
             const ServerPlan plan = currentPlan(*server);
             if (!plan.source) {
-                if (!m_cluster.source(plan.config.name).isEmpty())
+                if (!plan.config.source.isEmpty())
                     server->setReplicationNote(
                         QStringLiteral("Its source %1 is not a demo database of the same engine.")
-                            .arg(m_cluster.source(plan.config.name)));
+                            .arg(plan.config.source));
                 continue;
             }
             const DemoDatabasePtr source = this->server(plan.source->name);

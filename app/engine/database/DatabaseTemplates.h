@@ -42,7 +42,8 @@ public:
     static QString key(const QString &engine, const QString &program, const QStringList &settings);
 
     // Copies a data directory to `to` (which must not exist), owned by
-    // `owner` when given, `to` itself mode 0700.
+    // `owner` when given, `to` itself mode 0700. Blocks of zeros become
+    // holes: a fresh data directory is mostly zeros.
     static QString copy(const QString &from, const QString &to, const std::optional<RunAs> &owner);
     static bool makeDirectory(const QString &path, int mode, const std::optional<RunAs> &owner,
                               QString *error);

@@ -206,7 +206,13 @@ bool DemoDatabase::setHung(bool hung)
         std::lock_guard lock(m_mutex);
         process = m_process;
     }
-    return process && process->signal(hung ? SIGSTOP : SIGCONT);
+    if (!process || !process->signal(hung ? SIGSTOP : SIGCONT))
+        return false;
+    // Signals arrive a moment later: return once it is so.
+    for (int waited = 0; process->isStopped() != hung && waited < 1000 && process->isRunning();
+         ++waited)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return process->isStopped() == hung;
 }
 
 void DemoDatabase::beginStop()

@@ -27,8 +27,8 @@ const char *const ServerSettings[] = {
     "jit=off",
     "lc_messages=C",
     "unix_socket_permissions=0700",
-    "wal_keep_size=64MB",                // a replica killed for a while can catch up
-    "wal_retrieve_retry_interval=200ms", // a standby retries its source 5 times a second
+    "wal_keep_size=64MB",               // a replica killed for a while can catch up
+    "wal_retrieve_retry_interval=50ms", // a standby retries its source 20 times a second
     "wal_receiver_status_interval=1s",
 };
 
