@@ -98,6 +98,21 @@ private slots:
         QCOMPARE(routing.primary->name, Primary);
     }
 
+    // Its source gone, a replica has the freshest data left: reads go on.
+    void aReplicaWhoseSourceIsGoneStillTakesReads()
+    {
+        m_statuses[Primary].state = State::Stopped;
+        m_statuses[Replica].replicating = false;
+        m_statuses[Replica].lagSeconds = -1;
+        ClusterRouting routing = m_state.routing(m_statuses, m_endpoints).first();
+        QVERIFY(!routing.primary);
+        QCOMPARE(names(routing.replicas), (QStringList{Replica, Standby}));
+        // Held back on purpose, it does not.
+        m_statuses[Replica].fault.replicationStopped = true;
+        routing = m_state.routing(m_statuses, m_endpoints).first();
+        QCOMPARE(names(routing.replicas), QStringList{Standby});
+    }
+
     void aDownPrimaryTakesNoWrites()
     {
         QVERIFY(m_state.setHealth(Primary, false));

@@ -4,6 +4,9 @@
 
 #include "DatabaseTestSupport.h"
 
+#include "engine/database/MariaDbServer.h"
+#include "engine/database/PostgresServer.h"
+
 #include <QProcess>
 #include <QScopeGuard>
 #include <QtTest>
@@ -38,7 +41,7 @@ bool replicating(const DatabaseServers &servers, const QString &name)
 {
     const auto status = statusOf(servers, name);
     return status && status->state == State::Running && status->replicating
-           && status->lagSeconds == 0;
+           && status->lagSeconds >= 0;
 }
 
 QString describe(const DatabaseServers &servers)
@@ -101,6 +104,7 @@ private slots:
     void nonLoopbackAddressIsRefused();
     void notDemoDatabasesAreListed();
     void applyRestartsOnlyWhatChanged();
+    void aServerThatExitsSaysWhy();
 
 private:
     static void engines();
@@ -193,7 +197,10 @@ void DatabaseServersTest::killAndRevive()
     // The primary killed and revived is the primary again.
     QCOMPARE(servers.setFault(Primary, killed), QString());
     QVERIFY(refused(ports[0]));
+    // Writes are refused; reads go on, on the replica.
     QTRY_COMPARE(primaryOf(servers, Primary), QString());
+    QTRY_COMPARE(servers.routing().first().replicas.size(), 1);
+    QVERIFY(hasRow(*replica, 10));
     QCOMPARE(servers.setFault(Primary, DatabaseFault{}), QString());
     QTRY_COMPARE(primaryOf(servers, Primary), Primary);
     AppConnection again(*primary);
@@ -552,6 +559,44 @@ void DatabaseServersTest::applyRestartsOnlyWhatChanged()
     AppConnection writer(*endpointOf(servers, Primary));
     QCOMPARE(writer.insert(80), QString());
     QTRY_VERIFY_WITH_TIMEOUT(hasRow(*endpointOf(servers, Replica), 80), 10000);
+}
+
+// The sentence on a card whose server exited by itself comes from the
+// server's own log: the cause, not the "Aborting" that follows it.
+void DatabaseServersTest::aServerThatExitsSaysWhy()
+{
+    QTemporaryDir folder;
+    const auto log = [&](const QString &name, const QByteArray &lines) {
+        QFile file(folder.filePath(name));
+        if (!file.open(QIODevice::WriteOnly) || file.write(lines) != lines.size())
+            qFatal("can't write %s", qPrintable(file.fileName()));
+        return file.fileName();
+    };
+    const QString mariadb
+        = log(QStringLiteral("error.log"),
+              "2026-12-07 19:33:26 0 [Note] Starting MariaDB 10.11.19-MariaDB as process 1\n"
+              "2026-12-07 19:33:26 0 [ERROR] Old error of an earlier start\n"
+              "2026-12-07 19:34:00 0 [Note] Starting MariaDB 10.11.19-MariaDB as process 2\n"
+              "2026-12-07 19:34:00 0 [ERROR] Can't start server: Bind on TCP/IP port. "
+              "Got error: 98: Address already in use\n"
+              "2026-12-07 19:34:00 0 [ERROR] Aborting\n");
+    QCOMPARE(Loadstar::Engine::detail::MariaDbServer({}).lastError(mariadb),
+             QStringLiteral(
+                 "Can't start server: Bind on TCP/IP port. Got error: 98: Address already in use"));
+    const QString postgres = log(
+        QStringLiteral("server.log"),
+        "2026-12-07 19:33:36.441 UTC [7] LOG:  starting PostgreSQL 15.18 (Debian 15.18-0+deb12u1)\n"
+        "2026-12-07 19:33:36.442 UTC [7] LOG:  could not bind IPv4 address \"127.0.0.1\": Address "
+        "already in use\n"
+        "2026-12-07 19:33:36.442 UTC [7] FATAL:  could not create any TCP/IP sockets\n");
+    QCOMPARE(Loadstar::Engine::detail::PostgresServer({}).lastError(postgres),
+             QStringLiteral("could not bind IPv4 address \"127.0.0.1\": Address already in use"));
+    const QString fatal = log(
+        QStringLiteral("fatal.log"),
+        "2026-12-07 19:33:36.441 UTC [7] LOG:  starting PostgreSQL 15.18\n"
+        "2026-12-07 19:33:36.441 UTC [7] FATAL:  data directory \"/x\" has invalid permissions\n");
+    QCOMPARE(Loadstar::Engine::detail::PostgresServer({}).lastError(fatal),
+             QStringLiteral("data directory \"/x\" has invalid permissions"));
 }
 
 QTEST_GUILESS_MAIN(DatabaseServersTest)

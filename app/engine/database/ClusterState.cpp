@@ -181,11 +181,8 @@ QList<ClusterRouting> ClusterState::routing(const QHash<QString, DatabaseServerS
                 continue;
             if (status.role == QLatin1String("primary") && !promotionUnderWay && !route.primary) {
                 route.primary = endpoints.value(name);
-            } else if (status.role == QLatin1String("replica") && status.replicating
-                       && status.lagSeconds >= 0) {
-                const DatabaseConfig *database = config(name);
-                if (database && status.lagSeconds * 1000 <= database->maxLagMs)
-                    route.replicas << endpoints.value(name);
+            } else if (status.role == QLatin1String("replica") && takesReads(status, statuses)) {
+                route.replicas << endpoints.value(name);
             }
         }
         if (!route.primary && route.replicas.isEmpty())
@@ -193,6 +190,22 @@ QList<ClusterRouting> ClusterState::routing(const QHash<QString, DatabaseServerS
         routes << route;
     }
     return routes;
+}
+
+bool ClusterState::takesReads(const DatabaseServerStatus &replica,
+                              const QHash<QString, DatabaseServerStatus> &statuses) const
+{
+    const DatabaseConfig *database = config(replica.name);
+    if (!database)
+        return false;
+    if (replica.replicating)
+        return replica.lagSeconds >= 0 && replica.lagSeconds * 1000 <= database->maxLagMs;
+    // With its source gone it has the freshest data left to read, unless it
+    // was held back on purpose.
+    const QString from = replica.source.isEmpty() ? source(replica.name) : replica.source;
+    const bool sourceGone = statuses.value(from).state != State::Running || !healthUp(from);
+    return sourceGone && !replica.fault.replicationStopped
+           && replica.fault.replicationDelaySeconds == 0;
 }
 
 QString ClusterState::unavailable(const QString &cluster,

@@ -71,8 +71,12 @@ public:
     // "fenced"; empty before its first reading.
     QString role(const QString &database, bool read, bool readOnly) const;
 
-    // Where each cluster's queries go now. `statuses` by name, their role
-    // filled in; `endpoints` for the demo databases that run.
+    // Where each cluster's queries go now: writes to the primary that runs
+    // and is UP; reads round robin over the replicas that run, are UP and
+    // replicate within their max_lag, or whose source is gone (they hold the
+    // freshest data left: reads go on while the primary is down).
+    // `statuses` by name, their role filled in; `endpoints` for the demo
+    // databases that run.
     QList<ClusterRouting> routing(const QHash<QString, DatabaseServerStatus> &statuses,
                                   const QHash<QString, DatabaseEndpoint> &endpoints) const;
 
@@ -97,6 +101,9 @@ private:
         QString promoting;
     };
 
+    // A replica that replicates within its max_lag, or whose source is gone.
+    bool takesReads(const DatabaseServerStatus &replica,
+                    const QHash<QString, DatabaseServerStatus> &statuses) const;
     QString unavailable(const QString &cluster,
                         const QHash<QString, DatabaseServerStatus> &statuses) const;
     int order(const QString &database) const;

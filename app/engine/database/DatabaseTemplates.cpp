@@ -186,15 +186,16 @@ QString DatabaseTemplates::build(const DatabaseEngine &engine, const QString &di
     ::chmod(QFile::encodeName(scratch.path()).constData(),
             0711); // the server's user goes through it
     const TemplateSecrets secrets{randomPassword(), randomPassword()};
-    if (const QString failed = engine.buildTemplate(scratch.path(), secrets); !failed.isEmpty()) {
-        // Keep what tells why: the scratch folder goes, its logs are copied.
+    if (QString failed = engine.buildTemplate(scratch.path(), secrets); !failed.isEmpty()) {
+        // Keep what tells why: the scratch folder goes, its logs stay
+        // beside the template, where the sentence points.
         const QString logs = directory + QStringLiteral(".failed");
         fs::remove_all(QFile::encodeName(logs).constData());
         QDir().mkpath(logs);
         for (const QFileInfo &log :
              QDir(scratch.path()).entryInfoList({QStringLiteral("*.log")}, QDir::Files))
             QFile::copy(log.absoluteFilePath(), logs + QLatin1Char('/') + log.fileName());
-        return failed;
+        return failed.replace(scratch.path(), logs);
     }
 
     // Staged beside its final place, then renamed: whole or not at all.
