@@ -115,6 +115,9 @@ public:
     virtual int stopSignal() const = 0;
     virtual std::unique_ptr<AdminSession> connect(const ServerPlan &plan, int timeoutMs,
                                                   QString *error) const = 0;
+    // Once its processes are gone for good (at stop): what the system keeps
+    // of a server that was killed.
+    virtual void removeLeftovers(const ServerPlan &plan) const = 0;
     // The last error the server wrote in its log, for "db-x exited: …".
     virtual QString lastError(const QString &logFile) const = 0;
 };

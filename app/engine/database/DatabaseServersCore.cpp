@@ -118,6 +118,8 @@ void DatabaseServersCore::stopServers(std::vector<DemoDatabasePtr> servers)
     const QDeadlineTimer grace(StopGraceMs);
     for (const DemoDatabasePtr &server : servers) {
         server->finishStop(int(std::max<qint64>(0, grace.remainingTime())));
+        if (server->isDemo())
+            server->engine()->removeLeftovers(server->plan());
         const QString directory = server->plan().directory;
         if (server->isDemo() && !directory.isEmpty()) {
             std::error_code ignored;

@@ -89,34 +89,29 @@ bool MariaDbConnection::open(const Target &target, int timeoutMs, QString *error
             *error = QStringLiteral("out of memory");
         return false;
     }
-    mysql_options(m_mysql, MYSQL_OPT_NONBLOCK, nullptr);
+    // Connecting blocks, within the library's own timeouts (whole seconds):
+    // Connector/C's non-blocking connect closes a socket that failed to
+    // connect twice, which can close a file another thread just opened.
     const unsigned int seconds = static_cast<unsigned int>(std::max(1, (timeoutMs + 999) / 1000));
     mysql_options(m_mysql, MYSQL_OPT_CONNECT_TIMEOUT, &seconds);
+    mysql_options(m_mysql, MYSQL_OPT_READ_TIMEOUT, &seconds);
+    mysql_options(m_mysql, MYSQL_OPT_WRITE_TIMEOUT, &seconds);
     mysql_options(m_mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    const qint64 deadline = QDeadlineTimer::current().deadline() + timeoutMs;
-
     const QByteArray socket = target.socket.toLocal8Bit();
     const QByteArray host
         = target.socket.isEmpty() ? target.host.toUtf8() : QByteArrayLiteral("localhost");
     const QByteArray user = target.user.toUtf8();
     const QByteArray password = target.password.toUtf8();
     const QByteArray database = target.database.toUtf8();
-    MYSQL *connected = nullptr;
-    const int status = mysql_real_connect_start(
-        &connected, m_mysql, host.constData(), user.constData(), password.constData(),
-        database.isEmpty() ? nullptr : database.constData(), target.port,
-        socket.isEmpty() ? nullptr : socket.constData(), 0);
-    MYSQL *mysql = m_mysql;
-    if (!drive(
-            status, deadline,
-            [&](int ready) { return mysql_real_connect_cont(&connected, mysql, ready); }, error))
-        return false;
-    if (!connected) {
+    if (!mysql_real_connect(m_mysql, host.constData(), user.constData(), password.constData(),
+                            database.isEmpty() ? nullptr : database.constData(), target.port,
+                            socket.isEmpty() ? nullptr : socket.constData(), 0)) {
         if (error)
             *error = lastError(m_mysql);
         close();
         return false;
     }
+    mysql_options(m_mysql, MYSQL_OPT_NONBLOCK, nullptr);
     return true;
 }
 

@@ -10,10 +10,11 @@ struct st_mysql;
 
 namespace Loadstar::Engine::detail {
 
-// One connection to a MariaDB server through Connector/C's non-blocking
-// API, so every step has a deadline in milliseconds (the library's own
-// timeouts count in seconds): a server that hangs costs its caller at most
-// the timeout. Blocking for its caller; one thread at a time.
+// One connection to a MariaDB server. Statements go through Connector/C's
+// non-blocking API, so each has a deadline in milliseconds (the library's
+// own timeouts count in seconds): a server that hangs costs its caller at
+// most the timeout. Connecting uses the library's timeouts, rounded up to
+// seconds (see open()). Blocking for its caller; one thread at a time.
 class MariaDbConnection
 {
 public:

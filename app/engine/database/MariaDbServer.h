@@ -27,6 +27,7 @@ public:
     int stopSignal() const override;
     std::unique_ptr<AdminSession> connect(const ServerPlan &plan, int timeoutMs,
                                           QString *error) const override;
+    void removeLeftovers(const ServerPlan &) const override {}
     QString lastError(const QString &logFile) const override;
 
     static QString socketPath(const QString &directory);

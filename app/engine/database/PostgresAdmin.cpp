@@ -7,19 +7,20 @@
 #include <QDeadlineTimer>
 #include <QThread>
 
+#include <algorithm>
+
 namespace Loadstar::Engine::detail {
 
 namespace {
 
-// One round trip. The replay lag is 0 when everything received is
-// replayed, else the age of the last transaction replayed.
+// One round trip: role, WAL receiver, how far WAL was received and
+// replayed, the age of the last transaction replayed, and the load.
 const char *const ReadingQuery = R"(
 SELECT pg_is_in_recovery(),
        r.status, r.sender_host, r.sender_port,
        CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
-       CASE WHEN NOT pg_is_in_recovery() THEN NULL
-            WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
-            ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END,
+       pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,
+       EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()),
        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()),
        (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '%1'),
        current_setting('primary_conninfo')
@@ -65,15 +66,29 @@ bool PostgresAdmin::read(ServerReading *reading, QString *error)
     fresh.sourceAddress = row.at(2);
     fresh.sourcePort = row.at(3).toUShort();
     const bool paused = isTrue(row.at(4));
-    fresh.lagSeconds = row.at(5).isNull() ? -1 : row.at(5).toDouble();
-    fresh.connections = row.at(6).toInt();
-    fresh.queries = row.at(7).toULongLong();
-    const bool hasSource = !row.at(8).isEmpty();
+    const quint64 received = lsn(row.at(5));
+    const quint64 replayed = lsn(row.at(6));
+    fresh.connections = row.at(8).toInt();
+    fresh.queries = row.at(9).toULongLong();
+    const bool hasSource = !row.at(10).isEmpty();
     fresh.replicating = fresh.replica && receiver == QLatin1String("streaming") && !paused;
     if (fresh.replica && hasSource && !paused && receiver != QLatin1String("streaming")) {
         fresh.replicationError = receiver.isEmpty()
                                      ? QStringLiteral("no WAL receiver: its source does not answer")
                                      : QStringLiteral("WAL receiver %1").arg(receiver);
+    }
+    // The replay lag: 0 when everything received is replayed, else the age
+    // of the last transaction replayed. WAL that arrived a moment ago (a
+    // checkpoint, a snapshot of running transactions every 15 s) is not
+    // lag: only WAL already received at the previous reading and still not
+    // replayed is, or an idle replica would show a lag of the seconds since
+    // the last write.
+    if (fresh.replica) {
+        const bool behind = replayed < m_receivedBefore && received > replayed;
+        fresh.lagSeconds = !behind              ? 0
+                           : row.at(7).isNull() ? -1
+                                                : std::max(0.0, row.at(7).toDouble());
+        m_receivedBefore = received;
     }
     *reading = fresh;
     return true;
@@ -103,11 +118,24 @@ QString PostgresAdmin::setReplicationStopped(bool stopped)
 
 QString PostgresAdmin::setReplicationDelay(int seconds)
 {
-    return run(
+    const QString failed = run(
         {seconds > 0
              ? QStringLiteral("ALTER SYSTEM SET recovery_min_apply_delay = '%1s'").arg(seconds)
              : QStringLiteral("ALTER SYSTEM RESET recovery_min_apply_delay"),
          QStringLiteral("SELECT pg_reload_conf()")});
+    if (!failed.isEmpty())
+        return failed;
+    // The reload reaches every process a moment later; once this session
+    // sees the new value, the startup process (signalled with it) does too.
+    const QString wanted = QString::number(seconds * 1000);
+    const QString setting
+        = QStringLiteral("SELECT setting FROM pg_settings WHERE name = 'recovery_min_apply_delay'");
+    const QDeadlineTimer deadline(1000);
+    QString error;
+    while (!deadline.hasExpired()
+           && m_connection->value(setting, &error).value_or(wanted) != wanted)
+        QThread::msleep(2);
+    return {};
 }
 
 quint64 PostgresAdmin::lsn(const QString &text)

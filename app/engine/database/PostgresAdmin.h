@@ -33,6 +33,7 @@ private:
     QString run(const QStringList &statements, int timeoutMs = 2000);
 
     std::unique_ptr<PostgresConnection> m_connection;
+    quint64 m_receivedBefore = 0; // WAL received at the previous reading
 };
 
 } // namespace Loadstar::Engine::detail

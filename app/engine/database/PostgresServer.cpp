@@ -12,6 +12,7 @@
 
 #include <csignal>
 
+#include <sys/shm.h>
 #include <unistd.h>
 
 namespace Loadstar::Engine::detail {
@@ -269,8 +270,8 @@ QString PostgresServer::prepare(const ServerPlan &plan) const
     } else {
         QFile::remove(signal);
     }
-    // Left by a killed server: its processes are gone, we reaped them.
-    QFile::remove(plan.dataDirectory + QStringLiteral("/postmaster.pid"));
+    // A killed server's postmaster.pid stays: PostgreSQL reads the old
+    // shared memory key from it and removes that segment at its next start.
     return {};
 }
 
@@ -301,6 +302,34 @@ std::unique_ptr<AdminSession> PostgresServer::connect(const ServerPlan &plan, in
                           timeoutMs, error))
         return nullptr;
     return std::make_unique<PostgresAdmin>(std::move(connection));
+}
+
+void PostgresServer::removeLeftovers(const ServerPlan &plan) const
+{
+    // postmaster.pid's 7th line: "<key> <id>" of the segment.
+    QFile lock(plan.dataDirectory + QStringLiteral("/postmaster.pid"));
+    if (!lock.open(QIODevice::ReadOnly))
+        return;
+    const QList<QByteArray> lines = lock.readAll().split('\n');
+    const QList<QByteArray> segment
+        = lines.size() > 6 ? lines.at(6).simplified().split(' ') : QList<QByteArray>();
+    bool keyRead = false;
+    bool idRead = false;
+    const key_t key = segment.size() == 2 ? static_cast<key_t>(segment.at(0).toLong(&keyRead)) : 0;
+    const int id = segment.size() == 2 ? segment.at(1).toInt(&idRead) : 0;
+    if (!keyRead || !idRead)
+        return;
+    // Its last processes may take a moment to let go of it.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        shmid_ds segmentState{};
+        if (::shmctl(id, IPC_STAT, &segmentState) != 0 || segmentState.shm_perm.__key != key)
+            return; // gone, or someone else's now
+        if (segmentState.shm_nattch == 0) {
+            ::shmctl(id, IPC_RMID, nullptr);
+            return;
+        }
+        QThread::msleep(2);
+    }
 }
 
 QString PostgresServer::lastError(const QString &logFile) const

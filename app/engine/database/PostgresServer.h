@@ -31,6 +31,9 @@ public:
     int stopSignal() const override;
     std::unique_ptr<AdminSession> connect(const ServerPlan &plan, int timeoutMs,
                                           QString *error) const override;
+    // A killed postmaster's System V segment (PostgreSQL's small interlock;
+    // its next start would remove it, a server killed until stop leaks it).
+    void removeLeftovers(const ServerPlan &plan) const override;
     QString lastError(const QString &logFile) const override;
 
     // The primary_conninfo of a replica of `plan` streaming from `source`.
