@@ -15,6 +15,10 @@
 
 #include <csignal>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 using namespace Loadstar::Test;
 using Loadstar::Engine::ClusterRouting;
 using Loadstar::Engine::DatabaseFault;
@@ -107,6 +111,7 @@ private slots:
     void notDemoDatabasesAreListed();
     void applyRestartsOnlyWhatChanged();
     void aServerThatExitsSaysWhy();
+    void leftoversOfDeadRunsAreRemoved();
 
 private:
     static void engines();
@@ -632,6 +637,39 @@ void DatabaseServersTest::aServerThatExitsSaysWhy()
         "2026-12-07 19:33:36.441 UTC [7] FATAL:  data directory \"/x\" has invalid permissions\n");
     QCOMPARE(Loadstar::Engine::detail::PostgresServer({}).lastError(fatal),
              QStringLiteral("data directory \"/x\" has invalid permissions"));
+}
+
+// A run killed with Loadstar leaves its folder; the next run removes it,
+// and leaves alone the folder of a run that is still alive (its lock held).
+void DatabaseServersTest::leftoversOfDeadRunsAreRemoved()
+{
+    QTemporaryDir runtime;
+    const auto makeRun = [&](const QString &name) {
+        QDir(runtime.path()).mkpath(name + QStringLiteral("/db-primary/data"));
+        QFile lock(runtime.filePath(name + QStringLiteral("/.lock")));
+        return lock.open(QIODevice::WriteOnly);
+    };
+    QVERIFY(makeRun(QStringLiteral("run-4000001-1")));
+    QVERIFY(makeRun(QStringLiteral("run-4000002-1")));
+    const int held = ::open(
+        QFile::encodeName(runtime.filePath(QStringLiteral("run-4000002-1/.lock"))).constData(),
+        O_RDWR | O_CLOEXEC);
+    QVERIFY(held >= 0 && ::flock(held, LOCK_EX | LOCK_NB) == 0);
+    const auto release = qScopeGuard([held] { ::close(held); });
+
+    DatabaseServers::Options options = testOptions();
+    options.runtimeDirectory = runtime.path();
+    DatabaseServers servers(options);
+    DatabaseConfig probed = database(QStringLiteral("db-external"), 3306);
+    probed.embedded = false;
+    servers.start({probed});
+    QVERIFY(!QFileInfo::exists(runtime.filePath(QStringLiteral("run-4000001-1"))));
+    QVERIFY(QFileInfo::exists(runtime.filePath(QStringLiteral("run-4000002-1/db-primary/data"))));
+    QCOMPARE(QDir(runtime.path()).entryList({QStringLiteral("run-*")}, QDir::Dirs).size(),
+             2); // ours and the live one
+    servers.stop();
+    QCOMPARE(QDir(runtime.path()).entryList({QStringLiteral("run-*")}, QDir::Dirs),
+             QStringList{QStringLiteral("run-4000002-1")});
 }
 
 QTEST_GUILESS_MAIN(DatabaseServersTest)

@@ -292,12 +292,12 @@ void DatabaseServersCore::launch(const std::vector<DemoDatabasePtr> &fresh)
     waitUntilReplicating(fresh);
 }
 
-QString DatabaseServersCore::link(DemoDatabase &replica)
+void DatabaseServersCore::link(DemoDatabase &replica)
 {
     const ServerPlan plan = currentPlan(replica);
     replica.setPlan(plan);
     if (!plan.source)
-        return {};
+        return;
     QString error;
     const std::unique_ptr<AdminSession> admin = replica.admin(DemoDatabase::AdminTimeoutMs, &error);
     if (admin)
@@ -306,7 +306,6 @@ QString DatabaseServersCore::link(DemoDatabase &replica)
         error.isEmpty() ? QString()
                         : QStringLiteral("Replication could not be set up: %1").arg(error));
     replica.refresh();
-    return error;
 }
 
 void DatabaseServersCore::waitUntilReplicating(const std::vector<DemoDatabasePtr> &fresh)

@@ -55,17 +55,23 @@ public:
     TaskThread thread;
 
 private:
-    DemoDatabasePtr server(const QString &name) const; // takes the lock
+    // "Locked": called with m_mutex held.
+    DemoDatabasePtr server(const QString &name) const;
     DemoDatabasePtr serverLocked(const QString &name) const;
+    // With its role and source, which only the cluster knows.
     DatabaseServerStatus statusLocked(const DemoDatabase &server) const;
     QList<ClusterRouting> routingLocked() const;
     ServerPlan planLocked(const DatabaseConfig &config, int serverId, quint16 port) const;
-    ServerPlan
-    currentPlan(const DemoDatabase &server) const; // its plan, updated from the cluster's state
+    // Its plan as the cluster stands now: source, read-only, semi-sync peers.
+    ServerPlan currentPlan(const DemoDatabase &server) const;
+    // A database of the drawing: a demo database ready to launch, or listed
+    // as Failed with the sentence that says why it can't run.
     DemoDatabasePtr create(const DatabaseConfig &config, QSet<QString> *ports);
+    // Templates, copies, forks, replication, for databases created above.
     void launch(const std::vector<DemoDatabasePtr> &fresh);
     void waitUntilReplicating(const std::vector<DemoDatabasePtr> &fresh);
-    QString link(DemoDatabase &replica);
+    // Points a replica at its source now; what failed shows in its status.
+    void link(DemoDatabase &replica);
     QString revive(DemoDatabase &server);
     // The replication parts of `wanted` that differ from `current`; all of
     // them when `current` is unknown (a server just revived).
