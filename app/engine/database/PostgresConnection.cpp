@@ -79,6 +79,10 @@ bool PostgresConnection::open(const QString &host, quint16 port, const QString &
         polling = PQconnectPoll(m_conn);
     }
     PQsetnonblocking(m_conn, 1);
+    // Notices (and the FATAL of a server shutting down while this session is
+    // idle) are the server's business, not lines on Loadstar's stderr.
+    PQsetNoticeProcessor(
+        m_conn, [](void *, const char *) {}, nullptr);
     return true;
 }
 
