@@ -492,6 +492,8 @@ void MainWindow::createExportActions()
                                                   "a stats listener, as drawn"));
     configMenu->actions().value(1)->setToolTip(tr("keepalived.conf: VRRP for load balancers sharing a virtual address"));
     configMenu->actions().value(2)->setToolTip(tr("nginx.conf: the same balancing as nginx upstreams"));
+    configMenu->actions().value(3)->setToolTip(tr("Into a folder: an option file or settings per database server, "
+                                                  "and the SQL and steps that start replication"));
     if (file)
         file->insertMenu(m_actions.quit, configMenu);
 

@@ -95,6 +95,11 @@ QString DialogPrompts::askExportPath(QWidget *parent, const QString &title, cons
     return QFileDialog::getSaveFileName(parent, title, suggestedPath, filter);
 }
 
+QString DialogPrompts::askExportFolder(QWidget *parent, const QString &title, const QString &directory)
+{
+    return QFileDialog::getExistingDirectory(parent, title, directory);
+}
+
 std::optional<int> DialogPrompts::askInteger(QWidget *parent, const IntegerQuestion &question)
 {
     QInputDialog dialog(parent);

@@ -32,6 +32,9 @@ public:
     // empty when the user cancels.
     virtual QString askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
                                   const QString &filter) = 0;
+    // A folder to export a set of files into, starting in `directory` (the
+    // user may make a new one there); empty when the user cancels.
+    virtual QString askExportFolder(QWidget *parent, const QString &title, const QString &directory) = 0;
     // A whole number in [minimum, maximum] shown with `suffix` ("ms", "%"),
     // starting at `value`; nothing when the user cancels.
     struct IntegerQuestion
@@ -63,6 +66,7 @@ public:
     QString askSavePath(QWidget *parent, const QString &suggestedPath) override;
     QString askExportPath(QWidget *parent, const QString &title, const QString &suggestedPath,
                           const QString &filter) override;
+    QString askExportFolder(QWidget *parent, const QString &title, const QString &directory) override;
     std::optional<int> askInteger(QWidget *parent, const IntegerQuestion &question) override;
     QString askImportPath(QWidget *parent, const QString &title, const QString &directory,
                           const QString &filter) override;

@@ -11,6 +11,9 @@
 #include <QSaveFile>
 #include <QSet>
 
+#include <filesystem>
+#include <system_error>
+
 namespace Loadstar::Haproxy {
 
 namespace {
@@ -20,12 +23,15 @@ struct FormatInfo
     ConfigFormat format;
     const char *id;
     const char *name;
+    const char *fileName;
+    bool folder;
 };
 
 constexpr FormatInfo kFormats[] = {
-    {ConfigFormat::Haproxy, "haproxy", "HAProxy"},
-    {ConfigFormat::Keepalived, "keepalived", "keepalived"},
-    {ConfigFormat::Nginx, "nginx", "nginx"},
+    {ConfigFormat::Haproxy, "haproxy", "HAProxy", "haproxy.cfg", false},
+    {ConfigFormat::Keepalived, "keepalived", "keepalived", "keepalived.conf", false},
+    {ConfigFormat::Nginx, "nginx", "nginx", "nginx.conf", false},
+    {ConfigFormat::Databases, "databases", "MariaDB / PostgreSQL", "", true},
 };
 
 const FormatInfo &infoOf(ConfigFormat format)
@@ -50,6 +56,21 @@ QByteArray readAll(const QString &path, QString *error)
         return {};
     }
     return file.readAll();
+}
+
+bool writeFile(const QString &path, const QByteArray &text, QFileDevice::Permissions permissions, QString *error)
+{
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || !out.setPermissions(permissions)) {
+        *error = QStringLiteral("Can't write %1: %2").arg(shown(path), out.errorString());
+        return false;
+    }
+    out.write(text);
+    if (!out.commit()) {
+        *error = QStringLiteral("Can't write %1: %2").arg(shown(path), out.errorString());
+        return false;
+    }
+    return true;
 }
 
 // The PEM a certificate file of the export holds: the drawn certificate and
@@ -87,20 +108,41 @@ bool writeCertificate(const CertificateFile &file, QString *error)
     const std::optional<Engine::PemPair> pem = pemFor(file, error);
     if (!pem)
         return false;
-    QSaveFile out(file.path);
-    if (!out.open(QIODevice::WriteOnly)
-        || !out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        *error = QStringLiteral("Can't write %1: %2").arg(shown(file.path), out.errorString());
-        return false;
-    }
     QByteArray both = pem->certificate;
     if (!both.endsWith('\n'))
         both += '\n';
     both += pem->key;
-    out.write(both);
-    if (!out.commit()) {
-        *error = QStringLiteral("Can't write %1: %2").arg(shown(file.path), out.errorString());
+    return writeFile(file.path, both, QFileDevice::ReadOwner | QFileDevice::WriteOwner, error);
+}
+
+// The files of a folder export, each replaced whole.
+bool writeFolder(const ConfigExport &exported, const QString &folder, QString *error, QStringList *written)
+{
+    if (QFileInfo(folder).isFile()) {
+        *error = QStringLiteral("%1 is a file, not a folder: choose a folder for the files").arg(shown(folder));
         return false;
+    }
+    std::error_code why;
+    std::filesystem::create_directories(QFile::encodeName(folder).toStdString(), why);
+    if (why) {
+        *error = QStringLiteral("Can't make the folder %1: %2").arg(shown(folder), QString::fromLocal8Bit(why.message()));
+        return false;
+    }
+    const QDir dir(folder);
+    for (const ExportedFile &file : exported.files) {
+        QFileDevice::Permissions permissions = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+        if (!file.secret)
+            permissions |= QFileDevice::ReadGroup | QFileDevice::ReadOther;
+        if (file.executable) {
+            permissions |= QFileDevice::ExeOwner;
+            if (!file.secret)
+                permissions |= QFileDevice::ExeGroup | QFileDevice::ExeOther;
+        }
+        const QString path = dir.filePath(file.name);
+        if (!writeFile(path, file.text, permissions, error))
+            return false;
+        if (written)
+            written->append(path);
     }
     return true;
 }
@@ -186,6 +228,16 @@ QString configFormatName(ConfigFormat format)
     return QString::fromLatin1(infoOf(format).name);
 }
 
+QString configFileName(ConfigFormat format)
+{
+    return QString::fromLatin1(infoOf(format).fileName);
+}
+
+bool writesFolder(ConfigFormat format)
+{
+    return infoOf(format).folder;
+}
+
 std::optional<ConfigFormat> configFormatFromId(const QString &id)
 {
     for (const FormatInfo &info : kFormats) {
@@ -211,7 +263,10 @@ ConfigExport exportConfiguration(ConfigFormat format, const Topology &drawn, con
         return result;
     }
     QStringList notes;
-    const Topology topology = format == ConfigFormat::Keepalived ? drawn : withDatabaseListeners(drawn, &notes);
+    // The listeners HAProxy puts in front of a database cluster belong to
+    // the load balancing formats only.
+    const bool listeners = format == ConfigFormat::Haproxy || format == ConfigFormat::Nginx;
+    const Topology topology = listeners ? withDatabaseListeners(drawn, &notes) : drawn;
     const Engine::CompileResult compiled = Engine::compile(topology);
     if (!compiled.problems.isEmpty()) {
         result.error = QStringLiteral("The drawing can't be exported as it is: %1").arg(compiled.problems.first().message);
@@ -227,6 +282,9 @@ ConfigExport exportConfiguration(ConfigFormat format, const Topology &drawn, con
     case ConfigFormat::Nginx:
         result = exportNginx(topology, compiled.config, options);
         break;
+    case ConfigFormat::Databases:
+        result = exportDatabases(topology, compiled.config, options);
+        break;
     }
     result.warnings = notes + result.warnings;
     return result;
@@ -238,6 +296,8 @@ bool writeConfiguration(const ConfigExport &exported, const QString &path, QStri
         *error = exported.error;
         return false;
     }
+    if (!exported.files.isEmpty())
+        return writeFolder(exported, path, error, written);
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly)) {
         *error = QStringLiteral("Can't write %1: %2").arg(shown(path), out.errorString());

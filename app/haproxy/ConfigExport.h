@@ -12,9 +12,15 @@
 namespace Loadstar::Haproxy {
 
 // What a drawing can be exported as, for production machines.
-enum class ConfigFormat { Haproxy, Keepalived, Nginx };
+enum class ConfigFormat { Haproxy, Keepalived, Nginx, Databases };
 QString configFormatId(ConfigFormat format);   // "haproxy", as --format takes it
 QString configFormatName(ConfigFormat format); // "HAProxy", for messages and menus
+// The file an export is suggested to go to: "haproxy.cfg"; empty for a
+// format that writes a set of files (writesFolder).
+QString configFileName(ConfigFormat format);
+// Databases: one file set per database server, so the export goes into a
+// folder rather than one file.
+bool writesFolder(ConfigFormat format);
 std::optional<ConfigFormat> configFormatFromId(const QString &id);
 QList<ConfigFormat> allConfigFormats();
 
@@ -47,9 +53,23 @@ struct CertificateFile
     QStringList hosts;
 };
 
+// A file of an export that writes a folder (writesFolder).
+struct ExportedFile
+{
+    QString name;    // in the output folder: "db-primary.cnf"
+    QByteArray text; // the same drawing gives the same bytes
+    // Holds a password once the reader fills in its placeholder: written
+    // readable by the owner only.
+    bool secret = false;
+    bool executable = false; // a script to run
+
+    bool operator==(const ExportedFile &) const = default;
+};
+
 struct ConfigExport
 {
     QByteArray text;                    // the configuration; the same drawing gives the same bytes
+    QList<ExportedFile> files;          // instead of `text`, for a format that writes a folder
     QList<CertificateFile> certificates; // files writeConfiguration() makes beside it
     QStringList warnings;               // what the target cannot say as drawn, one sentence each
     QString summary;                    // "2 frontends, 2 backends, stats on 127.0.0.1:8404"
@@ -61,8 +81,10 @@ struct ConfigExport
 ConfigExport exportConfiguration(ConfigFormat format, const Topology &topology, const ExportOptions &options);
 
 // Writes the configuration to `path` atomically, then the certificate files
-// it names (key included, readable by the owner only). *written lists every
-// file written. One sentence in *error on failure.
+// it names (key included, readable by the owner only). For a format that
+// writes a folder, `path` is the folder (made when missing) and each of
+// `files` is written into it. *written lists every file written. One
+// sentence in *error on failure.
 bool writeConfiguration(const ConfigExport &exported, const QString &path, QString *error,
                         QStringList *written = nullptr);
 

@@ -15,6 +15,8 @@ ConfigExport exportKeepalived(const Topology &topology, const Engine::EngineConf
                               const ExportOptions &options);
 ConfigExport exportNginx(const Topology &topology, const Engine::EngineConfig &config,
                          const ExportOptions &options);
+ConfigExport exportDatabases(const Topology &topology, const Engine::EngineConfig &config,
+                             const ExportOptions &options);
 
 // Where a frontend's TLS certificate is found by HAProxy and nginx: the
 // drawn file when it holds the key too, else a PEM made beside the

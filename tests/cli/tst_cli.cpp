@@ -344,11 +344,11 @@ private slots:
         QTest::newRow("validate bad option") << QStringList{"validate", "-x", "f"}
                                              << "loadstar validate: Unknown option 'x'.";
         QTest::newRow("export unknown format") << QStringList{"export", "a.json", "a.bmp"}
-                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf, or say --format haproxy, keepalived or nginx";
+                                               << "loadstar export: unknown image format “.bmp”; use .png, .svg or .pdf, or say --format haproxy, keepalived, nginx or databases";
         QTest::newRow("export no extension") << QStringList{"export", "a.json", "picture"}
-                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf, or say --format haproxy, keepalived or nginx";
+                                             << "loadstar export: “picture” has no extension; end it with .png, .svg or .pdf, or say --format haproxy, keepalived, nginx or databases";
         QTest::newRow("export unknown config format") << QStringList{"export", "a.json", "a.cfg", "--format", "apache"}
-                                                      << "loadstar export: --format expects haproxy, keepalived, nginx, png, svg or pdf, not “apache”";
+                                                      << "loadstar export: --format expects haproxy, keepalived, nginx, databases, png, svg or pdf, not “apache”";
         QTest::newRow("export bad scale") << QStringList{"export", "a.json", "a.png", "--scale", "0"}
                                           << "loadstar export: --scale expects a number more than 0 and at most 8, not “0”";
         QTest::newRow("export scale not a number") << QStringList{"export", "a.json", "a.png", "--scale", "big"}
@@ -630,6 +630,35 @@ private slots:
         QCOMPARE(missing.code, 1);
         QVERIFY(missing.out.isEmpty());
         QVERIFY(missing.err.contains(QStringLiteral("none.loadstar")));
+    }
+
+    void exportWritesTheDatabasesIntoAFolder()
+    {
+        const QString out = m_dir->filePath(QStringLiteral("machines/databases"));
+        const Result r = loadstar({QStringLiteral("export"), referenceJson(), out, QStringLiteral("--format"),
+                                   QStringLiteral("databases")},
+                                  QStringLiteral(LOADSTAR_BINARY), {}, false);
+        QCOMPARE(r.err, QString());
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out, QStringLiteral("Wrote %1 (MariaDB / PostgreSQL, 2 servers in 1 cluster, 5 files)\n"
+                                       "  db-primary.cnf\n  db-primary.sql\n  db-replica.cnf\n  db-replica.sql\n"
+                                       "  README-databases.md\n"
+                                       "Note: Only databases are written: client, lb, web-01 and web-02 are not "
+                                       "databases (load balancers export as HAProxy, keepalived or nginx)\n"
+                                       "Note: The replication password is a placeholder, CHANGE-ME-replication-password: "
+                                       "put a password of your own in its place in db-primary.sql and db-replica.sql "
+                                       "before using them\n")
+                            .arg(out));
+        QFile option(out + QStringLiteral("/db-replica.cnf"));
+        QVERIFY(option.open(QIODevice::ReadOnly));
+        QVERIFY(option.readAll().contains("\nserver_id = 6\n"));
+
+        // Where a folder can't be made: one line, exit 1.
+        const Result blocked = loadstar({QStringLiteral("export"), referenceJson(),
+                                         out + QStringLiteral("/db-primary.cnf/x"), QStringLiteral("--format"),
+                                         QStringLiteral("databases")});
+        QCOMPARE(blocked.code, 1);
+        QCOMPARE(blocked.err, QStringLiteral("Can't make the folder “%1/db-primary.cnf/x”: Not a directory\n").arg(out));
     }
 
     void exportWritesAPngWithNoDisplay()

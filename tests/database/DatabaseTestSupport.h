@@ -7,8 +7,8 @@
 #include "engine/EngineConfig.h"
 #include "engine/database/DatabaseServers.h"
 #include "engine/database/DemoSchema.h"
-#include "engine/database/MariaDbConnection.h"
-#include "engine/database/PostgresConnection.h"
+#include "engine/database/MariaDbClient.h"
+#include "engine/database/PostgresClient.h"
 #include "engine/database/ServerProcess.h"
 
 #include <QDir>
@@ -139,7 +139,7 @@ public:
             return m_pg.open(m_endpoint.address, m_endpoint.port, m_endpoint.user,
                              m_endpoint.password, m_endpoint.database, 5000, error);
         }
-        const Engine::detail::MariaDbConnection::Target target{{},
+        const Engine::detail::MariaDbClient::Target target{{},
                                                                m_endpoint.address,
                                                                m_endpoint.port,
                                                                m_endpoint.user,
@@ -184,8 +184,8 @@ public:
 
 private:
     DatabaseEndpoint m_endpoint;
-    Engine::detail::MariaDbConnection m_maria;
-    Engine::detail::PostgresConnection m_pg;
+    Engine::detail::MariaDbClient m_maria;
+    Engine::detail::PostgresClient m_pg;
 };
 
 // Whether a row arrived: a fresh connection each time (a replica that was

@@ -9,6 +9,11 @@
 #                                            mariadb-primary, mariadb-replica,
 #                                            pg-primary, pg-replica
 #   tests/db/cluster.sh status DIR           which instances run, on which port
+#   tests/db/cluster.sh sql DIR INSTANCE SQL [DATABASE]
+#                                            run SQL as the administrator (root,
+#                                            postgres) over the instance's socket
+#   tests/db/cluster.sh pid DIR INSTANCE     the server process's id (for SIGSTOP,
+#                                            SIGKILL); fails when it is not running
 #
 # Ports (loopback only), from the environment at start:
 #   LOADSTAR_MARIADB_PRIMARY_PORT (13306)  LOADSTAR_MARIADB_REPLICA_PORT (13307)
@@ -27,7 +32,7 @@ PG_BIN=${LOADSTAR_PG_BIN:-/usr/lib/postgresql/15/bin}
 WAIT_SECONDS=60 # every wait below gives up after this long
 
 usage() {
-    echo "usage: $0 start|stop|status DIR [INSTANCE]" >&2
+    echo "usage: $0 start|stop|status DIR [INSTANCE] | sql DIR INSTANCE SQL [DATABASE] | pid DIR INSTANCE" >&2
     exit 2
 }
 
@@ -48,12 +53,13 @@ as_pg() {
     fi
 }
 
-mariadb_sql() { # instance, SQL
-    mariadb --no-defaults --user=root --socket="$dir/$1.sock" --batch --skip-column-names -e "$2"
+mariadb_sql() { # instance, SQL [database]
+    mariadb --no-defaults --user=root --socket="$dir/$1.sock" --batch --skip-column-names ${3:+"--database=$3"} -e "$2"
 }
 
-pg_sql() { # instance, SQL
-    as_pg "$PG_BIN/psql" -X -q -At -h "$dir/$1" -p "$(pg_port "$1")" -U postgres -d postgres -c "$2"
+pg_sql() { # instance, SQL [database]
+    as_pg "$PG_BIN/psql" -X -q -At -h "$dir/$1" -p "$(pg_port "$1")" -U postgres \
+        -d "${3:-postgres}" -c "$2"
 }
 
 pg_port() {
@@ -247,9 +253,36 @@ status() {
     done
 }
 
+known_instance() {
+    case $1 in
+        mariadb-primary | mariadb-replica | pg-primary | pg-replica) ;;
+        *) die "unknown instance “$1” (one of mariadb-primary mariadb-replica pg-primary pg-replica)" ;;
+    esac
+}
+
+sql() { # SQL [database]
+    load_env
+    known_instance "$instance"
+    case $instance in
+        mariadb-*) mariadb_sql "$instance" "$@" ;;
+        pg-*) pg_sql "$instance" "$@" ;;
+    esac
+}
+
+pid() {
+    load_env
+    known_instance "$instance"
+    local pid
+    pid=$(pid_of "$instance")
+    [[ -n "$pid" ]] || die "$instance is not running"
+    echo "$pid"
+}
+
 case $command in
     start) start ;;
     stop) stop ;;
     status) status ;;
+    sql) [[ $# -ge 4 ]] || usage; sql "${@:4}" ;;
+    pid) [[ -n "$instance" ]] || usage; pid ;;
     *) usage ;;
 esac

@@ -1,3 +1,5 @@
+#include "ClusterScript.h"
+
 #include "engine/Engine.h"
 #include "engine/health/ProbePlugins.h"
 
@@ -18,6 +20,8 @@
 
 using namespace Loadstar::Engine;
 using namespace Loadstar::Health;
+using Loadstar::Test::freePorts;
+using Loadstar::Test::runClusterScript;
 
 // The database role probes as a user meets them: plugins loaded from the
 // build tree, checking a real MariaDB primary/replica and a real PostgreSQL
@@ -82,21 +86,6 @@ private:
 
 namespace {
 
-// Ports no one listens on right now, distinct from each other.
-QList<quint16> freePorts(int count)
-{
-    QList<std::shared_ptr<QTcpServer>> holders;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        auto server = std::make_shared<QTcpServer>();
-        if (!server->listen(QHostAddress::LocalHost))
-            return {};
-        ports.append(server->serverPort());
-        holders.append(server);
-    }
-    return ports;
-}
-
 QString readPassword(const QString &optionFile)
 {
     QFile file(optionFile);
@@ -114,20 +103,7 @@ QString readPassword(const QString &optionFile)
 
 bool DbProbesTest::runCluster(const QStringList &arguments, QString *output)
 {
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("LOADSTAR_MARIADB_PRIMARY_PORT", QString::number(m_mariadbPrimary));
-    env.insert("LOADSTAR_MARIADB_REPLICA_PORT", QString::number(m_mariadbReplica));
-    env.insert("LOADSTAR_PG_PRIMARY_PORT", QString::number(m_pgPrimary));
-    env.insert("LOADSTAR_PG_REPLICA_PORT", QString::number(m_pgReplica));
-    process.setProcessEnvironment(env);
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(CLUSTER_SCRIPT, arguments);
-    // The script bounds its own waits (60 s each); this only guards against a bug in it.
-    const bool finished = process.waitForFinished(150000);
-    if (output)
-        *output = QString::fromLocal8Bit(process.readAll());
-    return finished && process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+    return runClusterScript({m_mariadbPrimary, m_mariadbReplica, m_pgPrimary, m_pgReplica}, arguments, output);
 }
 
 void DbProbesTest::initTestCase()

@@ -132,6 +132,28 @@ private slots:
             QVERIFY(a.requests()[i].target != "/b" || a.requests()[i - 1].target != "/b");
     }
 
+    void aWriteShareOf25PercentIsOnePostInFour()
+    {
+        TestBackend a("a");
+        QVERIFY(a.listen());
+        ClientConfig client = clientOn(QStringLiteral("browser"), Web, a.port(), 100, 1);
+        client.writeRatio = 25;
+        TrafficGenerator generator;
+        QVERIFY(start(generator, {client}));
+
+        QTRY_VERIFY(a.requestCount() >= 12);
+        generator.stop();
+        // One connection: the backend sees them in the order they were sent.
+        for (int i = 0; i < a.requestCount(); ++i) {
+            const ReceivedRequest &request = a.requests()[i];
+            const bool write = (i + 1) % 4 == 0;
+            QCOMPARE(request.method, write ? QByteArray("POST") : QByteArray("GET"));
+            QCOMPARE(request.body, write ? QByteArray("visited=1") : QByteArray());
+            // The demo backends tell a client's own writes by this field.
+            QCOMPARE(request.header("X-Loadstar-Client"), QByteArray("browser"));
+        }
+    }
+
     void concurrencyBoundsTheRequestsInProgress()
     {
         TestBackend a("a");

@@ -17,6 +17,7 @@ public:
     QStringList openPaths;
     QStringList savePaths;
     QStringList exportPaths;
+    QStringList exportFolders;
     QList<std::optional<int>> integerAnswers; // nullopt: the user cancels
     QList<IntegerQuestion> integerQuestions;  // what was asked
     QStringList importPaths;
@@ -54,6 +55,10 @@ public:
     QString askExportPath(QWidget *, const QString &, const QString &, const QString &) override
     {
         return exportPaths.isEmpty() ? QString() : exportPaths.takeFirst();
+    }
+    QString askExportFolder(QWidget *, const QString &, const QString &) override
+    {
+        return exportFolders.isEmpty() ? QString() : exportFolders.takeFirst();
     }
     std::optional<int> askInteger(QWidget *, const IntegerQuestion &question) override
     {

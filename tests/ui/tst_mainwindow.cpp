@@ -381,7 +381,8 @@ private slots:
         QStringList names;
         for (const QAction *entry : menu->actions())
             names.append(entry->text());
-        QCOMPARE(names, (QStringList{QStringLiteral("HAProxy…"), QStringLiteral("keepalived…"), QStringLiteral("nginx…")}));
+        QCOMPARE(names, (QStringList{QStringLiteral("HAProxy…"), QStringLiteral("keepalived…"), QStringLiteral("nginx…"),
+                                     QStringLiteral("MariaDB / PostgreSQL…")}));
         QCOMPARE(action(window, "actionExport_haproxy")->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
 
         const QString path = m_dir->filePath(QStringLiteral("haproxy.cfg"));
@@ -420,6 +421,27 @@ private slots:
         action(window, "actionExport_nginx")->trigger();
         QCOMPARE(m_prompts.errors.size(), 1);
         QVERIFY(!window.configExportController()->isBusy());
+
+        // The databases go into a folder, made when it is not there yet: a
+        // file set per server, and the placeholder password said.
+        const QString databases = m_dir->filePath(QStringLiteral("databases"));
+        m_prompts.exportFolders << databases;
+        action(window, "actionExport_databases")->trigger();
+        QTRY_VERIFY(window.statusBar()->currentMessage().startsWith(
+            QStringLiteral("Exported %1 (MariaDB / PostgreSQL, 2 servers in 1 cluster, 5 files)")
+                .arg(QDir::toNativeSeparators(databases))));
+        QCOMPARE(QDir(databases).entryList(QDir::Files, QDir::Name),
+                 (QStringList{"README-databases.md", "db-primary.cnf", "db-primary.sql", "db-replica.cnf", "db-replica.sql"}));
+        QCOMPARE(m_prompts.reports.size(), 2);
+        QCOMPARE(m_prompts.reports.last().summary, QStringLiteral("The files in databases are written. Please note:"));
+        QVERIFY(m_prompts.reports.last().lines.last().startsWith(
+            QStringLiteral("The replication password is a placeholder, CHANGE-ME-replication-password")));
+        // A folder where a file is: one sentence, nothing written.
+        m_prompts.exportFolders << path;
+        action(window, "actionExport_databases")->trigger();
+        QTRY_COMPARE(m_prompts.errors.size(), 2);
+        QCOMPARE(m_prompts.errors.last(),
+                 QStringLiteral("“%1” is a file, not a folder: choose a folder for the files").arg(QDir::toNativeSeparators(path)));
     }
 
     void historyRetentionIsAskedAndRemembered()

@@ -15,19 +15,6 @@ namespace {
 
 const QString kDirectoryKey = QStringLiteral("export/configurationDirectory");
 
-QString fileNameFor(Haproxy::ConfigFormat format)
-{
-    switch (format) {
-    case Haproxy::ConfigFormat::Haproxy:
-        return QStringLiteral("haproxy.cfg");
-    case Haproxy::ConfigFormat::Keepalived:
-        return QStringLiteral("keepalived.conf");
-    case Haproxy::ConfigFormat::Nginx:
-        return QStringLiteral("nginx.conf");
-    }
-    return {};
-}
-
 struct Outcome
 {
     QString error;
@@ -60,18 +47,21 @@ void ConfigExportController::exportDocument(const Document *document, Haproxy::C
         folder = document->filePath().isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::HomeLocation)
                                                 : QFileInfo(document->filePath()).absolutePath();
     }
-    const QString path = m_prompts->askExportPath(
-        m_window, tr("Export %1 Configuration").arg(name), QDir(folder).filePath(fileNameFor(format)),
-        tr("%1 configuration (*.cfg *.conf);;All files (*)").arg(name));
+    const QString title = tr("Export %1 Configuration").arg(name);
+    const bool intoFolder = Haproxy::writesFolder(format);
+    const QString path = intoFolder ? m_prompts->askExportFolder(m_window, title, folder)
+                                    : m_prompts->askExportPath(m_window, title,
+                                                               QDir(folder).filePath(Haproxy::configFileName(format)),
+                                                               tr("%1 configuration (*.cfg *.conf);;All files (*)").arg(name));
     if (path.isEmpty())
         return;
-    QSettings().setValue(kDirectoryKey, QFileInfo(path).absolutePath());
+    QSettings().setValue(kDirectoryKey, intoFolder ? QFileInfo(path).absoluteFilePath() : QFileInfo(path).absolutePath());
 
     // The drawing is copied: the user may go on editing while it is written.
     const Topology topology = document->topology();
     Haproxy::ExportOptions options;
     options.source = document->filePath().isEmpty() ? QString() : QFileInfo(document->filePath()).fileName();
-    options.outputFolder = QFileInfo(path).absolutePath();
+    options.outputFolder = intoFolder ? QFileInfo(path).absoluteFilePath() : QFileInfo(path).absolutePath();
     ++m_writing;
     emit statusMessage(tr("Exporting %1 configuration to %2…").arg(name, QDir::toNativeSeparators(path)), 0);
     runInBackground(
@@ -82,21 +72,21 @@ void ConfigExportController::exportDocument(const Document *document, Haproxy::C
             Haproxy::writeConfiguration(exported, path, &outcome.error, &outcome.written);
             return outcome;
         },
-        [this, path, name](const Outcome &outcome) {
+        [this, path, name, title, intoFolder](const Outcome &outcome) {
             --m_writing;
             if (!outcome.error.isEmpty()) {
                 emit statusMessage(tr("%1 configuration not exported").arg(name), 5000);
-                m_prompts->showError(m_window, tr("Export %1 Configuration").arg(name), outcome.error);
+                m_prompts->showError(m_window, title, outcome.error);
             } else {
                 QString message = tr("Exported %1 (%2, %3)")
                                       .arg(QDir::toNativeSeparators(path), name, outcome.summary);
-                if (outcome.written.size() > 1)
+                if (!intoFolder && outcome.written.size() > 1)
                     message += tr(" and %n certificate file(s) beside it", nullptr, int(outcome.written.size() - 1));
                 emit statusMessage(message, 10000);
                 if (!outcome.notes.isEmpty()) {
-                    m_prompts->showReport(m_window, tr("Export %1 Configuration").arg(name),
-                                          tr("%1 is written. Please note:").arg(QFileInfo(path).fileName()),
-                                          outcome.notes);
+                    const QString what = intoFolder ? tr("The files in %1 are written").arg(QFileInfo(path).fileName())
+                                                    : tr("%1 is written").arg(QFileInfo(path).fileName());
+                    m_prompts->showReport(m_window, title, tr("%1. Please note:").arg(what), outcome.notes);
                 }
             }
             emit finished(path, outcome.error, outcome.notes);

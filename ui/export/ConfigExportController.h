@@ -16,11 +16,12 @@ namespace Loadstar::Ui {
 
 class UserPrompts;
 
-// What File → Export Configuration → HAProxy/keepalived/nginx does: asks
-// where (beside the document, haproxy.cfg), writes the configuration and the
-// certificate files it names on a worker thread, says so in the status bar,
-// and shows what the target cannot say as drawn. Failures go through the
-// prompts; nothing is written then.
+// What File → Export Configuration → HAProxy/keepalived/nginx/MariaDB /
+// PostgreSQL does: asks where (beside the document, haproxy.cfg; a folder
+// for the databases' files), writes the configuration and the certificate
+// files it names, or the folder's files, on a worker thread, says so in the
+// status bar, and shows what the target cannot say as drawn. Failures go
+// through the prompts; nothing is written then.
 class ConfigExportController final : public QObject
 {
     Q_OBJECT

@@ -53,7 +53,8 @@ QCommandLineOption formatOption()
 {
     return QCommandLineOption(QStringLiteral("format"),
                               QStringLiteral("haproxy, keepalived or nginx: write the drawing as that "
-                                             "configuration instead of an image."),
+                                             "configuration instead of an image; databases: write its "
+                                             "MariaDB and PostgreSQL servers' files into the folder OUT."),
                               QStringLiteral("FORMAT"));
 }
 
@@ -86,7 +87,8 @@ void addOptions(QCommandLineParser &parser)
 }
 
 // `--format haproxy|keepalived|nginx`: the configuration, and the PEM files
-// it names beside it.
+// it names beside it; `--format databases`: the files of every database
+// server, in the folder OUT.
 int runConfiguration(const QCommandLineParser &parser, const QString &input, const QString &output,
                      Haproxy::ConfigFormat format)
 {
@@ -98,7 +100,8 @@ int runConfiguration(const QCommandLineParser &parser, const QString &input, con
     }
     Haproxy::ExportOptions options;
     options.source = QFileInfo(input).fileName();
-    options.outputFolder = QFileInfo(output).absolutePath();
+    const bool folder = Haproxy::writesFolder(format);
+    options.outputFolder = folder ? QFileInfo(output).absoluteFilePath() : QFileInfo(output).absolutePath();
     options.statsBind = parser.value(statsOption());
     if (parser.isSet(statsSocketOption()))
         options.statsSocket = parser.value(statsSocketOption());
@@ -110,8 +113,13 @@ int runConfiguration(const QCommandLineParser &parser, const QString &input, con
     }
     Cli::out() << "Wrote " << QDir::toNativeSeparators(output) << " (" << Haproxy::configFormatName(format)
                << ", " << exported.summary << ")\n";
-    for (const QString &file : written.mid(1))
-        Cli::out() << "Wrote " << QDir::toNativeSeparators(file) << " (certificate and key, readable by you only)\n";
+    if (folder) {
+        for (const QString &file : std::as_const(written))
+            Cli::out() << "  " << QFileInfo(file).fileName() << "\n";
+    } else {
+        for (const QString &file : written.mid(1))
+            Cli::out() << "Wrote " << QDir::toNativeSeparators(file) << " (certificate and key, readable by you only)\n";
+    }
     for (const QString &warning : exported.warnings)
         Cli::out() << "Note: " << warning << "\n";
     return Cli::Success;
@@ -152,8 +160,8 @@ int run(const QCommandLineParser &parser, const QStringList &arguments)
         if (const std::optional<Haproxy::ConfigFormat> config = Haproxy::configFormatFromId(id))
             return runConfiguration(parser, input, output, *config);
         if (!ImageExporter::formatForPath(QStringLiteral("x.") + id)) {
-            return Cli::usageError(kCommand, QStringLiteral("--format expects haproxy, keepalived, nginx, png, svg "
-                                                            "or pdf, not “%1”")
+            return Cli::usageError(kCommand, QStringLiteral("--format expects haproxy, keepalived, nginx, databases, "
+                                                            "png, svg or pdf, not “%1”")
                                                  .arg(id));
         }
     }
@@ -163,11 +171,11 @@ int run(const QCommandLineParser &parser, const QStringList &arguments)
         return Cli::usageError(kCommand, suffix.isEmpty()
                                              ? QStringLiteral("“%1” has no extension; end it with "
                                                               ".png, .svg or .pdf, or say --format haproxy, "
-                                                              "keepalived or nginx")
+                                                              "keepalived, nginx or databases")
                                                    .arg(output)
                                              : QStringLiteral("unknown image format “.%1”; use "
                                                               ".png, .svg or .pdf, or say --format haproxy, "
-                                                              "keepalived or nginx")
+                                                              "keepalived, nginx or databases")
                                                    .arg(suffix));
     }
     bool isNumber = false;
@@ -249,14 +257,16 @@ Cli::Verb exportVerb()
 {
     return {"export",
             "FILE OUT",
-            "Draw a document as PNG, SVG or PDF, or write it as HAProxy, keepalived or nginx configuration",
+            "Draw a document as PNG, SVG or PDF, or write it as HAProxy, keepalived, nginx or database configuration",
             "Reads FILE (a .loadstar document or its JSON form) and draws its diagram as the "
             "canvas shows it, with a margin and nothing selected, into OUT. The format follows "
             "OUT's name: .png (scaled by --scale), .svg or .pdf (one page the size of the "
             "drawing). With --live SECONDS the document runs first, as the window's Run does, "
             "and the image shows health, check results and traffic as they were at the end. "
             "With --format haproxy, keepalived or nginx, OUT is that configuration instead (haproxy.cfg, "
-            "keepalived.conf, nginx.conf), and PEM files its TLS listeners need are made beside it.",
+            "keepalived.conf, nginx.conf), and PEM files its TLS listeners need are made beside it. "
+            "With --format databases, OUT is a folder that gets each MariaDB and PostgreSQL server's "
+            "option file or settings, the SQL and steps that start replication, and a README.",
             2,
             2,
             &addOptions,

@@ -1,14 +1,14 @@
 #include "MariaDbAdmin.h"
 
 #include "DemoSchema.h"
-#include "MariaDbConnection.h"
+#include "MariaDbClient.h"
 
 namespace Loadstar::Engine::detail {
 
 namespace {
 
 // Threads that are no client: replication's own and the server's daemons.
-bool isClient(const MariaDbConnection::Row &thread, unsigned long self)
+bool isClient(const MariaDbClient::Row &thread, unsigned long self)
 {
     const QString command = thread.value(QStringLiteral("Command"));
     return thread.value(QStringLiteral("Id")).toULong() != self
@@ -19,7 +19,7 @@ bool isClient(const MariaDbConnection::Row &thread, unsigned long self)
 
 } // namespace
 
-MariaDbAdmin::MariaDbAdmin(std::unique_ptr<MariaDbConnection> connection)
+MariaDbAdmin::MariaDbAdmin(std::unique_ptr<MariaDbClient> connection)
     : m_connection(std::move(connection))
 {
 }
@@ -58,17 +58,17 @@ bool MariaDbAdmin::read(ServerReading *reading, QString *error)
         return false;
 
     ServerReading fresh;
-    for (const MariaDbConnection::Row &counter : *counters)
+    for (const MariaDbClient::Row &counter : *counters)
         fresh.queries += counter.value(QStringLiteral("Value")).toULongLong();
     fresh.readOnly = !readOnly->isEmpty()
                      && readOnly->first().value(QStringLiteral("Value")) == QLatin1String("ON");
     fresh.connections = 0;
-    for (const MariaDbConnection::Row &thread : *threads) {
+    for (const MariaDbClient::Row &thread : *threads) {
         if (isClient(thread, m_connection->threadId()))
             ++fresh.connections;
     }
     if (!slave->isEmpty()) {
-        const MariaDbConnection::Row &row = slave->first();
+        const MariaDbClient::Row &row = slave->first();
         fresh.replica = true;
         fresh.sourceAddress = row.value(QStringLiteral("Master_Host"));
         fresh.sourcePort = row.value(QStringLiteral("Master_Port")).toUShort();
@@ -93,10 +93,10 @@ QString MariaDbAdmin::replicateFrom(const ServerPlan &plan, const ReplicationSou
         {QStringLiteral(
              "CHANGE MASTER TO MASTER_HOST=%1, MASTER_PORT=%2, MASTER_USER=%3, MASTER_PASSWORD=%4, "
              "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1")
-             .arg(MariaDbConnection::quoted(source.address))
+             .arg(MariaDbClient::quoted(source.address))
              .arg(source.port)
-             .arg(MariaDbConnection::quoted(DemoSchema::replicationUser()),
-                  MariaDbConnection::quoted(plan.secrets.replicationPassword)),
+             .arg(MariaDbClient::quoted(DemoSchema::replicationUser()),
+                  MariaDbClient::quoted(plan.secrets.replicationPassword)),
          QStringLiteral("START SLAVE")});
 }
 
@@ -186,7 +186,7 @@ QString MariaDbAdmin::promote(const ServerPlan &plan, const QString &catchUpTo)
             run({QStringLiteral("START SLAVE IO_THREAD")});
         }
         // A delayed or stopped SQL thread would never catch up.
-        const MariaDbConnection::Row &row = slave->first();
+        const MariaDbClient::Row &row = slave->first();
         if (row.value(QStringLiteral("SQL_Delay")).toInt() > 0) {
             if (const QString failed = setReplicationDelay(0); !failed.isEmpty())
                 return failed;
@@ -196,7 +196,7 @@ QString MariaDbAdmin::promote(const ServerPlan &plan, const QString &catchUpTo)
         if (!target.isEmpty()) {
             // Bounded: what did not arrive in 2 s is lost (async replication).
             m_connection->value(QStringLiteral("SELECT MASTER_GTID_WAIT(%1, 2)")
-                                    .arg(MariaDbConnection::quoted(target)),
+                                    .arg(MariaDbClient::quoted(target)),
                                 &error, 3000);
             if (!m_connection->isOpen())
                 return error;

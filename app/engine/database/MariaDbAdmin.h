@@ -6,7 +6,7 @@
 
 namespace Loadstar::Engine::detail {
 
-class MariaDbConnection;
+class MariaDbClient;
 
 // Root's session on one MariaDB server: its state as SHOW SLAVE STATUS,
 // SHOW GLOBAL STATUS and SHOW PROCESSLIST tell it, GTID replication
@@ -15,7 +15,7 @@ class MariaDbConnection;
 class MariaDbAdmin : public AdminSession
 {
 public:
-    explicit MariaDbAdmin(std::unique_ptr<MariaDbConnection> connection);
+    explicit MariaDbAdmin(std::unique_ptr<MariaDbClient> connection);
     ~MariaDbAdmin() override;
 
     bool read(ServerReading *reading, QString *error) override;
@@ -32,7 +32,7 @@ public:
 private:
     QString run(const QStringList &statements, int timeoutMs = 2000);
 
-    std::unique_ptr<MariaDbConnection> m_connection;
+    std::unique_ptr<MariaDbClient> m_connection;
 };
 
 } // namespace Loadstar::Engine::detail

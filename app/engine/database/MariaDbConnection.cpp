@@ -1,30 +1,33 @@
 #include "MariaDbConnection.h"
 
-#include <QDeadlineTimer>
-
 #include <mysql.h>
 
-#include <algorithm>
 #include <mutex>
-
-#include <poll.h>
 
 namespace Loadstar::Engine::detail {
 
 namespace {
 
-void initLibrary()
+// Client-side errors (CR_*, 2000–2999, and Connector/C's own from 5000)
+// mean the connection failed or broke; the server's (ER_*) mean a live
+// server refused the statement.
+SqlResult::Failure failureOf(unsigned int code)
 {
-    static std::once_flag once;
-    std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
-}
-
-QString lastError(MYSQL *mysql)
-{
-    return QString::fromUtf8(mysql_error(mysql));
+    return (code >= 2000 && code < 3000) || code >= 5000 ? SqlResult::Failure::Connection
+                                                        : SqlResult::Failure::Statement;
 }
 
 } // namespace
+
+MariaDbConnection::MariaDbConnection(asio::io_context &io)
+    : m_socket(io)
+    , m_timer(io.get_executor())
+{
+    // Not thread-safe on its own, and mysql_init() would call it; the
+    // health probes' Qt driver may use the same library on another thread.
+    static std::once_flag initialised;
+    std::call_once(initialised, [] { mysql_library_init(0, nullptr, nullptr); });
+}
 
 MariaDbConnection::~MariaDbConnection()
 {
@@ -33,177 +36,174 @@ MariaDbConnection::~MariaDbConnection()
 
 void MariaDbConnection::close()
 {
-    if (m_mysql) {
-        mysql_close(m_mysql);
-        m_mysql = nullptr;
+    ++m_round;
+    m_timer.cancel();
+    m_step = Step::Idle;
+    if (m_result) {
+        mysql_free_result(m_result);
+        m_result = nullptr;
     }
+    if (!m_mysql)
+        return;
+    m_socket.release();
+    // Sends COM_QUIT: a few bytes into an empty socket buffer, or nothing
+    // once the socket is shut down.
+    mysql_close(m_mysql);
+    m_mysql = nullptr;
 }
 
-template<typename Continue>
-bool MariaDbConnection::drive(int status, qint64 deadline, Continue next, QString *error)
-{
-    while (status != 0) {
-        const qint64 left = deadline - QDeadlineTimer::current().deadline();
-        if (left <= 0) {
-            if (error)
-                *error = QStringLiteral("the server did not answer in time");
-            close();
-            return false;
-        }
-        pollfd socket{mysql_get_socket(m_mysql), 0, 0};
-        if (status & MYSQL_WAIT_READ)
-            socket.events |= POLLIN;
-        if (status & MYSQL_WAIT_WRITE)
-            socket.events |= POLLOUT;
-        if (status & MYSQL_WAIT_EXCEPT)
-            socket.events |= POLLPRI;
-        qint64 wait = left;
-        if (status & MYSQL_WAIT_TIMEOUT)
-            wait = std::min<qint64>(wait, mysql_get_timeout_value_ms(m_mysql));
-        const int ready = ::poll(&socket, 1, static_cast<int>(wait));
-        int happened = 0;
-        if (ready == 0) {
-            if (wait == left)
-                continue; // our deadline: said above
-            happened = MYSQL_WAIT_TIMEOUT;
-        } else if (ready > 0) {
-            if (socket.revents & (POLLIN | POLLHUP | POLLERR))
-                happened |= MYSQL_WAIT_READ;
-            if (socket.revents & POLLOUT)
-                happened |= MYSQL_WAIT_WRITE;
-            if (socket.revents & POLLPRI)
-                happened |= MYSQL_WAIT_EXCEPT;
-        }
-        status = next(happened);
-    }
-    return true;
-}
-
-bool MariaDbConnection::open(const Target &target, int timeoutMs, QString *error)
+void MariaDbConnection::connect(const DatabaseEndpoint &endpoint, Handler handler)
 {
     close();
-    initLibrary();
+    m_handler = std::move(handler);
+    const std::optional<std::string> address = literalAddress(endpoint.address);
+    if (!address) {
+        SqlResult result;
+        result.failure = SqlResult::Failure::Connection;
+        result.error = QStringLiteral("%1 is not an IP address").arg(endpoint.address);
+        return complete(std::move(result));
+    }
     m_mysql = mysql_init(nullptr);
     if (!m_mysql) {
-        if (error)
-            *error = QStringLiteral("out of memory");
-        return false;
-    }
-    // Connecting blocks, within the library's own timeouts (whole seconds):
-    // Connector/C's non-blocking connect closes a socket that failed to
-    // connect twice, which can close a file another thread just opened.
-    const unsigned int seconds = static_cast<unsigned int>(std::max(1, (timeoutMs + 999) / 1000));
-    mysql_options(m_mysql, MYSQL_OPT_CONNECT_TIMEOUT, &seconds);
-    mysql_options(m_mysql, MYSQL_OPT_READ_TIMEOUT, &seconds);
-    mysql_options(m_mysql, MYSQL_OPT_WRITE_TIMEOUT, &seconds);
-    mysql_options(m_mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    const QByteArray socket = target.socket.toLocal8Bit();
-    const QByteArray host
-        = target.socket.isEmpty() ? target.host.toUtf8() : QByteArrayLiteral("localhost");
-    const QByteArray user = target.user.toUtf8();
-    const QByteArray password = target.password.toUtf8();
-    const QByteArray database = target.database.toUtf8();
-    if (!mysql_real_connect(m_mysql, host.constData(), user.constData(), password.constData(),
-                            database.isEmpty() ? nullptr : database.constData(), target.port,
-                            socket.isEmpty() ? nullptr : socket.constData(), 0)) {
-        if (error)
-            *error = lastError(m_mysql);
-        close();
-        return false;
+        SqlResult result;
+        result.failure = SqlResult::Failure::Connection;
+        result.error = QStringLiteral("out of memory");
+        return complete(std::move(result));
     }
     mysql_options(m_mysql, MYSQL_OPT_NONBLOCK, nullptr);
-    return true;
+    m_step = Step::Connect;
+    // The library reads these until the connect is done, not only in _start().
+    m_login = {*address, endpoint.user.toStdString(), endpoint.password.toStdString(),
+               endpoint.database.toStdString()};
+    proceed(mysql_real_connect_start(&m_connected, m_mysql, m_login[0].c_str(), m_login[1].c_str(),
+                                     m_login[2].c_str(), m_login[3].c_str(), endpoint.port, nullptr, 0));
 }
 
-bool MariaDbConnection::run(const QString &sql, QString *error, int timeoutMs, Rows *rows)
+void MariaDbConnection::query(const std::string &sql, Handler handler)
 {
-    if (!m_mysql) {
-        if (error)
-            *error = QStringLiteral("not connected");
-        return false;
+    m_handler = std::move(handler);
+    if (!m_mysql || m_step != Step::Idle) {
+        SqlResult result;
+        result.failure = SqlResult::Failure::Connection;
+        result.error = QStringLiteral("not connected");
+        return complete(std::move(result));
     }
-    const qint64 deadline = QDeadlineTimer::current().deadline() + timeoutMs;
-    const QByteArray statement = sql.toUtf8();
-    MYSQL *mysql = m_mysql;
-    int failed = 0;
-    int status = mysql_real_query_start(&failed, mysql, statement.constData(),
-                                        static_cast<unsigned long>(statement.size()));
-    if (!drive(
-            status, deadline,
-            [&](int ready) { return mysql_real_query_cont(&failed, mysql, ready); }, error))
-        return false;
-    if (failed) {
-        if (error)
-            *error = lastError(m_mysql);
-        return false;
+    m_sql = sql;
+    m_step = Step::Query;
+    proceed(mysql_real_query_start(&m_queryStatus, m_mysql, m_sql.data(), m_sql.size()));
+}
+
+void MariaDbConnection::abort()
+{
+    m_handler = nullptr;
+    if (m_mysql)
+        m_socket.track(int(mysql_get_socket(m_mysql)));
+    m_socket.shutdownAndRelease();
+    close();
+}
+
+void MariaDbConnection::proceed(int status)
+{
+    // Right after the call: the library may have closed its socket.
+    m_socket.track(int(mysql_get_socket(m_mysql)));
+    if (status == 0)
+        return finishStep();
+    const uint64_t round = ++m_round;
+    auto waiter = [self = shared_from_this(), round](int events) {
+        return [self, round, events](const asio::error_code &error) {
+            if (round == self->m_round && error != asio::error::operation_aborted)
+                self->resume(events);
+        };
+    };
+    if (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT))
+        m_socket.wait(false, waiter(MYSQL_WAIT_READ));
+    if (status & MYSQL_WAIT_WRITE)
+        m_socket.wait(true, waiter(MYSQL_WAIT_WRITE));
+    if (status & MYSQL_WAIT_TIMEOUT) {
+        m_timer.expires_after(std::chrono::milliseconds(mysql_get_timeout_value_ms(m_mysql)));
+        m_timer.async_wait(waiter(MYSQL_WAIT_TIMEOUT));
     }
-    MYSQL_RES *result = nullptr;
-    status = mysql_store_result_start(&result, mysql);
-    if (!drive(
-            status, deadline,
-            [&](int ready) { return mysql_store_result_cont(&result, mysql, ready); }, error))
-        return false;
-    if (!result) {
-        if (mysql_field_count(m_mysql) == 0)
-            return true;
-        if (error)
-            *error = lastError(m_mysql);
-        return false;
+}
+
+void MariaDbConnection::resume(int events)
+{
+    // The other waits of this round are stale now.
+    ++m_round;
+    m_socket.cancel();
+    m_timer.cancel();
+    int status = 0;
+    switch (m_step) {
+    case Step::Connect:
+        status = mysql_real_connect_cont(&m_connected, m_mysql, events);
+        break;
+    case Step::Query:
+        status = mysql_real_query_cont(&m_queryStatus, m_mysql, events);
+        break;
+    case Step::Store:
+        status = mysql_store_result_cont(&m_result, m_mysql, events);
+        break;
+    case Step::Idle:
+        return;
     }
-    if (rows) {
-        const unsigned int columns = mysql_num_fields(result);
-        const MYSQL_FIELD *fields = mysql_fetch_fields(result);
-        while (MYSQL_ROW row = mysql_fetch_row(result)) {
-            const unsigned long *lengths = mysql_fetch_lengths(result);
-            Row values;
-            for (unsigned int i = 0; i < columns; ++i) {
-                values.insert(QString::fromUtf8(fields[i].name),
-                              row[i] ? QString::fromUtf8(row[i], static_cast<qsizetype>(lengths[i]))
-                                     : QString());
+    proceed(status);
+}
+
+void MariaDbConnection::finishStep()
+{
+    switch (m_step) {
+    case Step::Connect:
+        if (!m_connected)
+            return fail(failureOf(mysql_errno(m_mysql)));
+        m_step = Step::Idle;
+        return complete({});
+    case Step::Query:
+        if (m_queryStatus != 0)
+            return fail(failureOf(mysql_errno(m_mysql)));
+        m_step = Step::Store;
+        return proceed(mysql_store_result_start(&m_result, m_mysql));
+    case Step::Store: {
+        if (!m_result && mysql_field_count(m_mysql) != 0)
+            return fail(failureOf(mysql_errno(m_mysql)));
+        SqlResult result;
+        if (m_result) {
+            const unsigned int columns = mysql_num_fields(m_result);
+            result.rows.reserve(size_t(mysql_num_rows(m_result)));
+            while (MYSQL_ROW row = mysql_fetch_row(m_result)) {
+                const unsigned long *lengths = mysql_fetch_lengths(m_result);
+                std::vector<std::string> &values = result.rows.emplace_back();
+                values.reserve(columns);
+                for (unsigned int i = 0; i < columns; ++i)
+                    values.emplace_back(row[i] ? std::string(row[i], lengths[i]) : std::string());
             }
-            rows->append(values);
+            mysql_free_result(m_result);
+            m_result = nullptr;
         }
+        m_step = Step::Idle;
+        return complete(std::move(result));
     }
-    mysql_free_result(result);
-    return true;
+    case Step::Idle:
+        return;
+    }
 }
 
-bool MariaDbConnection::exec(const QString &sql, QString *error, int timeoutMs)
+void MariaDbConnection::fail(SqlResult::Failure failure)
 {
-    return run(sql, error, timeoutMs, nullptr);
+    SqlResult result;
+    result.failure = failure;
+    result.error = firstLine(mysql_error(m_mysql));
+    // A connection that failed, broke or was refused the login is not used again.
+    if (failure == SqlResult::Failure::Connection || m_step == Step::Connect)
+        close();
+    m_step = Step::Idle;
+    complete(std::move(result));
 }
 
-std::optional<MariaDbConnection::Rows> MariaDbConnection::query(const QString &sql, QString *error,
-                                                                int timeoutMs)
+void MariaDbConnection::complete(SqlResult result)
 {
-    Rows rows;
-    if (!run(sql, error, timeoutMs, &rows))
-        return std::nullopt;
-    return rows;
-}
-
-std::optional<QString> MariaDbConnection::value(const QString &sql, QString *error, int timeoutMs)
-{
-    const std::optional<Rows> rows = query(sql, error, timeoutMs);
-    if (!rows)
-        return std::nullopt;
-    if (rows->isEmpty() || rows->first().isEmpty())
-        return QString();
-    // QHash has no column order: a one-column query is asked for here.
-    return rows->first().begin().value();
-}
-
-unsigned long MariaDbConnection::threadId() const
-{
-    return m_mysql ? mysql_thread_id(m_mysql) : 0;
-}
-
-QString MariaDbConnection::quoted(const QString &text)
-{
-    QString escaped = text;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
-        .replace(QLatin1Char('\''), QLatin1String("\\'"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+    Handler handler = std::move(m_handler);
+    m_handler = nullptr;
+    if (handler)
+        handler(std::move(result));
 }
 
 } // namespace Loadstar::Engine::detail

@@ -1,61 +1,59 @@
 #pragma once
 
-#include <QHash>
-#include <QList>
-#include <QString>
+#include "LibrarySocket.h"
+#include "SqlConnection.h"
 
-#include <optional>
+#include <array>
+#include <memory>
 
 struct st_mysql;
+struct st_mysql_res;
 
 namespace Loadstar::Engine::detail {
 
-// One connection to a MariaDB server. Statements go through Connector/C's
-// non-blocking API, so each has a deadline in milliseconds (the library's
-// own timeouts count in seconds): a server that hangs costs its caller at
-// most the timeout. Connecting uses the library's timeouts, rounded up to
-// seconds (see open()). Blocking for its caller; one thread at a time.
-class MariaDbConnection
+// A connection to MariaDB (or MySQL) through MariaDB Connector/C's
+// non-blocking API: every call is a _start() or _cont() that returns what
+// it waits for (MYSQL_WAIT_READ, _WRITE, _TIMEOUT), and the io_context
+// calls it again when that has happened. It lives on the io_context's
+// thread.
+class MariaDbConnection final : public SqlConnection, public std::enable_shared_from_this<MariaDbConnection>
 {
 public:
-    struct Target
-    {
-        QString socket; // a Unix socket; empty: TCP to host:port
-        QString host;
-        quint16 port = 0;
-        QString user;
-        QString password;
-        QString database;
-    };
-    using Row = QHash<QString, QString>; // column → value; a NULL is a null QString
-    using Rows = QList<Row>;
+    explicit MariaDbConnection(asio::io_context &io);
+    ~MariaDbConnection() override;
 
-    MariaDbConnection() = default;
-    ~MariaDbConnection();
-    MariaDbConnection(const MariaDbConnection &) = delete;
-    MariaDbConnection &operator=(const MariaDbConnection &) = delete;
-
-    bool open(const Target &target, int timeoutMs, QString *error);
-    bool isOpen() const { return m_mysql != nullptr; }
-    void close();
-
-    // One statement; false with the server's message. A timeout closes the
-    // connection (it can't be used half way through a reply).
-    bool exec(const QString &sql, QString *error, int timeoutMs = 2000);
-    std::optional<Rows> query(const QString &sql, QString *error, int timeoutMs = 2000);
-    // The first column of the first row; null when there is none.
-    std::optional<QString> value(const QString &sql, QString *error, int timeoutMs = 2000);
-    unsigned long threadId() const;
-
-    // 'text' as a quoted SQL string literal.
-    static QString quoted(const QString &text);
+    void connect(const DatabaseEndpoint &endpoint, Handler handler) override;
+    void query(const std::string &sql, Handler handler) override;
+    void abort() override;
 
 private:
-    template<typename Continue>
-    bool drive(int status, qint64 deadline, Continue next, QString *error);
-    bool run(const QString &sql, QString *error, int timeoutMs, Rows *rows);
+    enum class Step { Idle, Connect, Query, Store };
 
+    // Goes on with the step from what the library returned: waits for
+    // `status`, or finishes the step when it is 0.
+    void proceed(int status);
+    void resume(int events);
+    void finishStep();
+    void fail(SqlResult::Failure failure);
+    void complete(SqlResult result);
+    void close();
+
+    LibrarySocket m_socket;
+    asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                               asio::io_context::executor_type>
+        m_timer;
     st_mysql *m_mysql = nullptr;
+    Step m_step = Step::Idle;
+    // Each wait of the library's gets a new round; the completions of an
+    // older one (the other of a read/write pair, a cancelled timer) are
+    // stale.
+    uint64_t m_round = 0;
+    std::array<std::string, 4> m_login; // address, user, password, database
+    std::string m_sql;
+    st_mysql *m_connected = nullptr; // mysql_real_connect's result
+    int m_queryStatus = 0;           // mysql_real_query's
+    st_mysql_res *m_result = nullptr;
+    Handler m_handler;
 };
 
 } // namespace Loadstar::Engine::detail

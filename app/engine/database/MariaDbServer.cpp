@@ -3,7 +3,7 @@
 #include "DatabaseTemplates.h"
 #include "DemoSchema.h"
 #include "MariaDbAdmin.h"
-#include "MariaDbConnection.h"
+#include "MariaDbClient.h"
 
 #include <QDir>
 #include <QFile>
@@ -152,8 +152,8 @@ QString MariaDbServer::buildTemplate(const QString &directory, const TemplateSec
     QString error;
     if (!server.start(bootstrap, &error))
         return error;
-    MariaDbConnection root;
-    const MariaDbConnection::Target admin{socket, {}, 0, QStringLiteral("root"), {}, {}};
+    MariaDbClient root;
+    const MariaDbClient::Target admin{socket, {}, 0, QStringLiteral("root"), {}, {}};
     for (int attempt = 0; !root.open(admin, 1000, &error); ++attempt) {
         if (!server.isRunning() || attempt > 3000) {
             server.terminate(SIGKILL, 0);
@@ -170,14 +170,14 @@ QString MariaDbServer::buildTemplate(const QString &directory, const TemplateSec
         DemoSchema::createStatements(engine()),
     };
     for (const QString &host : {QStringLiteral("127.%"), QStringLiteral("::1")}) {
-        const QString quotedHost = MariaDbConnection::quoted(host);
+        const QString quotedHost = MariaDbClient::quoted(host);
         statements
             << QStringLiteral("CREATE USER '%1'@%2 IDENTIFIED BY %3")
-                   .arg(app, quotedHost, MariaDbConnection::quoted(secrets.applicationPassword))
+                   .arg(app, quotedHost, MariaDbClient::quoted(secrets.applicationPassword))
             << QStringLiteral("GRANT SELECT, INSERT ON %1.visits TO '%2'@%3")
                    .arg(DemoSchema::databaseName(), app, quotedHost)
             << QStringLiteral("CREATE USER '%1'@%2 IDENTIFIED BY %3")
-                   .arg(repl, quotedHost, MariaDbConnection::quoted(secrets.replicationPassword))
+                   .arg(repl, quotedHost, MariaDbClient::quoted(secrets.replicationPassword))
             << QStringLiteral("GRANT REPLICATION SLAVE ON *.* TO '%1'@%2").arg(repl, quotedHost);
     }
     for (const QString &statement : std::as_const(statements)) {
@@ -192,10 +192,10 @@ QString MariaDbServer::buildTemplate(const QString &directory, const TemplateSec
         QStringLiteral("SELECT User, Host FROM mysql.user WHERE (User = 'root' OR User = '') "
                        "AND Host <> 'localhost'"),
         &error);
-    for (const MariaDbConnection::Row &account : others.value_or(MariaDbConnection::Rows{})) {
+    for (const MariaDbClient::Row &account : others.value_or(MariaDbClient::Rows{})) {
         root.exec(QStringLiteral("DROP USER %1@%2")
-                      .arg(MariaDbConnection::quoted(account.value(QStringLiteral("User"))),
-                           MariaDbConnection::quoted(account.value(QStringLiteral("Host")))),
+                      .arg(MariaDbClient::quoted(account.value(QStringLiteral("User"))),
+                           MariaDbClient::quoted(account.value(QStringLiteral("Host")))),
                   &error);
     }
     root.close();
@@ -244,8 +244,8 @@ int MariaDbServer::stopSignal() const
 std::unique_ptr<AdminSession> MariaDbServer::connect(const ServerPlan &plan, int timeoutMs,
                                                      QString *error) const
 {
-    auto connection = std::make_unique<MariaDbConnection>();
-    const MariaDbConnection::Target root{socketPath(plan.directory), {}, 0,
+    auto connection = std::make_unique<MariaDbClient>();
+    const MariaDbClient::Target root{socketPath(plan.directory), {}, 0,
                                          QStringLiteral("root"),     {}, {}};
     if (!connection->open(root, timeoutMs, error))
         return nullptr;

@@ -1,7 +1,7 @@
 #include "PostgresAdmin.h"
 
 #include "DemoSchema.h"
-#include "PostgresConnection.h"
+#include "PostgresClient.h"
 #include "PostgresServer.h"
 
 #include <QDeadlineTimer>
@@ -35,7 +35,7 @@ bool isTrue(const QString &value)
 
 } // namespace
 
-PostgresAdmin::PostgresAdmin(std::unique_ptr<PostgresConnection> connection)
+PostgresAdmin::PostgresAdmin(std::unique_ptr<PostgresClient> connection)
     : m_connection(std::move(connection))
 {
 }
@@ -106,7 +106,7 @@ QString PostgresAdmin::replicateFrom(const ServerPlan &plan, const ReplicationSo
         return {};
     // ALTER SYSTEM refuses to run inside a transaction: one statement each.
     return run({QStringLiteral("ALTER SYSTEM SET primary_conninfo = %1")
-                    .arg(PostgresConnection::quoted(wanted)),
+                    .arg(PostgresClient::quoted(wanted)),
                 QStringLiteral("SELECT pg_reload_conf()")});
 }
 
@@ -194,7 +194,7 @@ QString PostgresAdmin::promote(const ServerPlan &plan, const QString &)
     QStringList statements{QStringLiteral("ALTER SYSTEM RESET primary_conninfo")};
     if (plan.semiSync && !plan.syncStandbys.isEmpty()) {
         statements << QStringLiteral("ALTER SYSTEM SET synchronous_standby_names = %1")
-                          .arg(PostgresConnection::quoted(
+                          .arg(PostgresClient::quoted(
                               PostgresServer::syncStandbyNames(plan.syncStandbys)));
     }
     statements << QStringLiteral("SELECT pg_reload_conf()");

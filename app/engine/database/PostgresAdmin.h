@@ -6,7 +6,7 @@
 
 namespace Loadstar::Engine::detail {
 
-class PostgresConnection;
+class PostgresClient;
 
 // The postgres superuser's session on one PostgreSQL server: its state as
 // pg_stat_wal_receiver, the replay functions and pg_stat_activity tell it,
@@ -15,7 +15,7 @@ class PostgresConnection;
 class PostgresAdmin : public AdminSession
 {
 public:
-    explicit PostgresAdmin(std::unique_ptr<PostgresConnection> connection);
+    explicit PostgresAdmin(std::unique_ptr<PostgresClient> connection);
     ~PostgresAdmin() override;
 
     bool read(ServerReading *reading, QString *error) override;
@@ -32,7 +32,7 @@ public:
 private:
     QString run(const QStringList &statements, int timeoutMs = 2000);
 
-    std::unique_ptr<PostgresConnection> m_connection;
+    std::unique_ptr<PostgresClient> m_connection;
     quint64 m_receivedBefore = 0; // WAL received at the previous reading
 };
 

@@ -1,29 +1,12 @@
 #include "PostgresConnection.h"
 
-#include <QDeadlineTimer>
-
 #include <libpq-fe.h>
-
-#include <poll.h>
 
 namespace Loadstar::Engine::detail {
 
-namespace {
-
-QString connectionError(PGconn *conn)
-{
-    return QString::fromUtf8(PQerrorMessage(conn)).trimmed();
-}
-
-QByteArray option(const QString &value)
-{
-    QString escaped = value;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
-        .replace(QLatin1Char('\''), QLatin1String("\\'"));
-    return (QLatin1Char('\'') + escaped + QLatin1Char('\'')).toUtf8();
-}
-
-} // namespace
+PostgresConnection::PostgresConnection(asio::io_context &io)
+    : m_socket(io)
+{}
 
 PostgresConnection::~PostgresConnection()
 {
@@ -32,161 +15,209 @@ PostgresConnection::~PostgresConnection()
 
 void PostgresConnection::close()
 {
-    if (m_conn) {
-        PQfinish(m_conn);
-        m_conn = nullptr;
-    }
+    ++m_round;
+    m_step = Step::Idle;
+    if (!m_conn)
+        return;
+    m_socket.release();
+    // Sends Terminate: a few bytes into an empty socket buffer, or nothing
+    // once the socket is shut down.
+    PQfinish(m_conn);
+    m_conn = nullptr;
 }
 
-bool PostgresConnection::waitFor(bool writing, qint64 deadline, QString *error)
-{
-    const qint64 left = deadline - QDeadlineTimer::current().deadline();
-    pollfd socket{PQsocket(m_conn), static_cast<short>(writing ? POLLOUT : POLLIN), 0};
-    if (left > 0 && ::poll(&socket, 1, static_cast<int>(left)) > 0)
-        return true;
-    if (error)
-        *error = QStringLiteral("the server did not answer in time");
-    close();
-    return false;
-}
-
-bool PostgresConnection::open(const QString &host, quint16 port, const QString &user,
-                              const QString &password, const QString &database, int timeoutMs,
-                              QString *error)
+void PostgresConnection::connect(const DatabaseEndpoint &endpoint, Handler handler)
 {
     close();
-    const QByteArray info = "host=" + option(host) + " port=" + QByteArray::number(port)
-                            + " user=" + option(user) + " password=" + option(password) + " dbname="
-                            + option(database) + " application_name=loadstar sslmode=disable";
-    const qint64 deadline = QDeadlineTimer::current().deadline() + timeoutMs;
-    m_conn = PQconnectStart(info.constData());
-    if (!m_conn || PQstatus(m_conn) == CONNECTION_BAD) {
-        if (error)
-            *error = m_conn ? connectionError(m_conn) : QStringLiteral("out of memory");
-        close();
-        return false;
-    }
-    PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
-    while (polling != PGRES_POLLING_OK) {
-        if (polling == PGRES_POLLING_FAILED) {
-            if (error)
-                *error = connectionError(m_conn);
-            close();
-            return false;
-        }
-        if (!waitFor(polling == PGRES_POLLING_WRITING, deadline, error))
-            return false;
-        polling = PQconnectPoll(m_conn);
-    }
-    PQsetnonblocking(m_conn, 1);
-    // Notices (and the FATAL of a server shutting down while this session is
-    // idle) are the server's business, not lines on Loadstar's stderr.
-    PQsetNoticeProcessor(
-        m_conn, [](void *, const char *) {}, nullptr);
-    return true;
+    m_handler = std::move(handler);
+    const std::optional<std::string> address = literalAddress(endpoint.address);
+    if (!address)
+        return fail(SqlResult::Failure::Connection, QStringLiteral("%1 is not an IP address").arg(endpoint.address));
+    const std::string port = std::to_string(endpoint.port);
+    const std::string user = endpoint.user.toStdString();
+    const std::string password = endpoint.password.toStdString();
+    const std::string database = endpoint.database.toStdString();
+    // hostaddr: no name look-up. No TLS or GSSAPI negotiation on loopback:
+    // a Kerberos credential look-up could block.
+    const char *keys[] = {"hostaddr", "port", "user", "password", "dbname", "sslmode", "gssencmode",
+                          "application_name", nullptr};
+    const char *values[] = {address->c_str(), port.c_str(), user.c_str(), password.c_str(), database.c_str(),
+                            "disable", "disable", "loadstar", nullptr};
+    m_conn = PQconnectStartParams(keys, values, 0);
+    if (!m_conn)
+        return fail(SqlResult::Failure::Connection, QStringLiteral("out of memory"));
+    if (PQstatus(m_conn) == CONNECTION_BAD)
+        return failConnection();
+    m_step = Step::Connect;
+    m_socket.track(PQsocket(m_conn));
+    // As libpq says: before the first PQconnectPoll, wait as if it had
+    // returned PGRES_POLLING_WRITING.
+    waitFor(true);
 }
 
-bool PostgresConnection::run(const QString &sql, QString *error, int timeoutMs, Rows *rows)
+void PostgresConnection::query(const std::string &sql, Handler handler)
 {
-    if (!m_conn) {
-        if (error)
-            *error = QStringLiteral("not connected");
-        return false;
+    m_handler = std::move(handler);
+    if (!m_conn || m_step != Step::Idle || PQstatus(m_conn) != CONNECTION_OK)
+        return fail(SqlResult::Failure::Connection, QStringLiteral("not connected"));
+    m_result = {};
+    if (!PQsendQuery(m_conn, sql.c_str()))
+        return failConnection();
+    m_step = Step::Flush;
+    flushStep();
+}
+
+void PostgresConnection::abort()
+{
+    m_handler = nullptr;
+    if (m_conn)
+        m_socket.track(PQsocket(m_conn));
+    m_socket.shutdownAndRelease();
+    close();
+}
+
+void PostgresConnection::waitFor(bool write)
+{
+    const uint64_t round = ++m_round;
+    auto waiter = [self = shared_from_this(), round](bool writable) {
+        return [self, round, writable](const asio::error_code &error) {
+            if (round == self->m_round && error != asio::error::operation_aborted)
+                self->ready(writable);
+        };
+    };
+    if (write)
+        m_socket.wait(true, waiter(true));
+    // While flushing, libpq also wants to read what the server sends meanwhile.
+    if (!write || m_step == Step::Flush)
+        m_socket.wait(false, waiter(false));
+}
+
+void PostgresConnection::ready(bool writable)
+{
+    ++m_round;
+    m_socket.cancel();
+    switch (m_step) {
+    case Step::Connect:
+        return connectStep();
+    case Step::Flush:
+        if (!writable && !PQconsumeInput(m_conn))
+            return failConnection();
+        return flushStep();
+    case Step::Read:
+        return readStep();
+    case Step::Idle:
+        return;
     }
-    const qint64 deadline = QDeadlineTimer::current().deadline() + timeoutMs;
-    if (!PQsendQuery(m_conn, sql.toUtf8().constData())) {
-        if (error)
-            *error = connectionError(m_conn);
-        return false;
+}
+
+void PostgresConnection::connectStep()
+{
+    const PostgresPollingStatusType status = PQconnectPoll(m_conn);
+    // Right after the call: libpq may have closed its socket and opened
+    // another (the next address).
+    m_socket.track(PQsocket(m_conn));
+    switch (status) {
+    case PGRES_POLLING_READING:
+        return waitFor(false);
+    case PGRES_POLLING_WRITING:
+        return waitFor(true);
+    case PGRES_POLLING_OK:
+        if (PQsetnonblocking(m_conn, 1) != 0)
+            return failConnection();
+        m_step = Step::Idle;
+        return complete({});
+    case PGRES_POLLING_FAILED:
+    case PGRES_POLLING_ACTIVE:
+        break;
     }
-    for (;;) {
-        const int flushed = PQflush(m_conn);
-        if (flushed == 0)
-            break;
-        if (flushed < 0 || !waitFor(true, deadline, error)) {
-            if (flushed < 0 && error)
-                *error = connectionError(m_conn);
-            return false;
-        }
-    }
-    QString failure;
-    for (;;) {
-        while (PQisBusy(m_conn)) {
-            if (!waitFor(false, deadline, error))
-                return false;
-            if (!PQconsumeInput(m_conn)) {
-                if (error)
-                    *error = connectionError(m_conn);
-                close();
-                return false;
-            }
-        }
+    // The server answered and refused the login (FATAL: password
+    // authentication failed, the database system is starting up): it is
+    // alive, which is what layer 4 cares about.
+    const QString error = firstLine(PQerrorMessage(m_conn));
+    fail(error.contains(QLatin1String("FATAL:")) ? SqlResult::Failure::Statement : SqlResult::Failure::Connection,
+         error);
+}
+
+void PostgresConnection::flushStep()
+{
+    const int flushed = PQflush(m_conn);
+    if (flushed < 0)
+        return failConnection();
+    if (flushed > 0)
+        return waitFor(true);
+    m_step = Step::Read;
+    waitFor(false);
+}
+
+void PostgresConnection::readStep()
+{
+    if (!PQconsumeInput(m_conn))
+        return failConnection();
+    while (!PQisBusy(m_conn)) {
         PGresult *result = PQgetResult(m_conn);
-        if (!result)
-            break;
-        const ExecStatusType status = PQresultStatus(result);
-        if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE
-            || status == PGRES_NONFATAL_ERROR) {
-            if (failure.isEmpty())
-                failure = QString::fromUtf8(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY));
-        } else if (status == PGRES_TUPLES_OK && rows) {
-            rows->clear();
-            for (int row = 0; row < PQntuples(result); ++row) {
-                Row values;
-                for (int column = 0; column < PQnfields(result); ++column) {
-                    values << (PQgetisnull(result, row, column)
-                                   ? QString()
-                                   : QString::fromUtf8(PQgetvalue(result, row, column)));
-                }
-                rows->append(values);
-            }
+        if (!result) {
+            m_step = Step::Idle;
+            if (PQstatus(m_conn) == CONNECTION_BAD)
+                return failConnection();
+            SqlResult done = std::move(m_result);
+            m_result = {};
+            return complete(std::move(done));
         }
+        take(result);
         PQclear(result);
     }
-    if (!failure.isEmpty()) {
-        if (error)
-            *error = failure;
-        return false;
+    waitFor(false);
+}
+
+void PostgresConnection::take(pg_result *result)
+{
+    switch (PQresultStatus(result)) {
+    case PGRES_TUPLES_OK: {
+        const int rows = PQntuples(result);
+        const int columns = PQnfields(result);
+        m_result.rows.reserve(m_result.rows.size() + size_t(rows));
+        for (int row = 0; row < rows; ++row) {
+            std::vector<std::string> &values = m_result.rows.emplace_back();
+            values.reserve(size_t(columns));
+            for (int column = 0; column < columns; ++column)
+                values.emplace_back(PQgetvalue(result, row, column), size_t(PQgetlength(result, row, column)));
+        }
+        return;
     }
-    return true;
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY:
+        return;
+    default:
+        if (m_result.ok()) {
+            m_result.failure = SqlResult::Failure::Statement;
+            const char *primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+            m_result.error = firstLine(primary ? primary : PQresultErrorMessage(result));
+        }
+        return;
+    }
 }
 
-bool PostgresConnection::exec(const QString &sql, QString *error, int timeoutMs)
+void PostgresConnection::failConnection()
 {
-    return run(sql, error, timeoutMs, nullptr);
+    fail(SqlResult::Failure::Connection, firstLine(m_conn ? PQerrorMessage(m_conn) : ""));
 }
 
-std::optional<PostgresConnection::Rows> PostgresConnection::query(const QString &sql,
-                                                                  QString *error, int timeoutMs)
+void PostgresConnection::fail(SqlResult::Failure failure, QString error)
 {
-    Rows rows;
-    if (!run(sql, error, timeoutMs, &rows))
-        return std::nullopt;
-    return rows;
+    SqlResult result;
+    result.failure = failure;
+    result.error = error.isEmpty() ? QStringLiteral("the connection failed") : std::move(error);
+    // A connection that failed or broke is not used again.
+    close();
+    complete(std::move(result));
 }
 
-std::optional<QString> PostgresConnection::value(const QString &sql, QString *error, int timeoutMs)
+void PostgresConnection::complete(SqlResult result)
 {
-    const std::optional<Rows> rows = query(sql, error, timeoutMs);
-    if (!rows)
-        return std::nullopt;
-    if (rows->isEmpty() || rows->first().isEmpty())
-        return QString();
-    return rows->first().first();
-}
-
-QString PostgresConnection::quoted(const QString &text)
-{
-    QString escaped = text;
-    escaped.replace(QLatin1Char('\''), QLatin1String("''"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
-}
-
-QString PostgresConnection::quotedIdentifier(const QString &text)
-{
-    QString escaped = text;
-    escaped.replace(QLatin1Char('"'), QLatin1String("\"\""));
-    return QLatin1Char('"') + escaped + QLatin1Char('"');
+    Handler handler = std::move(m_handler);
+    m_handler = nullptr;
+    if (handler)
+        handler(std::move(result));
 }
 
 } // namespace Loadstar::Engine::detail

@@ -1,51 +1,54 @@
 #pragma once
 
-#include <QList>
-#include <QString>
-#include <QStringList>
+#include "LibrarySocket.h"
+#include "SqlConnection.h"
 
-#include <optional>
+#include <memory>
 
 struct pg_conn;
+struct pg_result;
 
 namespace Loadstar::Engine::detail {
 
-// One connection to a PostgreSQL server through libpq's asynchronous API,
-// so connecting and every statement have a deadline in milliseconds (libpq
-// has no read timeout, and counts its connect timeout in seconds): a server
-// that hangs costs its caller at most the timeout. Blocking for its caller;
-// one thread at a time.
-class PostgresConnection
+// A connection to PostgreSQL through libpq's asynchronous API
+// (PQconnectStart/PQconnectPoll, PQsendQuery, PQflush, PQconsumeInput,
+// PQisBusy, PQgetResult): libpq is called when its socket is ready, so it
+// never waits. It lives on the io_context's thread.
+class PostgresConnection final : public SqlConnection, public std::enable_shared_from_this<PostgresConnection>
 {
 public:
-    using Row = QStringList; // a NULL is a null QString
-    using Rows = QList<Row>;
+    explicit PostgresConnection(asio::io_context &io);
+    ~PostgresConnection() override;
 
-    PostgresConnection() = default;
-    ~PostgresConnection();
-    PostgresConnection(const PostgresConnection &) = delete;
-    PostgresConnection &operator=(const PostgresConnection &) = delete;
-
-    // `host` is an address or a socket directory.
-    bool open(const QString &host, quint16 port, const QString &user, const QString &password,
-              const QString &database, int timeoutMs, QString *error);
-    bool isOpen() const { return m_conn != nullptr; }
-    void close();
-
-    // One or more statements; false with the server's message. A timeout
-    // closes the connection.
-    bool exec(const QString &sql, QString *error, int timeoutMs = 2000);
-    std::optional<Rows> query(const QString &sql, QString *error, int timeoutMs = 2000);
-    std::optional<QString> value(const QString &sql, QString *error, int timeoutMs = 2000);
-
-    static QString quoted(const QString &text); // a SQL string literal
-    static QString quotedIdentifier(const QString &text);
+    void connect(const DatabaseEndpoint &endpoint, Handler handler) override;
+    void query(const std::string &sql, Handler handler) override;
+    void abort() override;
 
 private:
-    bool waitFor(bool writing, qint64 deadline, QString *error);
-    bool run(const QString &sql, QString *error, int timeoutMs, Rows *rows);
+    enum class Step {
+        Idle,
+        Connect, // PQconnectPoll until OK or FAILED
+        Flush,   // the query is not all sent yet
+        Read,    // reading results until PQgetResult says there are no more
+    };
 
+    void waitFor(bool write);
+    void ready(bool writable);
+    void connectStep();
+    void flushStep();
+    void readStep();
+    void take(pg_result *result);
+    void fail(SqlResult::Failure failure, QString error);
+    void failConnection();
+    void complete(SqlResult result);
+    void close();
+
+    LibrarySocket m_socket;
     pg_conn *m_conn = nullptr;
+    Step m_step = Step::Idle;
+    uint64_t m_round = 0; // as MariaDbConnection's: completions of older waits are stale
+    SqlResult m_result;   // what the results of the query in progress said so far
+    Handler m_handler;
 };
 
 } // namespace Loadstar::Engine::detail

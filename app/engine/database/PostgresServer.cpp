@@ -3,7 +3,7 @@
 #include "DatabaseTemplates.h"
 #include "DemoSchema.h"
 #include "PostgresAdmin.h"
-#include "PostgresConnection.h"
+#include "PostgresClient.h"
 
 #include <QDir>
 #include <QFile>
@@ -156,7 +156,7 @@ QString PostgresServer::buildTemplate(const QString &directory,
     ServerProcess server;
     if (!server.start(bootstrap, &error))
         return error;
-    const auto connected = [&](PostgresConnection &connection, const QString &database) {
+    const auto connected = [&](PostgresClient &connection, const QString &database) {
         for (int attempt = 0; !connection.open(sockets, port, QStringLiteral("postgres"), {},
                                                database, 1000, &error);
              ++attempt) {
@@ -171,24 +171,24 @@ QString PostgresServer::buildTemplate(const QString &directory,
         return QStringLiteral("The template PostgreSQL server %1: %2")
             .arg(what, error.isEmpty() ? lastError(bootstrap.logFile) : error);
     };
-    PostgresConnection admin;
+    PostgresClient admin;
     if (!connected(admin, QStringLiteral("postgres")))
         return failed(QStringLiteral("did not start"));
     const QStringList accounts{
         QStringLiteral("CREATE DATABASE %1").arg(DemoSchema::databaseName()),
         QStringLiteral("CREATE ROLE %1 LOGIN PASSWORD %2")
             .arg(DemoSchema::applicationUser(),
-                 PostgresConnection::quoted(secrets.applicationPassword)),
+                 PostgresClient::quoted(secrets.applicationPassword)),
         QStringLiteral("CREATE ROLE %1 LOGIN REPLICATION PASSWORD %2")
             .arg(DemoSchema::replicationUser(),
-                 PostgresConnection::quoted(secrets.replicationPassword)),
+                 PostgresClient::quoted(secrets.replicationPassword)),
     };
     for (const QString &statement : accounts) {
         if (!admin.exec(statement, &error, 30000))
             return failed(QStringLiteral("refused “%1”").arg(statement));
     }
     admin.close();
-    PostgresConnection demo;
+    PostgresClient demo;
     if (!connected(demo, DemoSchema::databaseName()))
         return failed(QStringLiteral("refused a connection"));
     const QStringList schema{
@@ -202,7 +202,7 @@ QString PostgresServer::buildTemplate(const QString &directory,
     demo.close();
     // Only what a demo needs: every database is some 300 files to copy per
     // server and run. template1 stays (CREATE DATABASE, the admin's database).
-    PostgresConnection template1;
+    PostgresClient template1;
     if (!connected(template1, AdminDatabase))
         return failed(QStringLiteral("refused a connection"));
     const QStringList pruning{
@@ -237,7 +237,7 @@ QString PostgresServer::syncStandbyNames(const QStringList &standbys)
         return {};
     QStringList names;
     for (const QString &standby : standbys)
-        names << PostgresConnection::quotedIdentifier(standby);
+        names << PostgresClient::quotedIdentifier(standby);
     return QStringLiteral("ANY 1 (%1)").arg(names.join(QStringLiteral(", ")));
 }
 
@@ -297,7 +297,7 @@ int PostgresServer::stopSignal() const
 std::unique_ptr<AdminSession> PostgresServer::connect(const ServerPlan &plan, int timeoutMs,
                                                       QString *error) const
 {
-    auto connection = std::make_unique<PostgresConnection>();
+    auto connection = std::make_unique<PostgresClient>();
     if (!connection->open(plan.directory, plan.port, QStringLiteral("postgres"), {}, AdminDatabase,
                           timeoutMs, error))
         return nullptr;

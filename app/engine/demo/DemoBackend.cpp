@@ -1,5 +1,7 @@
 #include "DemoBackend.h"
 
+#include "DataTier.h"
+
 #include "engine/HttpParser.h"
 
 #include <algorithm>
@@ -37,8 +39,14 @@ std::string fieldValue(const std::string &name)
     return value;
 }
 
+// Writes change the data: the methods that do not only read (RFC 9110 §9.2.1).
+bool writes(std::string_view method)
+{
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
 std::string message(std::string_view status, const std::string &servedBy, const std::string &body, bool head,
-                    bool keepAlive)
+                    bool keepAlive, std::string_view database = {})
 {
     std::string text;
     text.reserve(160 + body.size());
@@ -48,6 +56,10 @@ std::string message(std::string_view status, const std::string &servedBy, const 
     text += std::to_string(body.size());
     text += "\r\nX-Served-By: ";
     text += servedBy;
+    if (!database.empty()) {
+        text += "\r\nX-Database: ";
+        text += database;
+    }
     text += keepAlive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
     if (!head)
         text += body;
@@ -144,7 +156,12 @@ private:
                     });
                     return;
                 }
+                const bool sql = m_linked && m_backend->dataTier()->queries(m_backend->name());
+                if (sql && !m_out.empty())
+                    return write(); // the answers before this one go first
                 const DemoBackend::Answer answer = m_backend->nextAnswer();
+                if (sql && answer == DemoBackend::Answer::Ok)
+                    return query();
                 m_out += m_backend->response(answer, m_headRequest, m_keepAlive);
                 m_backend->answered(answer);
                 m_ready = m_delayed = false;
@@ -184,6 +201,9 @@ private:
                 return refuse();
             m_headRequest = m_head.method == "HEAD";
             m_keepAlive = m_head.keepAlive;
+            m_linked = m_backend->dataTier() && m_backend->dataTier()->linked(m_backend->name());
+            if (m_linked)
+                takeDataRequest();
             m_chunked = m_head.framing == Http::Framing::Chunked;
             m_bodyLeft = m_head.framing == Http::Framing::ContentLength ? m_head.contentLength : 0;
             if (m_chunked)
@@ -202,6 +222,43 @@ private:
             write();
         else
             read();
+    }
+
+    // What the data tier needs of the request, copied: the head's views
+    // point into the input buffer, which moves on.
+    void takeDataRequest()
+    {
+        m_request.write = writes(m_head.method);
+        m_request.path.assign(m_head.target);
+        m_request.client.assign(m_head.header("x-loadstar-client"));
+        if (m_request.client.empty()) {
+            asio::error_code error;
+            const tcp::endpoint peer = m_socket.remote_endpoint(error);
+            if (!error)
+                m_request.client = peer.address().to_string();
+        }
+    }
+
+    // The request waits for its SQL, as it waits for latency; nothing else
+    // is read or written meanwhile.
+    void query()
+    {
+        m_backend->dataTier()->serve(m_backend->name(), std::move(m_request),
+                                     [self = shared_from_this()](DataReply reply) { self->answerFromDatabases(reply); });
+    }
+
+    void answerFromDatabases(const DataReply &reply)
+    {
+        if (m_closed)
+            return;
+        m_out += m_backend->dataResponse(reply, m_headRequest, m_keepAlive);
+        m_backend->answered(DemoBackend::Answer::Ok);
+        m_ready = m_delayed = false;
+        if (!m_keepAlive) {
+            m_closing = true;
+            return write();
+        }
+        process();
     }
 
     // Closing at once with unread input would reset the connection, and the
@@ -261,6 +318,8 @@ private:
     bool m_delayed = false; // its latency has passed
     bool m_headRequest = false;
     bool m_keepAlive = true;
+    bool m_linked = false; // the backend links to databases: m_request holds this request's part
+    DataRequest m_request;
     bool m_closing = false; // close once the pending write is done
     bool m_closed = false;
     std::string m_out;
@@ -269,9 +328,10 @@ private:
     char m_in[8 * 1024];
 };
 
-DemoBackend::DemoBackend(asio::io_context &io, std::string name, tcp::endpoint endpoint)
+DemoBackend::DemoBackend(asio::io_context &io, std::string name, tcp::endpoint endpoint, DataTier *dataTier)
     : m_name(std::move(name))
     , m_endpoint(endpoint)
+    , m_dataTier(dataTier)
     , m_acceptor(io.get_executor())
     , m_acceptRetry(io)
 {
@@ -293,6 +353,12 @@ void DemoBackend::buildResponses()
         }
     }
     m_badRequest = message("400 Bad Request", servedBy, m_name + ": bad request\n", false, false);
+}
+
+std::string DemoBackend::dataResponse(const DataReply &reply, bool head, bool keepAlive) const
+{
+    const std::string_view status = reply.status == 200 ? "200 OK" : "503 Service Unavailable";
+    return message(status, fieldValue(m_name), reply.body, head, keepAlive, fieldValue(reply.databases));
 }
 
 int DemoBackend::listen()

@@ -2,8 +2,9 @@
 
 // One demo backend: a small real HTTP/1.1 server on a loopback port that
 // answers every request with its own name, and that can be made to fail the
-// way real servers do. Everything here runs on the demo backends' worker
-// thread; only the counters are read from other threads.
+// way real servers do. Linked to a routed database cluster, it answers once
+// the data tier has run the request's SQL. Everything here runs on the demo
+// backends' worker thread; only the counters are read from other threads.
 
 #include "DemoFault.h"
 
@@ -31,11 +32,15 @@ struct DemoCounters
 };
 
 class DemoConnection;
+class DataTier;
+struct DataReply;
 
 class DemoBackend : public std::enable_shared_from_this<DemoBackend>
 {
 public:
-    DemoBackend(asio::io_context &io, std::string name, asio::ip::tcp::endpoint endpoint);
+    // `dataTier` (may be null) is shared by the run's backends and outlives them.
+    DemoBackend(asio::io_context &io, std::string name, asio::ip::tcp::endpoint endpoint,
+                DataTier *dataTier = nullptr);
     ~DemoBackend();
     DemoBackend(const DemoBackend &) = delete;
     DemoBackend &operator=(const DemoBackend &) = delete;
@@ -63,6 +68,10 @@ public:
     // The whole response for a request; HEAD gets the same head without body.
     const std::string &response(Answer answer, bool head, bool keepAlive) const;
     const std::string &badRequest() const { return m_badRequest; }
+    // The response to a request the data tier served: its status and
+    // lines, the databases in X-Database.
+    std::string dataResponse(const DataReply &reply, bool head, bool keepAlive) const;
+    DataTier *dataTier() const { return m_dataTier; }
     void answered(Answer answer);
     void connectionOpened(DemoConnection *connection);
     void connectionClosed(DemoConnection *connection);
@@ -75,6 +84,7 @@ private:
 
     std::string m_name;
     asio::ip::tcp::endpoint m_endpoint;
+    DataTier *m_dataTier;
     DemoAcceptor m_acceptor;
     // Changes at every listen and shutdown, so an accept that completes
     // after a kill is not taken for one of the revived listener.

@@ -1,5 +1,6 @@
 #include "DemoBackends.h"
 
+#include "DataTier.h"
 #include "DemoBackend.h"
 #include "engine/IoThread.h"
 
@@ -43,6 +44,24 @@ public:
 
     mutable std::mutex mutex;
     std::vector<Entry> entries; // in configuration order
+    // The data tier of the run, touched on the worker only; its figures
+    // stay readable after the run.
+    std::unique_ptr<DataTier> dataTier;
+    std::shared_ptr<DatabaseFigures> figures = std::make_shared<DatabaseFigures>();
+    ObservationHub observations;
+
+    // Routing arrives from the database servers' thread at any time, even
+    // while start() or stop() holds the mutex above (and waits for the
+    // worker): it has a mutex of its own, and is posted, never waited for.
+    std::mutex routingMutex;
+    QList<ClusterRouting> routing; // the latest
+    DataTier *routeTo = nullptr;   // while the worker runs
+
+    void postRouting()
+    {
+        if (routeTo)
+            asio::post(*io, [tier = routeTo, routing = routing] { tier->setRouting(routing); });
+    }
 };
 
 } // namespace detail
@@ -160,12 +179,16 @@ bool DemoBackends::start(const EngineConfig &config, QString *error)
     std::lock_guard lock(m_core->mutex);
     detail::DemoBackendsCore &core = *m_core;
     core.createIo();
+    core.figures = std::make_shared<detail::DatabaseFigures>();
+    core.dataTier = std::make_unique<detail::DataTier>(*core.io, core.figures, &core.observations);
+    core.dataTier->configure(servers, config.databases);
     // Everything listens before the worker starts, so a port in use stops
     // the whole start with nothing left behind.
     std::vector<Entry> entries;
     for (qsizetype i = 0; i < servers.size(); ++i) {
         const ServerConfig &server = servers[i];
-        auto backend = std::make_shared<DemoBackend>(*core.io, server.name.toStdString(), endpoints[size_t(i)]);
+        auto backend = std::make_shared<DemoBackend>(*core.io, server.name.toStdString(), endpoints[size_t(i)],
+                                                     core.dataTier.get());
         if (const int code = backend->listen()) {
             if (error)
                 *error = listenError(server, server.port, code);
@@ -175,6 +198,7 @@ bool DemoBackends::start(const EngineConfig &config, QString *error)
             entries.clear();
             backend.reset();
             core.io->run(); // the aborted accepts release their backends
+            core.dataTier.reset();
             core.io.reset();
             return false;
         }
@@ -182,6 +206,9 @@ bool DemoBackends::start(const EngineConfig &config, QString *error)
     }
     core.entries = std::move(entries);
     core.startThread();
+    std::lock_guard routingLock(core.routingMutex);
+    core.routeTo = core.dataTier.get();
+    core.postRouting();
     return true;
 }
 
@@ -239,7 +266,8 @@ bool DemoBackends::apply(const EngineConfig &config, QString *error)
     QString failure;
     const bool changed = core.run([&] {
         auto open = [&](size_t i) {
-            auto backend = std::make_shared<DemoBackend>(*core.io, next[i].config.name.toStdString(), endpoints[i]);
+            auto backend = std::make_shared<DemoBackend>(*core.io, next[i].config.name.toStdString(), endpoints[i],
+                                                         core.dataTier.get());
             if (const int code = backend->listen()) {
                 if (failure.isEmpty())
                     failure = listenError(next[i].config, next[i].config.port, code);
@@ -264,6 +292,7 @@ bool DemoBackends::apply(const EngineConfig &config, QString *error)
             if (fresh[i] && !next[i].backend)
                 open(i);
         }
+        core.dataTier->configure(servers, config.databases);
         return true;
     });
     if (changed) {
@@ -282,11 +311,17 @@ void DemoBackends::stop()
     detail::DemoBackendsCore &core = *m_core;
     if (!core.io)
         return;
+    {
+        std::lock_guard routingLock(core.routingMutex);
+        core.routeTo = nullptr;
+    }
     core.stopThread([&core] {
         for (const Entry &entry : core.entries)
             entry.backend->shutdown();
+        core.dataTier->shutdown();
     });
     core.entries.clear();
+    core.dataTier.reset();
     core.io.reset();
 }
 
@@ -388,18 +423,43 @@ QList<DemoBackendStats> DemoBackends::stats() const
     return rows;
 }
 
-void DemoBackends::setDatabaseRouting(const QList<ClusterRouting> &) {}
+void DemoBackends::setDatabaseRouting(const QList<ClusterRouting> &routing)
+{
+    std::lock_guard lock(m_core->routingMutex);
+    m_core->routing = routing;
+    m_core->postRouting();
+}
 
 QList<DatabaseTrafficStats> DemoBackends::databaseStats() const
 {
-    return {};
+    std::shared_ptr<detail::DatabaseFigures> figures;
+    {
+        std::lock_guard lock(m_core->mutex);
+        figures = m_core->figures;
+    }
+    return figures->stats();
 }
 
 QList<WriteOutage> DemoBackends::writeOutages() const
 {
-    return {};
+    std::shared_ptr<detail::DatabaseFigures> figures;
+    {
+        std::lock_guard lock(m_core->mutex);
+        figures = m_core->figures;
+    }
+    return figures->outages();
 }
 
-void DemoBackends::setDatabaseObservationHandler(std::function<void(const QString &, const QString &)>) {}
+void DemoBackends::setDatabaseObservationHandler(std::function<void(const QString &, const QString &)> handler)
+{
+    if (!handler) {
+        m_core->observations.setHandler({});
+        return;
+    }
+    m_core->observations.setHandler(
+        [handler = std::move(handler)](const QString &, const QString &database, const QString &reason) {
+            handler(database, reason);
+        });
+}
 
 } // namespace Loadstar::Engine

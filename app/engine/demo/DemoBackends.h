@@ -85,9 +85,12 @@ public:
     // fails makes the request answer 503 with a sentence. Backends linked to
     // no routed cluster answer as before, without SQL.
     void setDatabaseRouting(const QList<ClusterRouting> &routing);
-    // Per backend and database, in configuration order.
+    // Per backend and database, in configuration order (each linked backend
+    // with every database of its clusters); after stop(), the figures the
+    // run ended with.
     QList<DatabaseTrafficStats> databaseStats() const;
-    // Every stretch of refused writes of this run that has ended, oldest first.
+    // Every stretch of refused writes of this run that has ended, oldest
+    // first, once the acknowledged writes it lost have been looked for.
     QList<WriteOutage> writeOutages() const;
     // Passive observation of the databases (HAProxy's observe layer4): called
     // on the worker thread when queries to a database have failed its

@@ -26,6 +26,21 @@ constexpr auto Timeout = std::chrono::milliseconds(TrafficGenerator::TimeoutMs);
 constexpr auto ReconnectDelay = std::chrono::milliseconds(TrafficGenerator::ReconnectDelayMs);
 constexpr int64_t NanosecondsPerSecond = 1000000000;
 
+// The rest of a write's head after the client field, and its small body.
+constexpr const char *WriteBody = "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                                  "Content-Length: 9\r\n\r\nvisited=1";
+
+// A node name as a header value: control characters would end the field.
+std::string clientFieldValue(const QString &name)
+{
+    std::string value = name.toStdString();
+    for (char &c : value) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = '?';
+    }
+    return value;
+}
+
 std::string hostField(const ClientConfig &config)
 {
     const std::string address = config.address.toStdString();
@@ -60,6 +75,7 @@ public:
         , m_counters(std::move(counters))
         , m_pacer(io)
         , m_host(hostField(config))
+        , m_clientField("\r\nX-Loadstar-Client: " + clientFieldValue(config.name))
     {
         configure(config);
     }
@@ -120,6 +136,10 @@ private:
 
     void configure(const ClientConfig &config)
     {
+        const int writeRatio = std::clamp(config.writeRatio, 0, 100);
+        if (writeRatio != m_writeRatio)
+            m_writeAccumulator = 0;
+        m_writeRatio = writeRatio;
         m_rate = std::max(0, config.rate);
         m_concurrency = std::max(1, config.concurrency);
         m_paths = config.paths;
@@ -169,6 +189,17 @@ private:
         }
         m_current[best] -= total;
         return m_pathTargets[best];
+    }
+
+    // writeRatio percent of requests are writes, as DemoFault::errorPercent
+    // injects errors: an accumulator, so 25 % is exactly one in every 4.
+    bool nextIsWrite()
+    {
+        m_writeAccumulator += m_writeRatio;
+        if (m_writeAccumulator < 100)
+            return false;
+        m_writeAccumulator -= 100;
+        return true;
     }
 
     int openConnections() const
@@ -274,11 +305,14 @@ private:
         connection.due = due;
         connection.headDone = false;
         connection.request.clear();
-        connection.request += "GET ";
+        const bool write = nextIsWrite();
+        connection.request += write ? "POST " : "GET ";
         connection.request += nextPath();
         connection.request += " HTTP/1.1\r\nHost: ";
         connection.request += m_host;
-        connection.request += "\r\nUser-Agent: Loadstar\r\n\r\n";
+        connection.request += "\r\nUser-Agent: Loadstar";
+        connection.request += m_clientField;
+        connection.request += write ? WriteBody : "\r\n\r\n";
         const uint64_t generation = connection.generation;
         connection.deadline.expires_after(Timeout);
         connection.deadline.async_wait([self = shared_from_this(), &connection, generation,
@@ -452,7 +486,10 @@ private:
     asio::steady_timer m_pacer;
     Clock::time_point m_pacerAt; // when the pacer is set to fire, or the epoch when it is not set
     std::string m_host;
+    std::string m_clientField; // the X-Loadstar-Client field, with the CRLF before it
     int m_rate = 0;
+    int m_writeRatio = 0;       // percent of requests sent as POST
+    int m_writeAccumulator = 0; // percent points; a write each time it reaches 100
     int m_concurrency = 1;
     QList<PathShare> m_paths;
     std::vector<std::string> m_pathTargets;

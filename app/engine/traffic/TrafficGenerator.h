@@ -39,7 +39,11 @@ struct TrafficClientStats
 
 // The traffic of a running document's client nodes: for each ClientConfig,
 // up to `concurrency` HTTP/1.1 keep-alive connections to its frontend,
-// carrying GETs at `rate` requests per second. Open-loop, as wrk2 paces:
+// carrying requests at `rate` per second: `writeRatio` percent of them
+// POSTs with a small body (the demo backends' writes), in an exact share
+// (25 % is one in every 4), the others GETs. Each names its client in an
+// X-Loadstar-Client field, so the demo backends can tell a client's own
+// writes from the others' (stale reads). Open-loop, as wrk2 paces:
 // request n is due at start + n/rate whatever happened to the ones before,
 // and its latency counts from then, so a stalled server shows up as latency
 // instead of as fewer requests. Paths follow the path mix in a smooth
