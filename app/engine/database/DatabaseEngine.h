@@ -62,8 +62,8 @@ struct ServerReading
 
 // An administrator's connection to one running server, over its Unix
 // socket (root for MariaDB, postgres for PostgreSQL). Every call is
-// bounded by a short timeout and returns "" or one sentence. Used on one
-// thread at a time.
+// bounded by a short timeout; the ones that change something return "" or
+// one sentence. Used on one thread at a time.
 class AdminSession
 {
 public:

@@ -243,10 +243,14 @@ DatabaseServerStatus DatabaseServersCore::statusLocked(const DemoDatabase &serve
     status.role = m_cluster.role(status.name, reading.has_value(), reading && reading->readOnly);
     if (status.role == QLatin1String("replica")) {
         status.source = m_cluster.source(status.name);
+        // Where it really replicates from, when the server says.
         if (reading && reading->sourcePort != 0) {
             for (const DemoDatabasePtr &other : m_servers) {
-                if (other->isDemo() && other->plan().port == reading->sourcePort)
+                const ServerPlan plan = other->plan();
+                if (other->isDemo() && plan.port == reading->sourcePort
+                    && (reading->sourceAddress.isEmpty() || plan.address == reading->sourceAddress)) {
                     status.source = other->name();
+                }
             }
         }
     }
