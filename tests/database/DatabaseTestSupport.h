@@ -15,6 +15,7 @@
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTest>
 
 #include <memory>
 #include <optional>
@@ -122,6 +123,67 @@ inline QString primaryOf(const DatabaseServers &servers, const QString &cluster)
     return {};
 }
 
+const QString Primary = QStringLiteral("db-primary");
+const QString Replica = QStringLiteral("db-replica");
+
+// The reference design's cluster: a primary and its replica.
+inline QList<DatabaseConfig> pair(const QString &engine, const QList<quint16> &ports)
+{
+    return {database(Primary, ports.at(0), engine),
+            database(Replica, ports.at(1), engine, Primary)};
+}
+
+// A data-driven test's rows: once per engine.
+inline void engineRows()
+{
+    QTest::addColumn<QString>("engine");
+    QTest::newRow("mariadb") << QStringLiteral("mariadb");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+inline bool running(const DatabaseServers &servers, const QString &name)
+{
+    return stateOf(servers, name) == DatabaseServerStatus::State::Running;
+}
+
+inline bool replicating(const DatabaseServers &servers, const QString &name)
+{
+    const auto status = statusOf(servers, name);
+    return status && status->state == DatabaseServerStatus::State::Running && status->replicating
+           && status->lagSeconds >= 0;
+}
+
+inline QString describe(const DatabaseServers &servers)
+{
+    QStringList lines;
+    for (const DatabaseServerStatus &status : servers.status()) {
+        lines << QStringLiteral(
+                     "%1: state %2, role %3, replicating %4, lag %5, error “%6”, message “%7”")
+                     .arg(status.name)
+                     .arg(int(status.state))
+                     .arg(status.role)
+                     .arg(status.replicating)
+                     .arg(status.lagSeconds)
+                     .arg(status.replicationError, status.message);
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+// Starts `databases`; false, with every server's state in the log, unless
+// each runs and each replica replicates.
+inline bool startReplicating(DatabaseServers &servers, const QList<DatabaseConfig> &databases)
+{
+    servers.start(databases);
+    for (const DatabaseConfig &config : databases) {
+        if (!running(servers, config.name)
+            || (!config.source.isEmpty() && !replicating(servers, config.name))) {
+            qWarning("%s", qPrintable(describe(servers)));
+            return false;
+        }
+    }
+    return true;
+}
+
 // An application's connection to one server, as loadstar_app over TCP.
 class AppConnection
 {
@@ -140,11 +202,11 @@ public:
                              m_endpoint.password, m_endpoint.database, 5000, error);
         }
         const Engine::detail::MariaDbClient::Target target{{},
-                                                               m_endpoint.address,
-                                                               m_endpoint.port,
-                                                               m_endpoint.user,
-                                                               m_endpoint.password,
-                                                               m_endpoint.database};
+                                                           m_endpoint.address,
+                                                           m_endpoint.port,
+                                                           m_endpoint.user,
+                                                           m_endpoint.password,
+                                                           m_endpoint.database};
         return m_maria.open(target, 5000, error);
     }
 

@@ -1,6 +1,6 @@
 // The demo databases as a user meets them after pressing Run: real MariaDB
 // and PostgreSQL servers on loopback that replicate for real, fail on
-// demand, fail over, and never outlive Loadstar.
+// demand and never outlive Loadstar (failover: tst_database_failover).
 
 #include "DatabaseTestSupport.h"
 
@@ -24,63 +24,6 @@ using Loadstar::Engine::ClusterRouting;
 using Loadstar::Engine::DatabaseFault;
 using State = DatabaseServerStatus::State;
 
-namespace {
-
-const QString Primary = QStringLiteral("db-primary");
-const QString Replica = QStringLiteral("db-replica");
-
-// The reference design's cluster: a primary and its replica.
-QList<DatabaseConfig> pair(const QString &engine, const QList<quint16> &ports)
-{
-    return {database(Primary, ports.at(0), engine),
-            database(Replica, ports.at(1), engine, Primary)};
-}
-
-bool running(const DatabaseServers &servers, const QString &name)
-{
-    return stateOf(servers, name) == State::Running;
-}
-
-bool replicating(const DatabaseServers &servers, const QString &name)
-{
-    const auto status = statusOf(servers, name);
-    return status && status->state == State::Running && status->replicating
-           && status->lagSeconds >= 0;
-}
-
-QString describe(const DatabaseServers &servers)
-{
-    QStringList lines;
-    for (const DatabaseServerStatus &status : servers.status()) {
-        lines << QStringLiteral(
-                     "%1: state %2, role %3, replicating %4, lag %5, error “%6”, message “%7”")
-                     .arg(status.name)
-                     .arg(int(status.state))
-                     .arg(status.role)
-                     .arg(status.replicating)
-                     .arg(status.lagSeconds)
-                     .arg(status.replicationError, status.message);
-    }
-    return lines.join(QLatin1Char('\n'));
-}
-
-// Starts `databases`; false, with every server's state in the log, unless
-// each runs and each replica replicates.
-bool startReplicating(DatabaseServers &servers, const QList<DatabaseConfig> &databases)
-{
-    servers.start(databases);
-    for (const DatabaseConfig &config : databases) {
-        if (!running(servers, config.name)
-            || (!config.source.isEmpty() && !replicating(servers, config.name))) {
-            qWarning("%s", qPrintable(describe(servers)));
-            return false;
-        }
-    }
-    return true;
-}
-
-} // namespace
-
 class DatabaseServersTest : public QObject
 {
     Q_OBJECT
@@ -90,19 +33,12 @@ private slots:
 
     void mariadbPrimaryAndReplicaReplicate();
     void postgresPrimaryAndStandbyReplicate();
-    void killAndRevive_data() { engines(); }
+    void killAndRevive_data() { engineRows(); }
     void killAndRevive();
     void hangAndResume();
-    void replicationStopAndDelay_data() { engines(); }
+    void replicationStopAndDelay_data() { engineRows(); }
     void replicationStopAndDelay();
     void healthRoutesAroundDown();
-    void promoteByHand_data() { engines(); }
-    void promoteByHand();
-    void autoFailoverPromotesWhenPrimaryIsDown();
-    void failoverRepointsTheOtherReplicas_data() { engines(); }
-    void failoverRepointsTheOtherReplicas();
-    void semiSyncWriteSurvivesPrimaryKill_data() { engines(); }
-    void semiSyncWriteSurvivesPrimaryKill();
     void stopLeavesNothingAndNextStartIsClean();
     void killedLoadstarLeavesNoServer();
     void missingMariadbdIsNamedAndOthersRun();
@@ -114,16 +50,8 @@ private slots:
     void leftoversOfDeadRunsAreRemoved();
 
 private:
-    static void engines();
     void primaryAndReplicaReplicate(const QString &engine);
 };
-
-void DatabaseServersTest::engines()
-{
-    QTest::addColumn<QString>("engine");
-    QTest::newRow("mariadb") << QStringLiteral("mariadb");
-    QTest::newRow("postgresql") << QStringLiteral("postgresql");
-}
 
 void DatabaseServersTest::primaryAndReplicaReplicate(const QString &engine)
 {
@@ -311,146 +239,6 @@ void DatabaseServersTest::healthRoutesAroundDown()
     servers.setHealth(Replica, true);
     QCOMPARE(primaryOf(servers, Primary), Primary);
     QTRY_VERIFY(lastHeard().primary && lastHeard().replicas.size() == 1);
-}
-
-void DatabaseServersTest::promoteByHand()
-{
-    QFETCH(QString, engine);
-    const QList<quint16> ports = freePorts(2);
-    DatabaseServers servers(testOptions());
-    QVERIFY(startReplicating(servers, pair(engine, ports)));
-    const auto oldPrimary = endpointOf(servers, Primary);
-    const auto newPrimary = endpointOf(servers, Replica);
-    AppConnection before(*oldPrimary);
-    QCOMPARE(before.insert(30), QString());
-
-    QCOMPARE(servers.promote(Primary),
-             QStringLiteral("db-primary is its cluster's primary already."));
-    QCOMPARE(servers.promote(Replica), QString());
-    QCOMPARE(primaryOf(servers, Primary), Replica);
-    QCOMPARE(statusOf(servers, Replica)->role, QStringLiteral("primary"));
-    QCOMPARE(statusOf(servers, Primary)->role, QStringLiteral("fenced"));
-    QCOMPARE(servers.promotions().size(), 1);
-    const auto promotion = servers.promotions().first();
-    QCOMPARE(promotion.cluster, Primary);
-    QCOMPARE(promotion.oldPrimary, Primary);
-    QCOMPARE(promotion.newPrimary, Replica);
-    QVERIFY(!promotion.automatic);
-    QVERIFY(promotion.promotedAt.isValid());
-    QCOMPARE(promotion.fencing, engine == QLatin1String("mariadb") ? QStringLiteral("read_only")
-                                                                   : QStringLiteral("killed"));
-
-    // The new primary takes writes and has what the old one acknowledged.
-    AppConnection writer(*newPrimary);
-    QCOMPARE(writer.insert(31), QString());
-    QVERIFY(writer.has(30).value_or(false));
-    QTRY_VERIFY(!statusOf(servers, Replica)->readOnly);
-    // The old primary never takes a write again, even after kill and revive.
-    AppConnection fenced(*oldPrimary);
-    QVERIFY(!fenced.insert(32).isEmpty());
-    DatabaseFault killed;
-    killed.killed = true;
-    QCOMPARE(servers.setFault(Primary, killed), QString());
-    QCOMPARE(servers.setFault(Primary, DatabaseFault{}), QString());
-    QCOMPARE(stateOf(servers, Primary), State::Running);
-    QTRY_COMPARE(statusOf(servers, Primary)->role, QStringLiteral("fenced"));
-    QTRY_VERIFY(statusOf(servers, Primary)->readOnly);
-    AppConnection revived(*oldPrimary);
-    const QString refusal = revived.insert(33);
-    QVERIFY2(!refusal.isEmpty(), "the fenced old primary took a write");
-    QCOMPARE(primaryOf(servers, Primary), Replica);
-    // The promoted one stays the primary through a kill and revive.
-    QCOMPARE(servers.setFault(Replica, killed), QString());
-    QCOMPARE(servers.setFault(Replica, DatabaseFault{}), QString());
-    QTRY_COMPARE(primaryOf(servers, Primary), Replica);
-    AppConnection afterRevive(*newPrimary);
-    QCOMPARE(afterRevive.insert(34), QString());
-}
-
-void DatabaseServersTest::autoFailoverPromotesWhenPrimaryIsDown()
-{
-    const QList<quint16> ports = freePorts(2);
-    QList<DatabaseConfig> databases = pair(QStringLiteral("mariadb"), ports);
-    databases[0].autoFailover = true;
-    DatabaseServers servers(testOptions());
-    QVERIFY(startReplicating(servers, databases));
-    const auto replica = endpointOf(servers, Replica);
-    AppConnection before(*endpointOf(servers, Primary));
-    QCOMPARE(before.insert(40), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 40), 10000);
-
-    // Hung: it answers nobody, so it is killed to be fenced.
-    DatabaseFault hung;
-    hung.hung = true;
-    QCOMPARE(servers.setFault(Primary, hung), QString());
-    servers.setHealth(Primary, false);
-    QTRY_COMPARE(primaryOf(servers, Primary), Replica);
-    QCOMPARE(servers.promotions().size(), 1);
-    const auto promotion = servers.promotions().first();
-    QVERIFY(promotion.automatic);
-    QCOMPARE(promotion.newPrimary, Replica);
-    QCOMPARE(promotion.fencing, QStringLiteral("killed"));
-    QVERIFY(promotion.downAt.isValid());
-    QVERIFY(promotion.promotedAt >= promotion.downAt);
-    QCOMPARE(stateOf(servers, Primary), State::Stopped);
-    QVERIFY(statusOf(servers, Primary)->fault.killed);
-    AppConnection writer(*replica);
-    QCOMPARE(writer.insert(41), QString());
-    QVERIFY(writer.has(40).value_or(false));
-}
-
-// Three servers: the standby (tied with the other replica on what it
-// received) is promoted, and the other replica follows it.
-void DatabaseServersTest::failoverRepointsTheOtherReplicas()
-{
-    QFETCH(QString, engine);
-    const QString Standby = QStringLiteral("db-standby");
-    const QList<quint16> ports = freePorts(3);
-    QList<DatabaseConfig> databases = pair(engine, ports);
-    databases[0].autoFailover = true;
-    databases << database(Standby, ports[2], engine, Primary);
-    databases[2].standby = true;
-    DatabaseServers servers(testOptions());
-    QVERIFY(startReplicating(servers, databases));
-    const auto replica = endpointOf(servers, Replica);
-    const auto standby = endpointOf(servers, Standby);
-    AppConnection before(*endpointOf(servers, Primary));
-    QCOMPARE(before.insert(90), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 90) && hasRow(*standby, 90), 10000);
-
-    DatabaseFault killed;
-    killed.killed = true;
-    QCOMPARE(servers.setFault(Primary, killed), QString());
-    servers.setHealth(Primary, false);
-    QTRY_COMPARE(primaryOf(servers, Primary), Standby);
-    QCOMPARE(servers.promotions().first().newPrimary, Standby);
-    QTRY_COMPARE_WITH_TIMEOUT(statusOf(servers, Replica)->source, Standby, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(replicating(servers, Replica), 10000);
-    AppConnection writer(*standby);
-    QCOMPARE(writer.insert(91), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 91), 10000);
-}
-
-void DatabaseServersTest::semiSyncWriteSurvivesPrimaryKill()
-{
-    QFETCH(QString, engine);
-    const QList<quint16> ports = freePorts(2);
-    QList<DatabaseConfig> databases = pair(engine, ports);
-    databases[0].replication = QStringLiteral("semi-sync");
-    DatabaseServers servers(testOptions());
-    QVERIFY(startReplicating(servers, databases));
-    QCOMPARE(servers.routing().first().replication, QStringLiteral("semi-sync"));
-    const auto replica = endpointOf(servers, Replica);
-
-    // Acknowledged means on the replica: killing the primary right after
-    // loses nothing.
-    AppConnection writer(*endpointOf(servers, Primary));
-    for (quint64 id = 50; id < 60; ++id)
-        QCOMPARE(writer.insert(id), QString());
-    DatabaseFault killed;
-    killed.killed = true;
-    QCOMPARE(servers.setFault(Primary, killed), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(hasRow(*replica, 59), 10000);
 }
 
 void DatabaseServersTest::stopLeavesNothingAndNextStartIsClean()
