@@ -736,14 +736,15 @@ private slots:
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.startsWith(QStringLiteral("Running for 3 s…\nWrote %1 (SVG, ").arg(live)));
 
-        // The demo backends answered their HTTP checks: web-01 and web-02
-        // are UP with L7OK; the plain drawing has no state at all.
+        // The demo backends answered their HTTP checks and the demo
+        // databases their MySQL checks: web-01, web-02, db-primary and
+        // db-replica are UP with L7OK; the plain drawing has no state at all.
         const QStringList drawnTexts = svgTexts(drawn);
         const QStringList liveTexts = svgTexts(live);
         QVERIFY(drawnTexts.contains(QStringLiteral("web-01")));
         QVERIFY(!drawnTexts.contains(QStringLiteral("UP")));
-        QCOMPARE(liveTexts.count(QStringLiteral("UP")), 2);
-        QCOMPARE(liveTexts.filter(QStringLiteral("L7OK")).size(), 2);
+        QCOMPARE(liveTexts.count(QStringLiteral("UP")), 4);
+        QCOMPARE(liveTexts.filter(QStringLiteral("L7OK")).size(), 4);
         QVERIFY2(liveTexts.filter(QStringLiteral("req/s")).size() >= 1, qPrintable(liveTexts.join(QLatin1Char('|'))));
     }
 

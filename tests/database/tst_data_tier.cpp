@@ -47,7 +47,8 @@ quint64 visitIn(const QByteArray &body, const char *how)
     return match.hasMatch() ? match.captured(1).toULongLong() : 0;
 }
 
-DatabaseTrafficStats statsOf(const DemoBackends &demo, const QString &backend, const QString &database)
+DatabaseTrafficStats statsOf(const DemoBackends &demo, const QString &backend,
+                             const QString &database)
 {
     for (const DatabaseTrafficStats &row : demo.databaseStats()) {
         if (row.backend == backend && row.database == database)
@@ -106,12 +107,13 @@ private:
     ClusterRouting routing(const QString &cluster) const;
     // Demo backends named after `links`' keys, each linked to its databases.
     EngineConfig config(const QList<std::pair<QString, QStringList>> &links) const;
-    bool start(DemoBackends &demo, const EngineConfig &config, const QList<ClusterRouting> &routing);
+    bool start(DemoBackends &demo, const EngineConfig &config,
+               const QList<ClusterRouting> &routing);
 
     QTemporaryDir m_dir;
     bool m_clusterStarted = false;
-    QString m_password; // loadstar_app's
-    QHash<QString, quint16> m_ports;   // by database node
+    QString m_password;                 // loadstar_app's
+    QHash<QString, quint16> m_ports;    // by database node
     QHash<QString, QString> m_instance; // cluster.sh's instance, by database node
     int m_deadlineMs = 2000;            // the MariaDB databases' check timeout
     int m_errorLimit = 10;              // the MariaDB databases' check error_limit
@@ -120,7 +122,8 @@ private:
 bool DataTierTest::runCluster(const QStringList &arguments, QString *output)
 {
     QString text;
-    const ClusterPorts ports{m_ports["db-primary"], m_ports["db-replica"], m_ports["pg-primary"], m_ports["pg-replica"]};
+    const ClusterPorts ports{m_ports["db-primary"], m_ports["db-replica"], m_ports["pg-primary"],
+                             m_ports["pg-replica"]};
     const bool ok = runClusterScript(ports, arguments, &text);
     // A caller taking the output reads what went wrong itself.
     if (!ok && !output)
@@ -130,7 +133,8 @@ bool DataTierTest::runCluster(const QStringList &arguments, QString *output)
     return ok;
 }
 
-bool DataTierTest::sql(const QString &instance, const QString &statement, const QString &database, QString *output)
+bool DataTierTest::sql(const QString &instance, const QString &statement, const QString &database,
+                       QString *output)
 {
     QStringList arguments{"sql", m_dir.path(), instance, statement};
     if (!database.isEmpty())
@@ -147,7 +151,8 @@ bool DataTierTest::hasDemoSchema(const QString &instance)
                    DemoSchema::databaseName(), &granted)
                && granted.trimmed() == "t";
     }
-    return sql(instance, "SELECT count(*) FROM mysql.tables_priv WHERE User = 'loadstar_app'", {}, &granted)
+    return sql(instance, "SELECT count(*) FROM mysql.tables_priv WHERE User = 'loadstar_app'", {},
+               &granted)
            && granted.trimmed() == "1";
 }
 
@@ -185,13 +190,16 @@ void DataTierTest::initTestCase()
     const QString demo = DemoSchema::databaseName();
     QVERIFY(sql("mariadb-primary", QStringLiteral("CREATE DATABASE %1").arg(demo)));
     QVERIFY(sql("mariadb-primary", DemoSchema::createStatements("mariadb"), demo));
-    QVERIFY(sql("mariadb-primary", QStringLiteral("CREATE USER '%1'@'127.0.0.1' IDENTIFIED BY '%2'; "
-                                                  "GRANT SELECT, INSERT ON %3.visits TO '%1'@'127.0.0.1'")
-                                       .arg(app, m_password, demo)));
+    QVERIFY(sql("mariadb-primary",
+                QStringLiteral("CREATE USER '%1'@'127.0.0.1' IDENTIFIED BY '%2'; "
+                               "GRANT SELECT, INSERT ON %3.visits TO '%1'@'127.0.0.1'")
+                    .arg(app, m_password, demo)));
     QVERIFY(sql("pg-primary", QStringLiteral("CREATE DATABASE %1").arg(demo)));
-    QVERIFY(sql("pg-primary", QStringLiteral("CREATE ROLE %1 LOGIN PASSWORD '%2'").arg(app, m_password)));
+    QVERIFY(sql("pg-primary",
+                QStringLiteral("CREATE ROLE %1 LOGIN PASSWORD '%2'").arg(app, m_password)));
     QVERIFY(sql("pg-primary", DemoSchema::createStatements("postgresql"), demo));
-    QVERIFY(sql("pg-primary", QStringLiteral("GRANT SELECT, INSERT ON visits TO %1").arg(app), demo));
+    QVERIFY(
+        sql("pg-primary", QStringLiteral("GRANT SELECT, INSERT ON visits TO %1").arg(app), demo));
     QTRY_VERIFY_WITH_TIMEOUT(hasDemoSchema("mariadb-replica"), 30000);
     QTRY_VERIFY_WITH_TIMEOUT(hasDemoSchema("pg-replica"), 30000);
 }
@@ -209,7 +217,8 @@ void DataTierTest::cleanupTestCase()
 QList<DatabaseConfig> DataTierTest::databases() const
 {
     QList<DatabaseConfig> list;
-    for (const QString &name : QStringList{"db-primary", "db-replica", "pg-primary", "pg-replica"}) {
+    for (const QString &name :
+         QStringList{"db-primary", "db-replica", "pg-primary", "pg-replica"}) {
         DatabaseConfig database;
         database.name = name;
         database.engine = name.startsWith("pg") ? "postgresql" : "mariadb";
@@ -270,7 +279,8 @@ EngineConfig DataTierTest::config(const QList<std::pair<QString, QStringList>> &
     return config;
 }
 
-bool DataTierTest::start(DemoBackends &demo, const EngineConfig &config, const QList<ClusterRouting> &routing)
+bool DataTierTest::start(DemoBackends &demo, const EngineConfig &config,
+                         const QList<ClusterRouting> &routing)
 {
     QString error;
     if (!demo.start(config, &error)) {
@@ -285,8 +295,10 @@ void DataTierTest::aWriteIsReadBackThroughTheReplica_data()
 {
     QTest::addColumn<QString>("primary");
     QTest::addColumn<QString>("replica");
-    QTest::newRow("MariaDB, GTID replication") << "db-primary" << "db-replica";
-    QTest::newRow("PostgreSQL, streaming replication") << "pg-primary" << "pg-replica";
+    QTest::newRow("MariaDB, GTID replication") << "db-primary"
+                                               << "db-replica";
+    QTest::newRow("PostgreSQL, streaming replication") << "pg-primary"
+                                                       << "pg-replica";
 }
 
 void DataTierTest::aWriteIsReadBackThroughTheReplica()
@@ -302,15 +314,18 @@ void DataTierTest::aWriteIsReadBackThroughTheReplica()
     QCOMPARE(written.header("X-Database"), primary.toUtf8());
     const quint64 id = visitIn(written.body, "written to");
     QVERIFY2(id > 0, written.body.constData());
-    QCOMPARE(written.body, QStringLiteral("web-01: visit %1 written to %2\n").arg(id).arg(primary).toUtf8());
+    QCOMPARE(written.body,
+             QStringLiteral("web-01: visit %1 written to %2\n").arg(id).arg(primary).toUtf8());
 
     // Once replicated, alice reads her visit (or a later one) on the replica.
     HttpResponse read;
-    QTRY_VERIFY_WITH_TIMEOUT((read = fetch(port, request("GET", "alice")), visitIn(read.body, "read from") >= id),
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (read = fetch(port, request("GET", "alice")), visitIn(read.body, "read from") >= id),
+        15000);
     QCOMPARE(read.status, 200);
     QCOMPARE(read.header("X-Database"), replica.toUtf8());
-    QVERIFY2(read.body.endsWith(QStringLiteral("read from %1\n").arg(replica).toUtf8()), read.body.constData());
+    QVERIFY2(read.body.endsWith(QStringLiteral("read from %1\n").arg(replica).toUtf8()),
+             read.body.constData());
 
     QCOMPARE(statsOf(demo, "web-01", primary).writes, quint64(1));
     QCOMPARE(statsOf(demo, "web-01", primary).failed, quint64(0));
@@ -331,7 +346,8 @@ void DataTierTest::aBackendLinkedToTwoClustersAnswersForBoth()
     QCOMPARE(written.header("X-Database"), QByteArray("db-primary, pg-primary"));
     const QList<QByteArray> lines = written.body.trimmed().split('\n');
     QCOMPARE(lines.size(), 2);
-    QVERIFY2(lines[0].endsWith("written to db-primary") && lines[1].endsWith("written to pg-primary"),
+    QVERIFY2(lines[0].endsWith("written to db-primary")
+                 && lines[1].endsWith("written to pg-primary"),
              written.body.constData());
     QCOMPARE(statsOf(demo, "app-01", "db-primary").writes, quint64(1));
     QCOMPARE(statsOf(demo, "app-01", "pg-primary").writes, quint64(1));
@@ -355,10 +371,14 @@ void DataTierTest::aReplicaBehindTheClientsOwnWriteIsAStaleRead_data()
     QTest::addColumn<QString>("replica");
     QTest::addColumn<QString>("stop");
     QTest::addColumn<QString>("restart");
-    QTest::newRow("MariaDB, replication stopped")
-        << "db-primary" << "db-replica" << "STOP SLAVE" << "START SLAVE";
-    QTest::newRow("PostgreSQL, replay paused")
-        << "pg-primary" << "pg-replica" << "SELECT pg_wal_replay_pause()" << "SELECT pg_wal_replay_resume()";
+    QTest::newRow("MariaDB, replication stopped") << "db-primary"
+                                                  << "db-replica"
+                                                  << "STOP SLAVE"
+                                                  << "START SLAVE";
+    QTest::newRow("PostgreSQL, replay paused") << "pg-primary"
+                                               << "pg-replica"
+                                               << "SELECT pg_wal_replay_pause()"
+                                               << "SELECT pg_wal_replay_resume()";
 }
 
 void DataTierTest::aReplicaBehindTheClientsOwnWriteIsAStaleRead()
@@ -380,7 +400,8 @@ void DataTierTest::aReplicaBehindTheClientsOwnWriteIsAStaleRead()
 
     const HttpResponse stale = fetch(port, request("GET", "carol"));
     QCOMPARE(stale.status, 200);
-    QVERIFY2(stale.body.endsWith(QStringLiteral(" (stale: your visit %1 is not there yet)\n").arg(id).toUtf8()),
+    QVERIFY2(stale.body.endsWith(
+                 QStringLiteral(" (stale: your visit %1 is not there yet)\n").arg(id).toUtf8()),
              stale.body.constData());
     QCOMPARE(statsOf(demo, "web-01", replica).staleReads, quint64(1));
 
@@ -393,8 +414,9 @@ void DataTierTest::aReplicaBehindTheClientsOwnWriteIsAStaleRead()
     restarted.dismiss();
     QVERIFY(sql(m_instance[replica], restart));
     HttpResponse caughtUp;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        (caughtUp = fetch(port, request("GET", "carol")), visitIn(caughtUp.body, "read from") >= id), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT((caughtUp = fetch(port, request("GET", "carol")),
+                              visitIn(caughtUp.body, "read from") >= id),
+                             15000);
     QVERIFY2(!caughtUp.body.contains("stale"), caughtUp.body.constData());
 }
 
@@ -411,7 +433,9 @@ void DataTierTest::withoutAPrimaryWritesAreRefusedAndReadsServed()
     demo.setDatabaseRouting({down});
     const HttpResponse refused = fetch(port, request("POST", "erin"));
     QCOMPARE(refused.status, 503);
-    QCOMPARE(refused.body, QByteArray("web-01: writes are refused: db-primary is DOWN and no replica was promoted\n"));
+    QCOMPARE(
+        refused.body,
+        QByteArray("web-01: writes are refused: db-primary is DOWN and no replica was promoted\n"));
     const HttpResponse read = fetch(port, request("GET", "erin"));
     QCOMPARE(read.status, 200);
     QCOMPARE(read.header("X-Database"), QByteArray("db-replica"));
@@ -451,7 +475,8 @@ void DataTierTest::aClientsWriteShareReachesThePrimary()
     QCOMPARE(sent.failed(), quint64(0));
     // Every request written reaches the databases, those in flight at the stop too.
     const auto total = [&] {
-        return statsOf(demo, "web-01", "db-primary").writes + statsOf(demo, "web-01", "db-replica").reads;
+        return statsOf(demo, "web-01", "db-primary").writes
+               + statsOf(demo, "web-01", "db-replica").reads;
     };
     QTRY_VERIFY(total() >= sent.sent);
     // The requests the backend served are the first `total` the client made:
@@ -459,7 +484,9 @@ void DataTierTest::aClientsWriteShareReachesThePrimary()
     QCOMPARE(statsOf(demo, "web-01", "db-primary").writes, total() / 4);
     QCOMPARE(statsOf(demo, "web-01", "db-primary").reads, quint64(0));
     QCOMPARE(statsOf(demo, "web-01", "db-replica").writes, quint64(0));
-    QCOMPARE(statsOf(demo, "web-01", "db-primary").failed + statsOf(demo, "web-01", "db-replica").failed, quint64(0));
+    QCOMPARE(statsOf(demo, "web-01", "db-primary").failed
+                 + statsOf(demo, "web-01", "db-replica").failed,
+             quint64(0));
     QVERIFY(statsOf(demo, "web-01", "db-replica").connections <= 4);
 }
 
@@ -511,8 +538,9 @@ void DataTierTest::anOutageReportsTheAcknowledgedWritesTheNewPrimaryLacks()
         last = visitIn(written.body, "written to");
     }
     HttpResponse read;
-    QTRY_VERIFY_WITH_TIMEOUT((read = fetch(port, request("GET", "heidi")), visitIn(read.body, "read from") >= last),
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (read = fetch(port, request("GET", "heidi")), visitIn(read.body, "read from") >= last),
+        15000);
 
     // Three writes the primary acknowledges and the replica never gets.
     QVERIFY(sql("mariadb-replica", "STOP SLAVE"));
@@ -556,10 +584,11 @@ void DataTierTest::aKilledServerIsObservedOnceAtItsErrorLimit()
     auto restoreLimit = qScopeGuard([this] { m_errorLimit = 10; });
     DemoBackends demo;
     Observations observations;
-    demo.setDatabaseObservationHandler([&observations](const QString &database, const QString &reason) {
-        std::lock_guard lock(observations.mutex);
-        observations.seen.append(database + ": " + reason);
-    });
+    demo.setDatabaseObservationHandler(
+        [&observations](const QString &database, const QString &reason) {
+            std::lock_guard lock(observations.mutex);
+            observations.seen.append(database + ": " + reason);
+        });
     // A live server refusing the statement is no layer 4 error.
     QVERIFY(sql("mariadb-replica", "SET GLOBAL read_only = ON"));
     ClusterRouting readOnly = routing("db-primary");
@@ -580,7 +609,8 @@ void DataTierTest::aKilledServerIsObservedOnceAtItsErrorLimit()
     for (int i = 0; i < 4; ++i) {
         const HttpResponse refused = fetch(port, request("POST", "judy"));
         QCOMPARE(refused.status, 503);
-        QVERIFY2(refused.body.startsWith("web-01: db-primary refused the write: Access denied for user 'loadstar_app'"),
+        QVERIFY2(refused.body.startsWith(
+                     "web-01: db-primary refused the write: Access denied for user 'loadstar_app'"),
                  refused.body.constData());
     }
     QCOMPARE(observations.count(), 0);
@@ -593,11 +623,13 @@ void DataTierTest::aKilledServerIsObservedOnceAtItsErrorLimit()
     for (int i = 0; i < 5; ++i) {
         const HttpResponse failed = fetch(port, request("POST", "judy"));
         QCOMPARE(failed.status, 503);
-        QVERIFY2(failed.body.startsWith("web-01: db-primary refused the write: "), failed.body.constData());
+        QVERIFY2(failed.body.startsWith("web-01: db-primary refused the write: "),
+                 failed.body.constData());
         QTRY_COMPARE(observations.count(), i + 1 >= 3 ? 1 : 0);
     }
     std::lock_guard lock(observations.mutex);
-    QVERIFY2(observations.seen.constFirst().startsWith("db-primary: 3 consecutive errors in live traffic (last: "),
+    QVERIFY2(observations.seen.constFirst().startsWith(
+                 "db-primary: 3 consecutive errors in live traffic (last: "),
              qPrintable(observations.seen.constFirst()));
     QCOMPARE(statsOf(demo, "web-01", "db-primary").failed, quint64(4 + 5));
 }

@@ -735,8 +735,9 @@ private:
         entry->trigger();
     }
 
-    // One GET through the load balancer: the body of the answer, which the
-    // demo backends make their own name.
+    // One GET through the load balancer: who answered, as the body of the
+    // answer begins (a demo backend's name, then what its database gave:
+    // "web-02: visit 12 read from db-replica").
     QByteArray get(quint16 port = 0)
     {
         QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port ? port : m_lbPort)));
@@ -746,7 +747,7 @@ private:
             return QByteArrayLiteral("(no answer)");
         if (reply->error() != QNetworkReply::NoError)
             return reply->errorString().toUtf8();
-        return reply->readAll().trimmed();
+        return reply->readAll().trimmed().split(':').first();
     }
 
     bool servedByBoth()

@@ -36,8 +36,9 @@ struct ClusterRouting
     // Takes writes; none while the primary is down and nothing was promoted:
     // writes are refused (503).
     std::optional<DatabaseEndpoint> primary;
-    // UP, replicating, and lagging less than their max_lag: reads go round
-    // robin over them. Empty: reads go to the primary.
+    // UP, replicating, and lagging less than their max_lag (or with their
+    // source gone: they hold the freshest data left): reads go round robin
+    // over them. Empty: reads go to the primary.
     QList<DatabaseEndpoint> replicas;
     // Every database of the cluster, in the drawing's order.
     QStringList members;

@@ -1,32 +1,19 @@
 #include "DatabaseServers.h"
 
-#include <mutex>
+#include "DatabaseServersCore.h"
 
 namespace Loadstar::Engine {
 
-namespace detail {
-
-// The skeleton every part builds against until the servers run for real:
-// each demo database is listed, none is started.
-class DatabaseServersCore
-{
-public:
-    DatabaseServers::Options options;
-    mutable std::mutex mutex;
-    QList<DatabaseServerStatus> status;
-    bool running = false;
-};
-
-} // namespace detail
+using detail::DatabaseServersCore;
 
 DatabaseServers::DatabaseServers()
     : DatabaseServers(Options{})
-{}
+{
+}
 
 DatabaseServers::DatabaseServers(Options options)
-    : m_core(std::make_unique<detail::DatabaseServersCore>())
+    : m_core(std::make_unique<DatabaseServersCore>(std::move(options)))
 {
-    m_core->options = std::move(options);
 }
 
 DatabaseServers::~DatabaseServers()
@@ -36,71 +23,71 @@ DatabaseServers::~DatabaseServers()
 
 void DatabaseServers::start(const QList<DatabaseConfig> &databases)
 {
-    std::lock_guard lock(m_core->mutex);
-    m_core->status.clear();
-    for (const DatabaseConfig &database : databases) {
-        DatabaseServerStatus status;
-        status.name = database.name;
-        status.engine = database.engine;
-        status.address = database.address;
-        status.port = database.port;
-        status.state = DatabaseServerStatus::State::Failed;
-        m_core->status.append(status);
-    }
-    m_core->running = true;
+    stop();
+    m_core->thread.start();
+    m_core->thread.run([&] { m_core->start(databases); });
 }
 
 void DatabaseServers::apply(const QList<DatabaseConfig> &databases)
 {
-    start(databases);
+    if (!m_core->thread.isRunning()) {
+        start(databases);
+        return;
+    }
+    m_core->thread.run([&] { m_core->apply(databases); });
 }
 
 void DatabaseServers::stop()
 {
-    std::lock_guard lock(m_core->mutex);
-    m_core->status.clear();
-    m_core->running = false;
+    if (!m_core->thread.isRunning())
+        return;
+    m_core->thread.run([&] { m_core->stop(); });
+    m_core->thread.stop();
 }
 
 bool DatabaseServers::isRunning() const
 {
-    std::lock_guard lock(m_core->mutex);
-    return m_core->running;
+    return m_core->isRunning();
 }
 
 QList<DatabaseServerStatus> DatabaseServers::status() const
 {
-    std::lock_guard lock(m_core->mutex);
-    return m_core->status;
+    return m_core->status();
 }
 
-QString DatabaseServers::setFault(const QString &database, const DatabaseFault &)
+QString DatabaseServers::setFault(const QString &database, const DatabaseFault &fault)
 {
-    return QStringLiteral("%1 is not a demo database Loadstar runs.").arg(database);
+    return m_core->thread.run([&] { return m_core->setFault(database, fault); });
 }
 
-DatabaseFault DatabaseServers::fault(const QString &) const
+DatabaseFault DatabaseServers::fault(const QString &database) const
 {
-    return {};
+    return m_core->fault(database);
 }
 
 QString DatabaseServers::promote(const QString &replica)
 {
-    return QStringLiteral("%1 is not a demo database Loadstar runs.").arg(replica);
+    return m_core->thread.run([&] { return m_core->promote(replica, false); });
 }
 
-void DatabaseServers::setHealth(const QString &, bool) {}
+void DatabaseServers::setHealth(const QString &database, bool up)
+{
+    m_core->setHealth(database, up);
+}
 
-void DatabaseServers::setRoutingHandler(std::function<void(const QList<ClusterRouting> &)>) {}
+void DatabaseServers::setRoutingHandler(std::function<void(const QList<ClusterRouting> &)> handler)
+{
+    m_core->setRoutingHandler(std::move(handler));
+}
 
 QList<ClusterRouting> DatabaseServers::routing() const
 {
-    return {};
+    return m_core->routing();
 }
 
 QList<DatabasePromotion> DatabaseServers::promotions() const
 {
-    return {};
+    return m_core->promotions();
 }
 
 QString DatabaseServers::missingProgram(const QString &engine)
@@ -108,9 +95,11 @@ QString DatabaseServers::missingProgram(const QString &engine)
     return missingProgram(engine, Options{});
 }
 
-QString DatabaseServers::missingProgram(const QString &, const Options &)
+QString DatabaseServers::missingProgram(const QString &engine, const Options &options)
 {
-    return {};
+    const std::shared_ptr<const detail::DatabaseEngine> program
+        = DatabaseServersCore::makeEngine(engine, options);
+    return program ? program->missingProgram() : QString();
 }
 
 } // namespace Loadstar::Engine
