@@ -18,8 +18,8 @@
 namespace Loadstar::Test {
 
 // The main window on the reference design, as a user opens it: questions
-// answered by `prompts`, recovery copies kept in `dir`. Returns once the
-// document has loaded.
+// answered by `prompts`, recovery copies and the event history kept in
+// `dir`. Returns once the document has loaded.
 inline Ui::MainWindow &startWindow(std::unique_ptr<Ui::MainWindow> &window,
                                    ScriptedPrompts &prompts, const QTemporaryDir &dir)
 {
@@ -27,6 +27,7 @@ inline Ui::MainWindow &startWindow(std::unique_ptr<Ui::MainWindow> &window,
     options.prompts = &prompts;
     options.document.autosaveDirectory = dir.filePath(QStringLiteral("recovery"));
     options.document.autosaveDelayMs = 60000;
+    options.eventHistoryPath = dir.filePath(QStringLiteral("history.sqlite"));
     window = std::make_unique<Ui::MainWindow>(options);
     window->show();
     window->start(QString());
