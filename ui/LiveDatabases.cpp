@@ -120,7 +120,12 @@ double queriesPerSecond(const DatabaseServerStatus &status, const RunSample &sam
         = seconds > 0 ? statusNamed(previous->databases, status.name) : nullptr;
     if (!before || status.state != DatabaseServerStatus::State::Running)
         return before ? 0.0 : -1.0;
-    return growth(status.queries, before->queries, seconds);
+    // The servers are read on a clock of their own: the counters grew
+    // between two of their readings, not between two samples.
+    const qint64 ms = before->sampledAt.isValid() && status.sampledAt.isValid()
+                          ? before->sampledAt.msecsTo(status.sampledAt)
+                          : 0;
+    return growth(status.queries, before->queries, ms > 0 ? double(ms) / 1000.0 : seconds);
 }
 
 void applyStatus(NodeLiveState &state, const DatabaseServerStatus &status)

@@ -200,6 +200,7 @@ void RunController::stop()
     m_sampler.stop();
     m_sampleInFlight = false;
     m_previous.reset();
+    m_rateSamples.clear();
     m_shown.invalidate();
     m_lastRecorded = QDateTime();
     m_timeline.clear();
@@ -472,12 +473,17 @@ void RunController::requestSample()
 
 void RunController::showSample(const RunSample &sample)
 {
+    // The oldest sample goes once the next one is old enough to measure from.
+    constexpr qint64 RateWindowMs = 1500;
+    while (m_rateSamples.size() > 1
+           && m_rateSamples.at(1).time.msecsTo(sample.time) >= RateWindowMs)
+        m_rateSamples.removeFirst();
+    const RunSample *rateBase = m_rateSamples.isEmpty() ? nullptr : &m_rateSamples.first();
     if (m_scene)
-        m_scene->setLiveStates(
-            liveStatesOf(sample, m_embedded, m_previous ? &*m_previous : nullptr));
+        m_scene->setLiveStates(liveStatesOf(sample, m_embedded, rateBase));
     m_shown.start();
 
-    const QList<NodeMetrics> figures = metricsOf(sample, m_previous ? &*m_previous : nullptr);
+    const QList<NodeMetrics> figures = metricsOf(sample, rateBase);
     emit figuresSampled(figures);
     // The history keeps a row a second: enough to scroll back through, and
     // a month of a large drawing stays a reasonable file.
@@ -497,6 +503,7 @@ void RunController::showSample(const RunSample &sample)
             emit failedOver(event.message);
     }
     m_previous = sample;
+    m_rateSamples.append(sample);
     emit sampled();
 }
 

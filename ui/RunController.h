@@ -159,7 +159,11 @@ private:
     bool m_running = false;
     bool m_sampleInFlight = false;
     quint64 m_generation = 0; // a sample from an earlier run is dropped
-    std::optional<RunSample> m_previous; // for rates between samples
+    std::optional<RunSample> m_previous; // the sample before, for what changed
+    // The samples of about the last RateWindowMs, oldest first: rates are
+    // the counters' growth since the oldest, so a few writes a second, read
+    // every 250 ms, do not flicker between 0 and 8/s.
+    QList<RunSample> m_rateSamples;
     QDateTime m_lastRecorded;            // figures written to the history
     QElapsedTimer m_shown;               // since a sample last reached the cards
     FailoverTimeline m_timeline;

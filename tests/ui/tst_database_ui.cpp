@@ -196,6 +196,19 @@ private slots:
         QCOMPARE(replica.database.queriesFrom.value(QStringLiteral("web-01")),
                  (QueryRates{12, 0, 0}));
 
+        // The servers are read on their own clock: 6 more statements between
+        // two readings half a second apart are 12 a second, whenever sampled.
+        RunSample read = cluster(11);
+        RunSample readBefore = cluster(10);
+        readBefore.databases[0].queries = 100;
+        readBefore.databases[0].sampledAt = kStart.addSecs(10);
+        read.databases[0].queries = 106;
+        read.databases[0].sampledAt = kStart.addSecs(10).addMSecs(500);
+        QCOMPARE(liveStatesOf(read, {}, &readBefore)
+                     .value(QStringLiteral("db-primary"))
+                     .database.queriesPerSecond,
+                 12.0);
+
         // Without an earlier sample there is no rate yet, rather than a wrong one.
         QCOMPARE(
             liveStatesOf(now, {}).value(QStringLiteral("db-primary")).database.queriesPerSecond,
