@@ -738,13 +738,17 @@ private slots:
 
         // The demo backends answered their HTTP checks and the demo
         // databases their MySQL checks: web-01, web-02, db-primary and
-        // db-replica are UP with L7OK; the plain drawing has no state at all.
+        // db-replica are UP, the replica saying how far behind it is rather
+        // than its L7OK; the plain drawing has no state at all.
         const QStringList drawnTexts = svgTexts(drawn);
         const QStringList liveTexts = svgTexts(live);
         QVERIFY(drawnTexts.contains(QStringLiteral("web-01")));
         QVERIFY(!drawnTexts.contains(QStringLiteral("UP")));
         QCOMPARE(liveTexts.count(QStringLiteral("UP")), 4);
-        QCOMPARE(liveTexts.filter(QStringLiteral("L7OK")).size(), 4);
+        QCOMPARE(liveTexts.filter(QStringLiteral("L7OK")).size(), 3);
+        // Its card and its replication link; the databases' queries per second.
+        QCOMPARE(liveTexts.filter(QRegularExpression(QStringLiteral("^lag \\d"))).size(), 2);
+        QCOMPARE(liveTexts.filter(QStringLiteral(" q/s")).size(), 2);
         QVERIFY2(liveTexts.filter(QStringLiteral("req/s")).size() >= 1, qPrintable(liveTexts.join(QLatin1Char('|'))));
     }
 
