@@ -4,6 +4,7 @@
 // redirected, the clients' traffic and an https check through the TLS
 // listener — all on loopback.
 
+#include "FreePorts.h"
 #include "TestBackend.h"
 #include "TestClient.h"
 
@@ -30,20 +31,6 @@ using namespace Loadstar;
 using namespace Loadstar::Engine;
 
 namespace {
-
-// Free loopback ports, found by binding them all at once and letting go.
-QList<quint16> freePorts(int count)
-{
-    std::vector<std::unique_ptr<QTcpServer>> servers;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        servers.push_back(std::make_unique<QTcpServer>());
-        if (!servers.back()->listen(QHostAddress::LocalHost, 0))
-            qFatal("no free port");
-        ports.append(servers.back()->serverPort());
-    }
-    return ports;
-}
 
 void set(Topology &t, NodeId id, const char *key, const QVariant &value)
 {
@@ -117,7 +104,7 @@ class TlsTest : public QObject
 private slots:
     void init()
     {
-        const QList<quint16> ports = freePorts(4);
+        const QList<quint16> ports = Test::freePorts(4);
         m_lbPort = ports[0];
         m_web01Port = ports[1];
         m_web02Port = ports[2];

@@ -3,6 +3,7 @@
 // reaching them as reads and writes, then db-primary killed and db-replica
 // promoted from their cards' menus, as a user would.
 
+#include "FreePorts.h"
 #include "UiTestSupport.h"
 #include "WindowTestSupport.h"
 
@@ -21,20 +22,6 @@ using namespace Loadstar::Ui;
 
 namespace {
 
-// Free loopback ports, found by binding them all at once and letting go.
-QList<quint16> freePorts(int count)
-{
-    std::vector<std::unique_ptr<QTcpServer>> servers;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        servers.push_back(std::make_unique<QTcpServer>());
-        if (!servers.back()->listen(QHostAddress::LocalHost, 0))
-            qFatal("no free port");
-        ports.append(servers.back()->serverPort());
-    }
-    return ports;
-}
-
 // The reference design with every listener on a free port.
 Topology referenceOnFreePorts()
 {
@@ -42,7 +29,7 @@ Topology referenceOnFreePorts()
     const QStringList names{QStringLiteral("lb"), QStringLiteral("web-01"),
                             QStringLiteral("web-02"), QStringLiteral("db-primary"),
                             QStringLiteral("db-replica")};
-    const QList<quint16> ports = freePorts(int(names.size()));
+    const QList<quint16> ports = Test::freePorts(int(names.size()));
     for (qsizetype i = 0; i < names.size(); ++i) {
         const QString error = t.node(t.nodeByName(names.at(i))->id)
                                   ->setProperty(QStringLiteral("port"), ports.at(i));

@@ -3,6 +3,7 @@
 // colour the cards, a fault injected from the card's menu fails over to the
 // backup and back, and what cannot run says why in the status line.
 
+#include "FreePorts.h"
 #include "ScriptedPrompts.h"
 #include "TestClient.h"
 #include "UiTestSupport.h"
@@ -44,20 +45,6 @@ using namespace Loadstar;
 using namespace Loadstar::Ui;
 
 namespace {
-
-// Free loopback ports, found by binding them all at once and letting go.
-QList<quint16> freePorts(int count)
-{
-    std::vector<std::unique_ptr<QTcpServer>> servers;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        servers.push_back(std::make_unique<QTcpServer>());
-        if (!servers.back()->listen(QHostAddress::LocalHost, 0))
-            qFatal("no free port");
-        ports.append(servers.back()->serverPort());
-    }
-    return ports;
-}
 
 // lb → web-01 and web-02 (backup), both embedded demo backends, checked
 // over HTTP every 100 ms so that state changes are quick to see.
@@ -124,7 +111,7 @@ private slots:
     {
         QSettings().clear();
         m_prompts = ScriptedPrompts();
-        const QList<quint16> ports = freePorts(3);
+        const QList<quint16> ports = Test::freePorts(3);
         m_lbPort = ports[0];
         m_web01Port = ports[1];
         m_web02Port = ports[2];
