@@ -33,6 +33,12 @@ QTextStream &err()
     return stream;
 }
 
+std::mutex &outputMutex()
+{
+    static std::mutex mutex;
+    return mutex;
+}
+
 int usageError(const QString &command, const QString &message)
 {
     err() << command << ": " << message << "\n"

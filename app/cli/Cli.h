@@ -1,5 +1,7 @@
 #pragma once
 
+#include <mutex>
+
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -50,6 +52,9 @@ int run(int &argc, char **argv, GuiEntry gui, const QList<Verb> &extraVerbs = {}
 // ("loadstar VERB: message" and a pointer to --help; returns UsageError).
 QTextStream &out();
 QTextStream &err();
+// Held by the threads that print while a verb runs (health transitions,
+// alerts, failovers), so their lines never interleave.
+std::mutex &outputMutex();
 int usageError(const QString &command, const QString &message);
 
 } // namespace Loadstar::Cli

@@ -1,6 +1,7 @@
 #include "ProxyVerbs.h"
 
 #include "Cli.h"
+#include "DatabaseReport.h"
 #include "document/DocumentFile.h"
 #include "engine/Engine.h"
 #include "engine/LiveSession.h"
@@ -230,10 +231,9 @@ bool threadCount(const QCommandLineParser &parser, const QString &command, int &
 // thread while the main thread waits for a signal.
 void printTransitions(Health::HealthMonitor &monitor, const QString &command)
 {
-    static std::mutex outputMutex;
     QObject::connect(&monitor, &Health::HealthMonitor::transition, &monitor,
                      [command](const Health::HealthEvent &event) {
-                         std::lock_guard lock(outputMutex);
+                         std::lock_guard lock(outputMutex());
                          out() << command << ": " << event.timestamp.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"))
                                << " " << event.message << "\n";
                          out().flush();
@@ -245,9 +245,8 @@ void printTransitions(Health::HealthMonitor &monitor, const QString &command)
 // their thread.
 void printAlerts(Monitor::AlertMonitor &alerts, const QString &command)
 {
-    static std::mutex outputMutex;
     const auto print = [command](const QDateTime &time, const QString &text) {
-        std::lock_guard lock(outputMutex);
+        std::lock_guard lock(outputMutex());
         out() << command << ": " << time.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")) << " " << text << "\n";
         out().flush();
     };
@@ -296,6 +295,8 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         out() << command << ": " << backend.name << " demo backend on " << backend.address << ":" << backend.port
               << "\n";
     }
+    std::optional<DatabaseReport> databases(std::in_place, session, command);
+    databases->printServers();
     for (const Engine::FrontendConfig &frontend : config.frontends) {
         QStringList servers;
         for (const Engine::ServerConfig &server : frontend.servers) {
@@ -354,7 +355,9 @@ int serve(const QString &command, const QCommandLineParser &parser, const Engine
         out() << command << ": stats on http://" << stats->host << ":" << engine.statsPort() << "/stats;csv\n";
     out() << command << ": " << threads << (threads == 1 ? " thread" : " threads") << "; Ctrl+C stops.\n";
     out().flush();
+    databases->watch();
     const char *signal = waitForStopSignal(stopSet);
+    databases.reset();
     uint64_t requests = 0;
     uint64_t connections = 0;
     for (const Engine::StatsRow &row : engine.stats().rows) {

@@ -1,5 +1,6 @@
 #include "../app/TestTopologies.h"
 
+#include "document/DefaultDocument.h"
 #include "document/DocumentFile.h"
 #include "model/Validator.h"
 
@@ -1268,6 +1269,72 @@ private slots:
         QCOMPARE(fetch(statsPort, "POST", "/fault?server=web-01&errors=100").status, 200);
         QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains("Server lb/web-01 is DOWN, reason: Layer7 wrong status, code: 500"),
                                   m_out.constData(), Timeout);
+    }
+
+    // The reference design headless with its database tier: real MariaDB
+    // servers, writes through lb → web → db-primary, and an automatic
+    // failover said in one line with what it cost.
+    void runFailsADemoDatabaseOverAndSaysWhatItCost()
+    {
+        Topology t = referenceDocument();
+        QHash<QString, quint16> ports;
+        for (const Node &drawn : t.nodes()) {
+            Node *node = t.node(drawn.id);
+            if (node->properties.contains(QStringLiteral("port"))) {
+                ports.insert(node->name, freePort());
+                QCOMPARE(node->setProperty(QStringLiteral("port"), ports.value(node->name)), QString());
+            }
+            if (node->kind == NodeKind::Client)
+                QCOMPARE(node->setProperty(QStringLiteral("rate"), 0), QString());
+            if (node->kind == NodeKind::Database) {
+                for (const char *key : {"inter", "fastinter", "downinter"})
+                    QCOMPARE(node->setProperty(QLatin1String(key), 200), QString());
+            }
+        }
+        QCOMPARE(t.node(t.nodeByName(QStringLiteral("db-primary"))->id)->setProperty(QStringLiteral("auto_failover"), true),
+                 QString());
+        const QString path = m_dir->filePath(QStringLiteral("databases.json"));
+        QString error;
+        QVERIFY(DocumentFile::write(t, path, &error));
+
+        QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
+        const QStringList lines = outLines();
+        QVERIFY2(lines.contains(QStringLiteral("loadstar run: db-primary demo database (MariaDB) on 127.0.0.1:%1, primary")
+                                    .arg(ports.value(QStringLiteral("db-primary")))),
+                 m_out.constData());
+        QVERIFY2(lines.contains(QStringLiteral("loadstar run: db-replica demo database (MariaDB) on 127.0.0.1:%1, "
+                                               "replicating from db-primary")
+                                    .arg(ports.value(QStringLiteral("db-replica")))),
+                 m_out.constData());
+        const quint16 statsPort = printedPort(StatsLine);
+        const quint16 lbPort = ports.value(QStringLiteral("lb"));
+        const Response written = fetch(lbPort, "POST", "/");
+        QCOMPARE(written.status, 200);
+        QVERIFY2(written.body.contains("written to db-primary"), written.body.constData());
+
+        QCOMPARE(fetch(statsPort, "POST", "/fault?server=db-primary&state=kill").status, 200);
+        const Response refused = fetch(lbPort, "POST", "/");
+        QCOMPARE(refused.status, 503);
+        // Reads go on from the replica meanwhile; writes come back once it is promoted.
+        QCOMPARE(fetch(lbPort, "GET", "/").status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(fetch(lbPort, "POST", "/").status, 200, Timeout);
+        QTRY_VERIFY2_WITH_TIMEOUT(m_out.contains("db-primary DOWN → db-replica promoted after"), m_out.constData(),
+                                  Timeout);
+        QVERIFY2(m_out.contains("0 acknowledged writes lost (async replication)"), m_out.constData());
+        const Response faults = fetch(statsPort, "GET", "/fault");
+        QVERIFY2(faults.body.contains(QStringLiteral("db-primary on 127.0.0.1:%1: killed")
+                                          .arg(ports.value(QStringLiteral("db-primary")))
+                                          .toUtf8()),
+                 faults.body.constData());
+        QCOMPARE(fetch(statsPort, "POST", "/promote?server=db-9").status, 404);
+
+        m_process->terminate();
+        QVERIFY(waitForExit());
+        QCOMPARE(m_process->exitCode(), 0);
+        // Nothing it started still listens.
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, ports.value(QStringLiteral("db-replica")));
+        QVERIFY(!probe.waitForConnected(1000));
     }
 
     void runServesTlsWithASelfSignedCertificate()

@@ -51,4 +51,17 @@ QString failoverSentence(const DatabasePromotion &promotion, const WriteOutage *
     return parts.join(QStringLiteral(" · "));
 }
 
+qsizetype readyPromotions(const QList<DatabasePromotion> &promotions, const QList<WriteOutage> &outages,
+                          qsizetype from, const QDateTime &now, int waitSeconds)
+{
+    qsizetype ready = 0;
+    for (qsizetype i = std::max<qsizetype>(from, 0); i < promotions.size(); ++i) {
+        const DatabasePromotion &promotion = promotions.at(i);
+        if (!outageEndedBy(promotion, outages) && promotion.promotedAt.secsTo(now) < waitSeconds)
+            break;
+        ++ready;
+    }
+    return ready;
+}
+
 } // namespace Loadstar::Engine

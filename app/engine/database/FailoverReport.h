@@ -18,4 +18,11 @@ const WriteOutage *outageEndedBy(const DatabasePromotion &promotion, const QList
 // replication)". Without an outage: "… · no write refused".
 QString failoverSentence(const DatabasePromotion &promotion, const WriteOutage *outage);
 
+// How many promotions, from index `from` on, can be told at `now`: each
+// waits for the outage it ended (so its sentence has the writes refused and
+// lost), or `waitSeconds` after it when no write came; the later ones wait
+// for it, so they are told in order.
+qsizetype readyPromotions(const QList<DatabasePromotion> &promotions, const QList<WriteOutage> &outages,
+                          qsizetype from, const QDateTime &now, int waitSeconds = 10);
+
 } // namespace Loadstar::Engine

@@ -203,7 +203,9 @@ QString MariaDbAdmin::promote(const ServerPlan &plan, const QString &catchUpTo)
         }
     }
     QStringList statements{QStringLiteral("STOP SLAVE"), QStringLiteral("RESET SLAVE ALL")};
-    if (plan.semiSync)
+    // With no replica left to acknowledge, every write would wait out the
+    // semi-sync timeout before committing alone: only wait for one that exists.
+    if (plan.semiSync && !plan.syncStandbys.isEmpty())
         statements << QStringLiteral("SET GLOBAL rpl_semi_sync_master_enabled = ON");
     statements << QStringLiteral("SET GLOBAL read_only = OFF");
     return run(statements);
