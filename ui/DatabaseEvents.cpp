@@ -113,16 +113,15 @@ void DatabaseEvents::faultChanges(const DatabaseServerStatus &before,
 void DatabaseEvents::promotions(const RunSample &sample, QList<Event> &events)
 {
     m_promotionsReported = std::min(m_promotionsReported, sample.promotions.size());
-    // In order: a promotion waits for its outage, and the next ones for it.
-    while (m_promotionsReported < sample.promotions.size()) {
-        const Engine::DatabasePromotion &promotion = sample.promotions.at(m_promotionsReported);
+    const qsizetype ready = Engine::readyPromotions(sample.promotions, sample.writeOutages, m_promotionsReported,
+                                                    sample.time, OutageWaitSeconds);
+    for (qsizetype i = m_promotionsReported; i < m_promotionsReported + ready; ++i) {
+        const Engine::DatabasePromotion &promotion = sample.promotions.at(i);
         const Engine::WriteOutage *outage = Engine::outageEndedBy(promotion, sample.writeOutages);
-        if (!outage && promotion.promotedAt.secsTo(sample.time) < OutageWaitSeconds)
-            return;
         events.append({promotion.promotedAt, promotion.newPrimary, tr("REPLICA"), tr("PRIMARY"),
                        Engine::failoverSentence(promotion, outage), true, true});
-        ++m_promotionsReported;
     }
+    m_promotionsReported += ready;
 }
 
 void DatabaseEvents::clear()
