@@ -16,12 +16,12 @@ QString tr(const char *text)
 
 QString databaseFiguresText(const DatabaseLiveState &database)
 {
-    QStringList figures;
-    if (database.queriesPerSecond >= 0)
-        figures.append(tr("%1 q/s").arg(perSecondText(database.queriesPerSecond)));
-    if (database.connections >= 0)
-        figures.append(tr("%1 conn").arg(QLocale().toString(database.connections)));
-    return figures.join(QStringLiteral(" · "));
+    return database.queriesPerSecond >= 0 ? tr("%1 q/s").arg(perSecondText(database.queriesPerSecond)) : QString();
+}
+
+QString connectionsText(const DatabaseLiveState &database)
+{
+    return database.connections >= 0 ? tr("%1 conn").arg(QLocale().toString(database.connections)) : QString();
 }
 
 QString replicationText(const NodeLiveState &state)

@@ -371,6 +371,7 @@ void NodeItem::layoutLive()
             else if (m_badgeIsBackup && m_live.up)
                 check.append(tr("standby"));
             const QString replication = replicationText(m_live);
+            const QString connections = m_live.database.demo && m_live.up ? connectionsText(m_live.database) : QString();
             if (!replication.isEmpty() && m_live.up) {
                 // A replica at work: how well it keeps up says more than its check.
                 check.append(replication);
@@ -379,9 +380,11 @@ void NodeItem::layoutLive()
                     check.append(m_live.checkCode);
                 if (!m_live.reason.isEmpty())
                     check.append(m_live.reason);
-                else if (m_live.checkDurationMs >= 0 && !check.isEmpty())
+                else if (m_live.checkDurationMs >= 0 && !check.isEmpty() && connections.isEmpty())
                     check.append(tr("%1 ms").arg(m_live.checkDurationMs));
             }
+            if (!connections.isEmpty())
+                check.append(connections);
             m_liveLine = check.join(QStringLiteral(" · "));
         }
         if (m_live.database.demo)
