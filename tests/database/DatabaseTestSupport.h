@@ -1,5 +1,7 @@
 #pragma once
 
+#include "../engine/FreePorts.h"
+
 // What the demo database tests share: free loopback ports, drawn
 // databases, and an application's connection made with the credentials
 // the routing hands out (as the demo backends use them).
@@ -27,20 +29,6 @@ using Engine::DatabaseConfig;
 using Engine::DatabaseEndpoint;
 using Engine::DatabaseServers;
 using Engine::DatabaseServerStatus;
-
-// Free loopback ports, found by binding them all at once and letting go.
-inline QList<quint16> freePorts(int count)
-{
-    std::vector<std::unique_ptr<QTcpServer>> servers;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        servers.push_back(std::make_unique<QTcpServer>());
-        if (!servers.back()->listen(QHostAddress::LocalHost, 0))
-            qFatal("no free port");
-        ports.append(servers.back()->serverPort());
-    }
-    return ports;
-}
 
 inline DatabaseConfig database(const QString &name, quint16 port,
                                const QString &engine = QStringLiteral("mariadb"),

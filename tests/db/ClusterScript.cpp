@@ -7,20 +7,6 @@
 
 namespace Loadstar::Test {
 
-QList<quint16> freePorts(int count)
-{
-    QList<std::shared_ptr<QTcpServer>> holders;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        auto server = std::make_shared<QTcpServer>();
-        if (!server->listen(QHostAddress::LocalHost))
-            return {};
-        ports.append(server->serverPort());
-        holders.append(server);
-    }
-    return ports;
-}
-
 bool runClusterScript(const ClusterPorts &ports, const QStringList &arguments, QString *output)
 {
     QProcess process;

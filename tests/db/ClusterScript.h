@@ -1,13 +1,12 @@
 #pragma once
 
+#include "../engine/FreePorts.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
 
 namespace Loadstar::Test {
-
-// Ports no one listens on right now, distinct from each other.
-QList<quint16> freePorts(int count);
 
 // Where the four instances of tests/db/cluster.sh listen.
 struct ClusterPorts

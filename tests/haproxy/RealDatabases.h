@@ -7,6 +7,8 @@
 // PostgreSQL refuses to run as root, so under root its programs run as the
 // "postgres" system user, as tests/db/cluster.sh does.
 
+#include "../engine/FreePorts.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -37,19 +39,6 @@ inline QString postgresBin()
     const QString bin
         = qEnvironmentVariable("LOADSTAR_PG_BIN", QStringLiteral("/usr/lib/postgresql/15/bin"));
     return QFile::exists(bin + QStringLiteral("/postgres")) ? bin : QString();
-}
-
-// `count` loopback ports nothing listens on, each distinct.
-inline QList<quint16> freePorts(int count)
-{
-    std::vector<std::unique_ptr<QTcpServer>> servers;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        servers.push_back(std::make_unique<QTcpServer>());
-        if (servers.back()->listen(QHostAddress::LocalHost, 0))
-            ports.append(servers.back()->serverPort());
-    }
-    return ports;
 }
 
 // Who runs PostgreSQL's programs: "postgres" under root, else whoever we are.

@@ -11,6 +11,7 @@
 #include <QMenu>
 #include <QPainter>
 #include <QRectF>
+#include <QLocale>
 #include <QSettings>
 #include <QStandardPaths>
 
@@ -34,6 +35,8 @@ inline QImage renderItem(QGraphicsScene &scene, const QGraphicsItem *item)
 // or changes the user's own settings, recent files or recovery copies.
 inline void isolateSettings(const QString &settingsDirectory)
 {
+    // Figures read as the tests expect them: "1,240 req/s", not "1 240".
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
     QStandardPaths::setTestModeEnabled(true);
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDirectory);

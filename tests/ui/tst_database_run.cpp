@@ -64,7 +64,6 @@ private slots:
     {
         QVERIFY(m_settingsDir.isValid());
         Test::isolateSettings(m_settingsDir.path());
-        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
         const QString missing = Engine::DatabaseServers::missingProgram(QStringLiteral("mariadb"));
         if (!missing.isEmpty())
             QSKIP(qPrintable(missing));

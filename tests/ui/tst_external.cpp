@@ -74,7 +74,6 @@ private slots:
     {
         QVERIFY(m_settingsDir.isValid());
         Test::isolateSettings(m_settingsDir.path());
-        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
     }
 
     void init()

@@ -100,7 +100,6 @@ private slots:
     {
         QVERIFY(m_settingsDir.isValid());
         Test::isolateSettings(m_settingsDir.path());
-        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
         // No probe plugin is found here (none lies next to this test): the
         // database role checks are missing, as on a machine without them.
         QVERIFY(m_noPlugins.isValid());

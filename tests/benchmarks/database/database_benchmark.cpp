@@ -17,6 +17,8 @@
 
 #include "HttpLoad.h"
 
+#include "../../engine/FreePorts.h"
+
 #include "document/DefaultDocument.h"
 #include "engine/EngineConfig.h"
 #include "engine/LiveSession.h"
@@ -28,7 +30,6 @@
 #include <QDir>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -46,22 +47,16 @@ using Bench::Clock;
 
 namespace {
 
-quint16 freePort()
-{
-    QTcpServer server;
-    server.listen(QHostAddress::LocalHost, 0);
-    return server.serverPort();
-}
-
 // The reference design on free ports, the client sending nothing (the
 // benchmark's own load does).
 Topology referenceOnFreePorts(bool autoFailover, const QString &replication)
 {
     Topology topology = referenceDocument();
-    for (Node node : topology.nodes()) {
-        Node *live = topology.node(node.id);
+    const QList<quint16> ports = Test::freePorts(int(topology.nodes().size()));
+    for (qsizetype i = 0; i < topology.nodes().size(); ++i) {
+        Node *live = topology.node(topology.nodes().at(i).id);
         if (live->properties.contains(QStringLiteral("port")))
-            live->setProperty(QStringLiteral("port"), freePort());
+            live->setProperty(QStringLiteral("port"), ports.at(i));
         if (live->kind == NodeKind::Client)
             live->setProperty(QStringLiteral("rate"), 0);
         if (live->name == QLatin1String("db-primary")) {

@@ -10,6 +10,7 @@
 //
 //   database_servers_benchmark [RUNS]   (later runs per figure, default 5)
 
+#include "../../engine/FreePorts.h"
 #include "engine/database/DatabaseServers.h"
 
 #include <QCoreApplication>
@@ -24,20 +25,9 @@
 #include <vector>
 
 using namespace Loadstar::Engine;
+using Loadstar::Test::freePorts;
 
 namespace {
-
-QList<quint16> freePorts(int count)
-{
-    std::vector<std::unique_ptr<QTcpServer>> servers;
-    QList<quint16> ports;
-    for (int i = 0; i < count; ++i) {
-        servers.push_back(std::make_unique<QTcpServer>());
-        servers.back()->listen(QHostAddress::LocalHost, 0);
-        ports << servers.back()->serverPort();
-    }
-    return ports;
-}
 
 QList<DatabaseConfig> pair(const QString &engine, bool autoFailover = false)
 {
