@@ -1,5 +1,6 @@
 #include "LiveSession.h"
 
+#include "engine/FaultState.h"
 #include "engine/database/DatabaseControlPages.h"
 #include "engine/health/ProbeFactory.h"
 
@@ -63,15 +64,7 @@ Engine::Engine::ControlReply LiveSession::faultPage(const QString &method, const
         return {404, QStringLiteral("There is no demo backend named %1.").arg(server)};
     Engine::DemoFault fault = m_demo.fault(server);
     const QString state = query.queryItemValue(QStringLiteral("state"));
-    if (state == QLatin1String("kill"))
-        fault.killed = true;
-    else if (state == QLatin1String("revive"))
-        fault.killed = false;
-    else if (state == QLatin1String("hang"))
-        fault.hung = true;
-    else if (state == QLatin1String("resume"))
-        fault.hung = false;
-    else if (!state.isEmpty())
+    if (!state.isEmpty() && !Engine::applyProcessState(fault, state))
         return {400, QStringLiteral("state is kill, revive, hang or resume, not “%1”.").arg(state)};
     const auto number = [&](const char *key, int max, int &target) {
         const QString text = query.queryItemValue(QLatin1String(key));

@@ -2,6 +2,8 @@
 
 #include "DatabaseServers.h"
 
+#include "engine/FaultState.h"
+
 #include <QUrlQuery>
 
 namespace Loadstar::Engine {
@@ -34,19 +36,9 @@ Engine::ControlReply databaseFaultPage(DatabaseServers &servers, const QString &
 {
     DatabaseFault fault = servers.fault(database);
     const QString state = query.queryItemValue(QStringLiteral("state"));
-    if (state == QLatin1String("kill"))
-        fault.killed = true;
-    else if (state == QLatin1String("revive"))
-        fault.killed = false;
-    else if (state == QLatin1String("hang"))
-        fault.hung = true;
-    else if (state == QLatin1String("resume"))
-        fault.hung = false;
-    else if (state == QLatin1String("stop-replication"))
-        fault.replicationStopped = true;
-    else if (state == QLatin1String("start-replication"))
-        fault.replicationStopped = false;
-    else if (!state.isEmpty())
+    if (state == QLatin1String("stop-replication") || state == QLatin1String("start-replication"))
+        fault.replicationStopped = state.startsWith(QLatin1String("stop"));
+    else if (!state.isEmpty() && !applyProcessState(fault, state))
         return {400, QStringLiteral("state is kill, revive, hang, resume, stop-replication or start-replication for a "
                                     "database, not “%1”.").arg(state)};
     const QString delay = query.queryItemValue(QStringLiteral("delay"));
