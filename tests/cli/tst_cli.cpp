@@ -1271,31 +1271,33 @@ private slots:
                                   m_out.constData(), Timeout);
     }
 
+    // Loadstar killed outright takes its database servers with it.
+    void runKilledWithSigkillLeavesNoDatabaseServerBehind()
+    {
+        QHash<QString, quint16> ports;
+        const QString path = writeReferenceOnFreePorts(ports);
+        QVERIFY2(startLoadstar({"run", path}), m_out.constData());
+        QVERIFY2(m_out.contains("db-replica demo database (MariaDB)"), m_out.constData());
+        const auto listening = [](quint16 port) {
+            QTcpSocket probe;
+            probe.connectToHost(QHostAddress::LocalHost, port);
+            return probe.waitForConnected(1000);
+        };
+        QVERIFY(listening(ports.value(QStringLiteral("db-primary"))));
+        QCOMPARE(::kill(pid_t(m_process->processId()), SIGKILL), 0);
+        QVERIFY(waitForExit());
+        QTRY_VERIFY_WITH_TIMEOUT(!listening(ports.value(QStringLiteral("db-primary")))
+                                     && !listening(ports.value(QStringLiteral("db-replica"))),
+                                 Timeout);
+    }
+
     // The reference design headless with its database tier: real MariaDB
     // servers, writes through lb → web → db-primary, and an automatic
     // failover said in one line with what it cost.
     void runFailsADemoDatabaseOverAndSaysWhatItCost()
     {
-        Topology t = referenceDocument();
         QHash<QString, quint16> ports;
-        for (const Node &drawn : t.nodes()) {
-            Node *node = t.node(drawn.id);
-            if (node->properties.contains(QStringLiteral("port"))) {
-                ports.insert(node->name, freePort());
-                QCOMPARE(node->setProperty(QStringLiteral("port"), ports.value(node->name)), QString());
-            }
-            if (node->kind == NodeKind::Client)
-                QCOMPARE(node->setProperty(QStringLiteral("rate"), 0), QString());
-            if (node->kind == NodeKind::Database) {
-                for (const char *key : {"inter", "fastinter", "downinter"})
-                    QCOMPARE(node->setProperty(QLatin1String(key), 200), QString());
-            }
-        }
-        QCOMPARE(t.node(t.nodeByName(QStringLiteral("db-primary"))->id)->setProperty(QStringLiteral("auto_failover"), true),
-                 QString());
-        const QString path = m_dir->filePath(QStringLiteral("databases.json"));
-        QString error;
-        QVERIFY(DocumentFile::write(t, path, &error));
+        const QString path = writeReferenceOnFreePorts(ports);
 
         QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
         const QStringList lines = outLines();
@@ -1486,6 +1488,30 @@ private slots:
     }
 
 private:
+    // The reference design on free ports, its client silent, its databases
+    // checked every 200 ms and db-primary failing over by itself.
+    QString writeReferenceOnFreePorts(QHash<QString, quint16> &ports)
+    {
+        Topology t = referenceDocument();
+        for (const Node &drawn : t.nodes()) {
+            Node *node = t.node(drawn.id);
+            if (node->properties.contains(QStringLiteral("port"))) {
+                ports.insert(node->name, freePort());
+                node->setProperty(QStringLiteral("port"), ports.value(node->name));
+            }
+            if (node->kind == NodeKind::Client)
+                node->setProperty(QStringLiteral("rate"), 0);
+            if (node->kind == NodeKind::Database) {
+                for (const char *key : {"inter", "fastinter", "downinter"})
+                    node->setProperty(QLatin1String(key), 200);
+            }
+        }
+        t.node(t.nodeByName(QStringLiteral("db-primary"))->id)->setProperty(QStringLiteral("auto_failover"), true);
+        const QString path = m_dir->filePath(QStringLiteral("databases.json"));
+        QString error;
+        return DocumentFile::write(t, path, &error) ? path : QString();
+    }
+
     enum Printed { ListenLine, StatsLine };
 
     // Starts `loadstar ARGUMENTS` in the background and waits until it serves
