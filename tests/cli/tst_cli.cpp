@@ -1313,6 +1313,9 @@ private slots:
         const Response written = fetch(lbPort, "POST", "/");
         QCOMPARE(written.status, 200);
         QVERIFY2(written.body.contains("written to db-primary"), written.body.constData());
+        // The replica serves the reads, and replication brings it the row.
+        const QByteArray visit = written.body.mid(written.body.indexOf("visit "), written.body.indexOf(" written") - written.body.indexOf("visit "));
+        QTRY_VERIFY_WITH_TIMEOUT(fetch(lbPort, "GET", "/").body.contains(visit + " read from db-replica"), Timeout);
 
         QCOMPARE(fetch(statsPort, "POST", "/fault?server=db-primary&state=kill").status, 200);
         const Response refused = fetch(lbPort, "POST", "/");
