@@ -30,6 +30,7 @@
 #include <QDir>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -192,6 +193,10 @@ void measureStart(int rounds)
 // mysqlslap's queries per second for one statement.
 double mysqlslap(const Engine::DatabaseEndpoint &endpoint, const QString &query, int concurrency, int queries)
 {
+    if (QStandardPaths::findExecutable(QStringLiteral("mysqlslap")).isEmpty()) {
+        std::printf("mysqlslap is not installed: install the mariadb-client package for the anchor\n");
+        return 0;
+    }
     QProcess slap;
     slap.start(QStringLiteral("mysqlslap"),
                {QStringLiteral("--host=%1").arg(endpoint.address), QStringLiteral("--port=%1").arg(endpoint.port),
