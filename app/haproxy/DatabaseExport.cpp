@@ -171,6 +171,14 @@ QString sqlString(const QString &text)
     return QLatin1Char('\'') + escaped + QLatin1Char('\'');
 }
 
+QString connectingAddress(const QString &replicaAddress)
+{
+    const QHostAddress address(replicaAddress);
+    if (address.protocol() == QAbstractSocket::IPv4Protocol && address.isLoopback())
+        return QStringLiteral("127.0.0.1");
+    return replicaAddress;
+}
+
 bool isWildcardAddress(const QString &address)
 {
     const QHostAddress host(address);

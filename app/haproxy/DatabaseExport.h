@@ -69,6 +69,10 @@ QString replicationAccount();
 QString sqlString(const QString &text);
 // Listens on every address ("0.0.0.0", "::"): not an address to connect to.
 bool isWildcardAddress(const QString &address);
+// Where a replica's connections come from, as its source sees them: its
+// address, except on loopback, where the kernel sends from 127.0.0.1 (or
+// ::1) whichever 127.x.y.z the replica listens on.
+QString connectingAddress(const QString &replicaAddress);
 // "127.0.0.1:3306", "[::1]:3306".
 QString databaseEndpoint(const DatabaseServer &server);
 // "db-primary.sql and db-replica.sql", for "in X and Y".

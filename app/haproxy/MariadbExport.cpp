@@ -78,7 +78,7 @@ QStringList accountHosts(const DatabaseCluster &cluster, QStringList &notes)
     for (const DatabaseServer &server : cluster.servers) {
         if (!cluster.sourceOf(server))
             continue;
-        QString host = server.config.address;
+        QString host = connectingAddress(server.config.address);
         if (isWildcardAddress(host)) {
             host = QStringLiteral("%");
             notes.append(

@@ -111,7 +111,7 @@ QString hbaFile(const DatabaseCluster &cluster, const DatabaseServer &server, co
               .arg(server.config.name, origin);
     QStringList addresses;
     for (const DatabaseServer *replica : cluster.replicasOf(server)) {
-        const QString address = hbaAddress(replica->config.address);
+        const QString address = hbaAddress(connectingAddress(replica->config.address));
         if (addresses.contains(address))
             continue;
         addresses.append(address);

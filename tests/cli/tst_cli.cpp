@@ -1278,16 +1278,16 @@ private slots:
         const QString path = writeReferenceOnFreePorts(ports);
         QVERIFY2(startLoadstar({"run", path}), m_out.constData());
         QVERIFY2(m_out.contains("db-replica demo database (MariaDB)"), m_out.constData());
-        const auto listening = [](quint16 port) {
+        // The reference design's databases listen on 127.0.0.11 and 127.0.0.12.
+        const auto listening = [&](const char *database, const char *address) {
             QTcpSocket probe;
-            probe.connectToHost(QHostAddress::LocalHost, port);
+            probe.connectToHost(QHostAddress(QLatin1String(address)), ports.value(QLatin1String(database)));
             return probe.waitForConnected(1000);
         };
-        QVERIFY(listening(ports.value(QStringLiteral("db-primary"))));
+        QVERIFY(listening("db-primary", "127.0.0.11"));
         QCOMPARE(::kill(pid_t(m_process->processId()), SIGKILL), 0);
         QVERIFY(waitForExit());
-        QTRY_VERIFY_WITH_TIMEOUT(!listening(ports.value(QStringLiteral("db-primary")))
-                                     && !listening(ports.value(QStringLiteral("db-replica"))),
+        QTRY_VERIFY_WITH_TIMEOUT(!listening("db-primary", "127.0.0.11") && !listening("db-replica", "127.0.0.12"),
                                  Timeout);
     }
 
@@ -1301,10 +1301,10 @@ private slots:
 
         QVERIFY2(startLoadstar({"run", path, "--stats", "127.0.0.1:0"}), m_out.constData());
         const QStringList lines = outLines();
-        QVERIFY2(lines.contains(QStringLiteral("loadstar run: db-primary demo database (MariaDB) on 127.0.0.1:%1, primary")
+        QVERIFY2(lines.contains(QStringLiteral("loadstar run: db-primary demo database (MariaDB) on 127.0.0.11:%1, primary")
                                     .arg(ports.value(QStringLiteral("db-primary")))),
                  m_out.constData());
-        QVERIFY2(lines.contains(QStringLiteral("loadstar run: db-replica demo database (MariaDB) on 127.0.0.1:%1, "
+        QVERIFY2(lines.contains(QStringLiteral("loadstar run: db-replica demo database (MariaDB) on 127.0.0.12:%1, "
                                                "replicating from db-primary")
                                     .arg(ports.value(QStringLiteral("db-replica")))),
                  m_out.constData());
@@ -1327,7 +1327,7 @@ private slots:
                                   Timeout);
         QVERIFY2(m_out.contains("0 acknowledged writes lost (async replication)"), m_out.constData());
         const Response faults = fetch(statsPort, "GET", "/fault");
-        QVERIFY2(faults.body.contains(QStringLiteral("db-primary on 127.0.0.1:%1: killed")
+        QVERIFY2(faults.body.contains(QStringLiteral("db-primary on 127.0.0.11:%1: killed")
                                           .arg(ports.value(QStringLiteral("db-primary")))
                                           .toUtf8()),
                  faults.body.constData());
@@ -1338,7 +1338,7 @@ private slots:
         QCOMPARE(m_process->exitCode(), 0);
         // Nothing it started still listens.
         QTcpSocket probe;
-        probe.connectToHost(QHostAddress::LocalHost, ports.value(QStringLiteral("db-replica")));
+        probe.connectToHost(QHostAddress(QStringLiteral("127.0.0.12")), ports.value(QStringLiteral("db-replica")));
         QVERIFY(!probe.waitForConnected(1000));
     }
 

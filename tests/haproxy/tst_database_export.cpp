@@ -74,7 +74,7 @@ private slots:
         QCOMPARE(Test::settingsOf(result, QStringLiteral("db-primary.cnf")),
                  QStringLiteral("[mariadbd]\n"
                                 "server_id = 5\n"
-                                "bind_address = 127.0.0.1\n"
+                                "bind_address = 127.0.0.11\n"
                                 "port = 3306\n"
                                 "log_bin = db-primary-bin\n"
                                 "log_slave_updates = ON\n"
@@ -85,7 +85,7 @@ private slots:
         QCOMPARE(Test::settingsOf(result, QStringLiteral("db-replica.cnf")),
                  QStringLiteral("[mariadbd]\n"
                                 "server_id = 6\n"
-                                "bind_address = 127.0.0.1\n"
+                                "bind_address = 127.0.0.12\n"
                                 "port = 3307\n"
                                 "log_bin = db-replica-bin\n"
                                 "log_slave_updates = ON\n"
@@ -100,7 +100,7 @@ private slots:
                                 "GRANT REPLICATION SLAVE ON *.* TO 'loadstar_repl'@'127.0.0.1';"));
         QCOMPARE(Test::settingsOf(result, QStringLiteral("db-replica.sql")),
                  QStringLiteral("CHANGE MASTER TO\n"
-                                "    MASTER_HOST = '127.0.0.1',\n"
+                                "    MASTER_HOST = '127.0.0.11',\n"
                                 "    MASTER_PORT = 3306,\n"
                                 "    MASTER_USER = 'loadstar_repl',\n"
                                 "    MASTER_PASSWORD = 'CHANGE-ME-replication-password',\n"
@@ -121,10 +121,10 @@ private slots:
             Test::fileNamed(result, QStringLiteral("README-databases.md"))->text);
         QVERIFY2(readme.contains(
                      QLatin1String("## db-primary: MariaDB, asynchronous replication\n\n"
-                                   "1. **db-primary** (127.0.0.1:3306): install db-primary.cnf and "
+                                   "1. **db-primary** (127.0.0.11:3306): install db-primary.cnf and "
                                    "restart MariaDB, then run "
                                    "db-primary.sql as root.\n"
-                                   "2. **db-replica** (127.0.0.1:3307): install db-replica.cnf and "
+                                   "2. **db-replica** (127.0.0.12:3307): install db-replica.cnf and "
                                    "restart MariaDB, then run "
                                    "db-replica.sql as root: it replicates from db-primary.\n")),
                  qPrintable(readme));
@@ -176,7 +176,7 @@ private slots:
                               "db-replica.conf", "db-replica.pg_hba.conf", "db-replica.sh",
                               "db-replica-2.conf", "db-replica-2.sh", "README-databases.md"}));
         QCOMPARE(Test::settingsOf(postgres, QStringLiteral("db-primary.conf")),
-                 QStringLiteral("listen_addresses = '127.0.0.1'\n"
+                 QStringLiteral("listen_addresses = '127.0.0.11'\n"
                                 "port = 5432\n"
                                 "wal_level = replica\n"
                                 "max_wal_senders = 10\n"
@@ -186,7 +186,7 @@ private slots:
                                 "synchronous_commit = on"));
         QVERIFY(Test::settingsOf(postgres, QStringLiteral("db-replica-2.conf"))
                     .endsWith(QLatin1String(
-                        "primary_conninfo = 'host=127.0.0.1 port=5433 user=loadstar_repl "
+                        "primary_conninfo = 'host=127.0.0.12 port=5433 user=loadstar_repl "
                         "password=CHANGE-ME-replication-password application_name=db-replica-2'")));
         QCOMPARE(
             Test::settingsOf(postgres, QStringLiteral("db-replica.pg_hba.conf")),
@@ -199,7 +199,7 @@ private slots:
         QVERIFY(script && script->executable && script->secret);
         QVERIFY(Test::settingsOf(postgres, QStringLiteral("db-replica-2.sh"))
                     .endsWith(QLatin1String(
-                        "pg_basebackup --host=127.0.0.1 --port=5433 --username=loadstar_repl \\\n"
+                        "pg_basebackup --host=127.0.0.12 --port=5433 --username=loadstar_repl \\\n"
                         "    --pgdata=\"$PGDATA\" --wal-method=stream --checkpoint=fast\n"
                         "touch \"$PGDATA/standby.signal\"")));
     }
@@ -266,6 +266,7 @@ private slots:
     void nothingToWriteIsOneSentence()
     {
         Topology broken = referenceDocument();
+        Test::set(broken, QStringLiteral("db-replica"), QStringLiteral("address"), QStringLiteral("127.0.0.11"));
         Test::set(broken, QStringLiteral("db-replica"), QStringLiteral("port"), 3306);
         const ConfigExport invalid = exported(broken);
         QVERIFY2(

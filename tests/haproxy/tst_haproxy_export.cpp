@@ -283,11 +283,11 @@ private slots:
         const QString writes = sectionOf(config, QStringLiteral("backend db-primary-write"));
         QVERIFY2(writes.contains(QLatin1String("    mode tcp\n")), qPrintable(writes));
         QVERIFY(writes.contains(QLatin1String("    option mysql-check\n")));
-        QVERIFY(writes.contains(QLatin1String("server db-primary 127.0.0.1:3306 check observe")));
-        QVERIFY(writes.contains(QLatin1String("server db-replica 127.0.0.1:3307 check backup observe")));
+        QVERIFY(writes.contains(QLatin1String("server db-primary 127.0.0.11:3306 check observe")));
+        QVERIFY(writes.contains(QLatin1String("server db-replica 127.0.0.12:3307 check backup observe")));
         const QString reads = sectionOf(config, QStringLiteral("backend db-primary-read"));
-        QVERIFY(reads.contains(QLatin1String("server db-primary 127.0.0.1:3306 check backup observe")));
-        QVERIFY(reads.contains(QLatin1String("server db-replica 127.0.0.1:3307 check observe")));
+        QVERIFY(reads.contains(QLatin1String("server db-primary 127.0.0.11:3306 check backup observe")));
+        QVERIFY(reads.contains(QLatin1String("server db-replica 127.0.0.12:3307 check observe")));
         QVERIFY(sectionOf(config, QStringLiteral("frontend db-primary-write")).contains(QLatin1String("bind 127.0.0.1:13306")));
         QVERIFY(sectionOf(config, QStringLiteral("frontend db-primary-read")).contains(QLatin1String("bind 127.0.0.1:13307")));
         QVERIFY(result.warnings.contains(QStringLiteral("db-primary's cluster gets a write listener, db-primary-write on "

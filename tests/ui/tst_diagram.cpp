@@ -74,7 +74,7 @@ private slots:
         QCOMPARE(card("web-02")->badgeText(), QStringLiteral("BACKUP"));
         QCOMPARE(card("db-primary")->badgeText(), QStringLiteral("PRIMARY"));
         QCOMPARE(card("db-replica")->badgeText(), QStringLiteral("REPLICA"));
-        QCOMPARE(card("db-replica")->detailText(), QStringLiteral("127.0.0.1:3307"));
+        QCOMPARE(card("db-replica")->detailText(), QStringLiteral("127.0.0.12:3307"));
         QCOMPARE(card("lb")->detailText(), QStringLiteral("127.0.0.1:8080"));
         // A client has no address; it shows how much traffic it sends.
         QCOMPARE(card("client")->detailText(), QStringLiteral("20 req/s"));
