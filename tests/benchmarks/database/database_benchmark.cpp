@@ -40,6 +40,7 @@
 #include <csignal>
 #include <cstdio>
 #include <dirent.h>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -138,9 +139,11 @@ double cpuMicros(const std::set<pid_t> &excluded)
     return total;
 }
 
-const Engine::ClusterRouting *routingOf(const QList<Engine::ClusterRouting> &routing)
+// The reference design's one cluster, as the servers route it now.
+std::optional<Engine::ClusterRouting> routingOf(LiveSession &session)
 {
-    return routing.isEmpty() ? nullptr : &routing.first();
+    const QList<Engine::ClusterRouting> routing = session.databaseServers().routing();
+    return routing.isEmpty() ? std::nullopt : std::optional(routing.first());
 }
 
 bool startReference(LiveSession &session, const Topology &topology)
@@ -243,7 +246,7 @@ void measureThroughput(int rounds, int seconds)
     LiveSession session;
     if (!startReference(session, referenceOnFreePorts(false, QStringLiteral("async"))))
         return;
-    const Engine::ClusterRouting *routing = routingOf(session.databaseServers().routing());
+    const std::optional<Engine::ClusterRouting> routing = routingOf(session);
     if (!routing || !routing->primary) {
         std::printf("no routing for the cluster\n");
         return;
@@ -369,7 +372,7 @@ void measureFailover(const QString &replication)
         return;
     }
     const Engine::DatabasePromotion &promotion = promotions.first();
-    const Engine::ClusterRouting *routing = routingOf(session.databaseServers().routing());
+    const std::optional<Engine::ClusterRouting> routing = routingOf(session);
     const long long lost = routing && routing->primary ? missingOn(*routing->primary, acknowledgedIds(outcomes, killedAt)) : -1;
     quint64 stale = 0;
     for (const Engine::DatabaseTrafficStats &pair : session.demoBackends().databaseStats())
